@@ -1,0 +1,39 @@
+import { createHttpDurationHistogram } from "@im/telemetry";
+import express, { type Express } from "express";
+import type { ApiDeps } from "./context.js";
+import { errorHandler, notFound } from "./http/error-handler.js";
+import { httpMetrics } from "./http/http-metrics.js";
+import { buildOpenApi } from "./http/openapi.js";
+import { registerRoutes } from "./http/register-routes.js";
+import { requestContext } from "./http/request-context.js";
+import { allRoutes } from "./routes.js";
+
+export const API_VERSION = "0.1.0";
+
+/** The Express application: middleware, every route, /metrics, /openapi.json, 404 and the error handler. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", deps.config.API_TRUST_PROXY);
+  app.set("query parser", "simple");
+  const limit = `${deps.config.API_BODY_LIMIT_KB}kb`;
+
+  app.use(requestContext(deps.logger));
+  app.use(httpMetrics(createHttpDurationHistogram(deps.metrics)));
+  app.use(express.json({ limit }));
+  // The seed's clients post form fields; they are parsed into the same body the schemas check.
+  app.use(express.urlencoded({ extended: false, limit }));
+
+  const openApi = buildOpenApi(allRoutes, { title: "IM platform API", version: API_VERSION, publicRoutes: deps.config.API_PUBLIC_ROUTES });
+  app.get("/openapi.json", (_req, res) => {
+    res.json(openApi);
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("content-type", deps.metrics.contentType);
+    res.end(await deps.metrics.metrics());
+  });
+  app.use(registerRoutes(allRoutes, deps));
+  app.use(notFound());
+  app.use(errorHandler());
+  return app;
+}

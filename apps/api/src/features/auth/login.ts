@@ -1,0 +1,62 @@
+import type { UserDoc } from "@im/data";
+import { hitRateLimit, peekRateLimit } from "@im/infra";
+import { AppError } from "@im/protocol";
+import type { z } from "zod";
+import type { ApiDeps } from "../../context.js";
+import type { RequestInfo } from "../../http/route.js";
+import { toSelfUser } from "../users/views.js";
+import { hashPassword, needsRehash, verifyPassword } from "./passwords.js";
+import type { loginBody } from "./schemas.js";
+import { createSession } from "./sessions.js";
+
+// A hash to compare against when the phone is unknown, so both cases cost the same time.
+let decoyHash: Promise<string> | undefined;
+
+/** Opens a device session for a user whose identity is proven, and records the login. */
+export async function loginWith(deps: ApiDeps, user: UserDoc, device: { resource: string; deviceId: string }, request: RequestInfo) {
+  const session = await createSession(deps.redis, {
+    userId: user.userId,
+    resource: device.resource,
+    deviceId: device.deviceId,
+    ip: request.ip,
+    ttlSeconds: deps.config.API_TOKEN_TTL_SECONDS,
+    maxSessions: deps.config.API_MAX_SESSIONS,
+    singleDevice: user.settings?.multipleDevices === 0,
+  });
+  const loginLog = { ip: request.ip, resource: device.resource, deviceId: device.deviceId, time: Date.now() };
+  await deps.models.users.updateOne({ userId: user.userId }, { $set: { loginLog, active: loginLog.time } });
+  return { accessToken: session.accessToken, expiresAt: session.expiresAt, sessionId: session.sessionId, user: toSelfUser(user) };
+}
+
+/**
+ * Password login (seed: UserController.login). Failed attempts are counted per phone (the phone locks for a
+ * window after too many) and all attempts per IP.
+ */
+export async function login(deps: ApiDeps, body: z.output<typeof loginBody>, request: RequestInfo) {
+  const { config, redis } = deps;
+  const telephone = `${body.areaCode}${body.phone}`;
+  const window = config.API_LOGIN_WINDOW_SECONDS;
+  const byIp = await hitRateLimit(redis, { key: `rl:login:ip:${request.ip}`, limit: config.API_LOGIN_MAX_PER_IP, windowSeconds: window });
+  if (!byIp.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: byIp.retryAfterSeconds });
+  const failuresRule = { key: `rl:login:fail:${telephone}`, limit: config.API_LOGIN_MAX_FAILURES, windowSeconds: window };
+  const failures = await peekRateLimit(redis, failuresRule);
+  if (!failures.allowed) throw new AppError("LOGIN_LOCKED", { retryAfterSeconds: failures.retryAfterSeconds });
+
+  const user = await deps.models.users.findOne({ telephone }).lean();
+  decoyHash ??= hashPassword("decoy-password", config.API_PASSWORD_SCRYPT_LOG2N);
+  // Accounts without a password (system accounts) never log in; the decoy only spends the same time.
+  const ok = user?.passwordHash
+    ? await verifyPassword(body.password, user.passwordHash)
+    : (await verifyPassword(body.password, await decoyHash)) && false;
+  if (!user || !ok) {
+    await hitRateLimit(redis, failuresRule);
+    throw new AppError("LOGIN_FAILED");
+  }
+  if (user.status === -1) throw new AppError("ACCOUNT_DISABLED");
+  await redis.del(failuresRule.key);
+  if (needsRehash(user.passwordHash, config.API_PASSWORD_SCRYPT_LOG2N)) {
+    const passwordHash = await hashPassword(body.password, config.API_PASSWORD_SCRYPT_LOG2N);
+    await deps.models.users.updateOne({ userId: user.userId }, { $set: { passwordHash } });
+  }
+  return loginWith(deps, user, { resource: body.resource, deviceId: body.deviceId ?? "" }, request);
+}

@@ -1,0 +1,104 @@
+import { AppError } from "@im/protocol";
+import { z } from "zod";
+import { requireAuth } from "../../http/require-auth.js";
+import { defineRoute } from "../../http/route.js";
+import { consumeSmsCode } from "../sms/codes.js";
+import { loadSelf } from "../users/routes.js";
+import { login } from "./login.js";
+import { hashPassword, verifyPassword } from "./passwords.js";
+import { register } from "./register.js";
+import { changePasswordBody, loginBody, loginResult, registerBody, resetPasswordBody, sessionIdParams, sessionSchema } from "./schemas.js";
+import { listSessions, revokeAllSessions, revokeSession, revokeSessionById } from "./sessions.js";
+
+export const authRoutes = [
+  defineRoute({
+    method: "post",
+    path: "/v1/auth/register",
+    summary: "Register with area code, phone and password; logs the new account in (seed: /user/register)",
+    tags: ["accounts"],
+    body: registerBody,
+    response: { status: 201, description: "Registered and logged in", schema: loginResult },
+    handler: async ({ body, request }, deps) => register(deps, body, request),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/auth/login",
+    summary: "Log in with phone and password; returns a new access token (seed: /user/login)",
+    tags: ["accounts"],
+    body: loginBody,
+    response: { status: 200, description: "Logged in", schema: loginResult },
+    handler: async ({ body, request }, deps) => login(deps, body, request),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/auth/logout",
+    summary: "End this session; its token stops working (seed: /user/logout)",
+    tags: ["accounts"],
+    response: { status: 204, description: "Logged out" },
+    handler: async ({ auth }, deps) => {
+      await revokeSession(deps.redis, requireAuth(auth));
+      return undefined;
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/auth/password/change",
+    summary: "Change my password; every session ends (seed: /user/password/update)",
+    tags: ["accounts"],
+    body: changePasswordBody,
+    response: { status: 204, description: "Changed; log in again" },
+    handler: async ({ auth, body }, deps) => {
+      const { userId } = requireAuth(auth);
+      const user = await loadSelf(deps.models, userId);
+      if (!(await verifyPassword(body.oldPassword, user.passwordHash))) throw new AppError("PASSWORD_INCORRECT");
+      const passwordHash = await hashPassword(body.newPassword, deps.config.API_PASSWORD_SCRYPT_LOG2N);
+      await deps.models.users.updateOne({ userId }, { $set: { passwordHash, modifyTime: Date.now() } });
+      await revokeAllSessions(deps.redis, userId);
+      return undefined;
+    },
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/auth/password/reset",
+    summary: "Set a new password with an SMS code; every session ends (seed: /user/password/reset)",
+    tags: ["accounts"],
+    body: resetPasswordBody,
+    response: { status: 204, description: "Reset; log in again" },
+    handler: async ({ body }, deps) => {
+      const telephone = `${body.areaCode}${body.phone}`;
+      await consumeSmsCode(deps, "reset_password", telephone, body.smsCode);
+      const user = await deps.models.users.findOne({ telephone }).lean();
+      if (!user) throw new AppError("PHONE_NOT_REGISTERED");
+      const passwordHash = await hashPassword(body.newPassword, deps.config.API_PASSWORD_SCRYPT_LOG2N);
+      await deps.models.users.updateOne({ userId: user.userId }, { $set: { passwordHash, modifyTime: Date.now() } });
+      await deps.redis.del(`rl:login:fail:${telephone}`);
+      await revokeAllSessions(deps.redis, user.userId);
+      return undefined;
+    },
+  }),
+  defineRoute({
+    method: "get",
+    path: "/v1/auth/sessions",
+    summary: "My logged-in devices",
+    tags: ["accounts"],
+    response: { status: 200, description: "Sessions, oldest first", schema: z.object({ items: z.array(sessionSchema) }) },
+    handler: async ({ auth }, deps) => {
+      const me = requireAuth(auth);
+      const sessions = await listSessions(deps.redis, me.userId);
+      return { items: sessions.map((session) => ({ ...session, current: session.sessionId === me.sessionId })) };
+    },
+  }),
+  defineRoute({
+    method: "delete",
+    path: "/v1/auth/sessions/:sessionId",
+    summary: "Sign out one of my devices",
+    tags: ["accounts"],
+    params: sessionIdParams,
+    response: { status: 204, description: "Signed out" },
+    handler: async ({ auth, params }, deps) => {
+      const found = await revokeSessionById(deps.redis, requireAuth(auth).userId, params.sessionId);
+      if (!found) throw new AppError("SESSION_NOT_FOUND");
+      return undefined;
+    },
+  }),
+];

@@ -1,0 +1,14 @@
+import { defineRoute } from "../../http/route.js";
+import { clientConfigValues } from "./defaults.js";
+import { readClientConfig } from "./store.js";
+
+export const clientConfigRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/v1/config",
+    summary: "Client bootstrap configuration (seed: GET /config)",
+    tags: ["config"],
+    response: { status: 200, description: "The configuration", schema: clientConfigValues },
+    handler: async (_input, deps) => readClientConfig(deps.models),
+  }),
+];

@@ -1,0 +1,63 @@
+import { randomInt } from "node:crypto";
+import { hitRateLimit } from "@im/infra";
+import { AppError } from "@im/protocol";
+import type { ApiDeps } from "../../context.js";
+import type { SmsMessage } from "./provider.js";
+
+export type SmsPurpose = SmsMessage["purpose"];
+
+const codeKey = (purpose: SmsPurpose, telephone: string) => `sms:code:${purpose}:${telephone}`;
+
+interface IssueInput {
+  areaCode: string;
+  phone: string;
+  purpose: SmsPurpose;
+  ip: string;
+}
+
+/**
+ * Issues a 6-digit code: rate-limited per phone (one per resend interval, N per day) and per IP, kept in
+ * Redis with a TTL and an attempt budget, sent through the provider, and recorded in SmsRecord.
+ */
+export async function issueSmsCode(deps: ApiDeps, input: IssueInput): Promise<{ expiresInSeconds: number }> {
+  const { config, redis } = deps;
+  const telephone = `${input.areaCode}${input.phone}`;
+  const limits = [
+    { key: `rl:sms:ip:${input.ip}`, limit: config.API_SMS_MAX_PER_IP_PER_HOUR, windowSeconds: 3600 },
+    { key: `rl:sms:phone-day:${telephone}`, limit: config.API_SMS_MAX_PER_PHONE_PER_DAY, windowSeconds: 86_400 },
+    { key: `rl:sms:phone:${telephone}`, limit: 1, windowSeconds: config.API_SMS_RESEND_SECONDS },
+  ];
+  for (const rule of limits) {
+    const result = await hitRateLimit(redis, rule);
+    if (!result.allowed) throw new AppError("SMS_TOO_FREQUENT", { retryAfterSeconds: result.retryAfterSeconds });
+  }
+  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+  const key = codeKey(input.purpose, telephone);
+  await redis.multi().del(key).hset(key, { code, attempts: "0" }).expire(key, config.API_SMS_CODE_TTL_SECONDS).exec();
+  const record = { areaCode: input.areaCode, telephone, purpose: input.purpose, provider: deps.sms.name, ip: input.ip, time: Date.now() };
+  try {
+    const { messageId } = await deps.sms.send({ areaCode: input.areaCode, phone: input.phone, code, purpose: input.purpose });
+    await deps.models.smsRecords.create({ ...record, ok: true, providerMessageId: messageId });
+  } catch (error) {
+    await redis.del(key);
+    await deps.models.smsRecords.create({ ...record, ok: false, error: error instanceof Error ? error.message.slice(0, 500) : "unknown" });
+    deps.logger.warn({ err: error, provider: deps.sms.name }, "SMS provider failed");
+    throw new AppError("SMS_SEND_FAILED", { cause: error });
+  }
+  return { expiresInSeconds: config.API_SMS_CODE_TTL_SECONDS };
+}
+
+const CONSUME = `
+local code = redis.call("HGET", KEYS[1], "code")
+if not code then return -1 end
+if code == ARGV[1] then redis.call("DEL", KEYS[1]); return 1 end
+local attempts = redis.call("HINCRBY", KEYS[1], "attempts", 1)
+if attempts >= tonumber(ARGV[2]) then redis.call("DEL", KEYS[1]) end
+return 0`;
+
+/** Checks and consumes a code (one use); wrong guesses count, and the code is burned after too many. */
+export async function consumeSmsCode(deps: ApiDeps, purpose: SmsPurpose, telephone: string, code: string): Promise<void> {
+  if (!/^[0-9]{6}$/.test(code)) throw new AppError("SMS_CODE_INVALID");
+  const result = await deps.redis.eval(CONSUME, 1, codeKey(purpose, telephone), code, String(deps.config.API_SMS_MAX_ATTEMPTS));
+  if (result !== 1) throw new AppError("SMS_CODE_INVALID");
+}

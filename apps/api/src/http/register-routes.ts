@@ -1,0 +1,63 @@
+import { AppError } from "@im/protocol";
+import { type Request, type Response, Router } from "express";
+import type { z } from "zod";
+import type { ApiDeps } from "../context.js";
+import { resolveSession } from "../features/auth/sessions.js";
+import { type AuthInfo, type RouteSpec, routeKey } from "./route.js";
+import { parseInput } from "./validate.js";
+
+/** The access token of a request: `Authorization: Bearer …`, else the seed's `access_token` parameter. */
+export function readToken(req: Request): string | undefined {
+  const header = req.get("authorization");
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return match?.[1];
+  }
+  const fromQuery = req.query.access_token;
+  if (typeof fromQuery === "string" && fromQuery.length > 0) return fromQuery;
+  const fromBody = (req.body as { access_token?: unknown } | undefined)?.access_token;
+  return typeof fromBody === "string" && fromBody.length > 0 ? fromBody : undefined;
+}
+
+async function authenticate(req: Request, deps: ApiDeps, required: boolean): Promise<AuthInfo | undefined> {
+  const token = readToken(req);
+  if (!token) {
+    if (required) throw new AppError(req.get("authorization") ? "TOKEN_INVALID" : "TOKEN_MISSING");
+    return undefined;
+  }
+  if (token.length > 512) throw new AppError("TOKEN_INVALID");
+  const auth = await resolveSession(deps.redis, token);
+  if (!auth && required) throw new AppError("TOKEN_INVALID");
+  return auth ?? undefined;
+}
+
+/** Mounts every route on one router: authentication, input parsing, the handler, the response. */
+export function registerRoutes(routes: RouteSpec[], deps: ApiDeps): Router {
+  const router = Router();
+  const publicRoutes = new Set(deps.config.API_PUBLIC_ROUTES);
+  for (const route of routes) {
+    const isPublic = publicRoutes.has(routeKey(route));
+    router[route.method](route.path, async (req: Request, res: Response) => {
+      const auth = await authenticate(req, deps, !isPublic);
+      if (auth) res.locals.auth = auth;
+      const params = route.params ? parseInput("params", route.params as z.ZodType, req.params) : undefined;
+      const query = route.query ? parseInput("query", route.query as z.ZodType, req.query) : undefined;
+      const body = route.body ? parseInput("body", route.body as z.ZodType, req.body) : undefined;
+      const input = { params, query, body, auth, request: res.locals.request };
+      const result = await route.handler(input as Parameters<RouteSpec["handler"]>[0], deps);
+      const schema = route.response.schema as z.ZodType | undefined;
+      if (!schema) {
+        res.status(route.response.status).end();
+        return;
+      }
+      if (deps.config.API_VALIDATE_RESPONSES) {
+        const checked = schema.safeParse(result);
+        if (!checked.success) {
+          throw new Error(`response of ${routeKey(route)} does not match its schema: ${checked.error.message}`);
+        }
+      }
+      res.status(route.response.status).json(result);
+    });
+  }
+  return router;
+}

@@ -1,0 +1,7 @@
+export { API_VERSION, createApp } from "./app.js";
+export { type ApiConfig, apiConfigSchema, loadApiConfig } from "./config.js";
+export type { ApiDeps } from "./context.js";
+export type { SmsMessage, SmsProvider } from "./features/sms/provider.js";
+export { buildOpenApi } from "./http/openapi.js";
+export { allRoutes } from "./routes.js";
+export { type RunningApi, type StartOptions, startApi } from "./server.js";

@@ -1,0 +1,71 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createModels, syncIndexes } from "@im/data";
+import { connectMongo, createRedis } from "@im/infra";
+import { createLogger, createMetricsRegistry, type Logger } from "@im/telemetry";
+import { createApp } from "./app.js";
+import type { ApiConfig } from "./config.js";
+import type { ApiDeps } from "./context.js";
+import { ensureClientConfig } from "./features/client-config/store.js";
+import { createSmsProvider, type SmsProvider } from "./features/sms/provider.js";
+import { ensureSystemAccounts } from "./features/users/system-accounts.js";
+import { syncUserIdCounter } from "./features/users/user-ids.js";
+
+export interface RunningApi {
+  readonly url: string;
+  readonly port: number;
+  readonly deps: ApiDeps;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Replaces the configured SMS provider (tests read the codes it is asked to send). */
+  sms?: SmsProvider;
+}
+
+/** Connects to MongoDB and Redis, prepares indexes and seed data, and starts listening. */
+export async function startApi(config: ApiConfig, options: StartOptions = {}): Promise<RunningApi> {
+  const logger = options.logger ?? createLogger({ name: "api", level: config.LOG_LEVEL });
+  const mongo = await connectMongo(config.MONGO_URL);
+  const redis = createRedis(config.REDIS_URL, "api");
+  const models = createModels(mongo);
+  await syncIndexes(models);
+  const deps: ApiDeps = {
+    config,
+    logger,
+    redis,
+    mongo,
+    models,
+    metrics: createMetricsRegistry("api"),
+    sms: options.sms ?? createSmsProvider(config, logger),
+  };
+  await ensureSystemAccounts(models);
+  await syncUserIdCounter(deps);
+  await ensureClientConfig(models);
+
+  const server = createServer(createApp(deps));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.API_PORT, config.API_HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.API_HOST === "0.0.0.0" ? "127.0.0.1" : config.API_HOST;
+  logger.info({ port }, "api listening");
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    deps,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      redis.disconnect();
+      await mongo.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { envBoolean, envInt, envList } from "./env-types.js";
+export { ConfigError, describeConfig, type LoadOptions, loadConfig, redactConfig } from "./load-config.js";

@@ -1,0 +1,5 @@
+export { raiseCounter } from "./counter.js";
+export { LockBusyError, type LockOptions, withLocks } from "./lock.js";
+export { type Connection, connectMongo, duplicateKeyField, isDuplicateKeyError } from "./mongo.js";
+export { hitRateLimit, peekRateLimit, type RateLimitResult, type RateLimitRule } from "./rate-limit.js";
+export { createRedis, Redis } from "./redis.js";

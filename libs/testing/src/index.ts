@@ -1,0 +1,5 @@
+export { type FerretDbOptions, type FerretDbServer, startFerretDb } from "./ferretdb.js";
+export { freePort } from "./free-port.js";
+export { type ManagedProcess, type SpawnOptions, spawnServer } from "./managed-process.js";
+export { type RedisServer, type RedisServerOptions, startRedis } from "./redis-server.js";
+export { ferretDbBinary, redisServerBinary, toolsDir } from "./tools.js";

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what the local stack and the tests need, once per machine:
+#   - Debian's redis-server (apt-get)
+#   - FerretDB v1.24.2 (the MongoDB-protocol server used locally and in tests), built from the Go module proxy
+#   - node_modules (npm ci) when missing or older than package-lock.json
+# Binaries we build are cached under $IM_TOOLS_DIR (default ~/.cache/im-platform/bin) so later runs skip the build.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_DIR="${IM_TOOLS_DIR:-$HOME/.cache/im-platform/bin}"
+FERRETDB_VERSION="v1.24.2"
+mkdir -p "$TOOLS_DIR"
+
+log() { echo "[ensure-tools] $*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_redis() {
+  if command -v redis-server >/dev/null 2>&1; then return; fi
+  log "installing redis-server (apt-get)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
+  # Debian starts a system instance; the platform runs its own instances on its own ports.
+  (as_root systemctl disable --now redis-server >/dev/null 2>&1 || as_root service redis-server stop >/dev/null 2>&1 || true)
+}
+
+ensure_go() {
+  if command -v go >/dev/null 2>&1; then return; fi
+  if [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; return; fi
+  log "installing golang-go (apt-get)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq golang-go >/dev/null
+}
+
+ensure_ferretdb() {
+  local bin="$TOOLS_DIR/ferretdb"
+  if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "$FERRETDB_VERSION"; then return; fi
+  ensure_go
+  log "building FerretDB $FERRETDB_VERSION (once per machine; cached in $TOOLS_DIR)"
+  # `go install` of the module leaves build/version/version.txt empty and the binary refuses to start,
+  # so build a copy of the module source with that file written.
+  local dir src
+  dir="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')"
+  src="$(mktemp -d)"
+  cp -r "$dir/." "$src/"
+  chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o "$bin" ./cmd/ferretdb)
+  rm -rf "$src"
+}
+
+ensure_node_modules() {
+  cd "$ROOT"
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+ensure_redis
+ensure_ferretdb
+ensure_node_modules
+echo "$TOOLS_DIR"
