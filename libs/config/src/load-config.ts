@@ -46,9 +46,12 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
 export function describeConfig(schema: z.ZodObject): string[] {
   const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as {
     properties?: Record<string, { description?: string; default?: unknown }>;
+    required?: string[];
   };
+  const required = new Set(json.required ?? []);
   return Object.entries(json.properties ?? {}).map(([name, property]) => {
-    const fallback = property.default === undefined ? "(required)" : JSON.stringify(property.default);
+    const unset = required.has(name) ? "(required)" : "(unset)";
+    const fallback = property.default === undefined ? unset : JSON.stringify(property.default);
     return `${name}=${fallback}  # ${property.description ?? ""}`;
   });
 }

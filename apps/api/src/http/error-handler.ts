@@ -15,6 +15,10 @@ export function toAppError(error: unknown): AppError {
   if (bodyParserType === "encoding.unsupported") {
     return new AppError("VALIDATION_FAILED", { issues: [{ field: "body", message: "unsupported content encoding" }], cause: error });
   }
+  // The router could not percent-decode a path parameter (e.g. /v1/users/%E0%A4%A): the client's fault.
+  if (error instanceof URIError) {
+    return new AppError("VALIDATION_FAILED", { issues: [{ field: "params", message: "malformed percent-encoding" }], cause: error });
+  }
   return new AppError("INTERNAL_ERROR", { cause: error });
 }
 

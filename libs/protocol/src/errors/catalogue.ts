@@ -212,6 +212,11 @@ export const errorCatalogue = {
     kind: "not_found",
     messages: { zh: "对方不在黑名单中", en: "This user is not on your blacklist", "zh-TW": "對方不在黑名單中" },
   },
+  FRIEND_GROUP_NAME_TAKEN: {
+    code: 4012,
+    kind: "conflict",
+    messages: { zh: "已有同名的好友分组", en: "You already have a friend group with this name", "zh-TW": "已有同名的好友分組" },
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

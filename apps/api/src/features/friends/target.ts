@@ -1,0 +1,26 @@
+import type { UserDoc } from "@im/data";
+import { AppError } from "@im/protocol";
+import type { ApiDeps } from "../../context.js";
+import type { Pair } from "./pair.js";
+
+/** The user a friend operation acts on: not me, existing and not disabled. */
+export async function loadTarget(deps: ApiDeps, me: number, userId: number): Promise<UserDoc> {
+  if (userId === me) throw new AppError("CANNOT_TARGET_SELF");
+  const user = await deps.models.users.findOne({ userId, status: { $ne: -1 } }).lean();
+  if (!user) throw new AppError("USER_NOT_FOUND");
+  return user;
+}
+
+/** Fails when either side has blocked the other: they blocked me first, then I blocked them. */
+export function assertNotBlocked(pair: Pair): void {
+  if (pair.theirs.blacklist === 1) throw new AppError("BLOCKED_BY_USER");
+  if (pair.mine.blacklist === 1) throw new AppError("USER_IS_BLOCKED");
+}
+
+export const settingOf = (user: UserDoc, key: "friendsVerify" | "allowAtt" | "allowGreet"): number => user.settings?.[key] ?? 1;
+
+/** Makes both directions status 2 (friends). */
+export function makeFriends(pair: Pair): void {
+  pair.mine.status = 2;
+  pair.theirs.status = 2;
+}

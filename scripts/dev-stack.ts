@@ -1,0 +1,81 @@
+/**
+ * Starts the platform on one machine with embedded defaults (`npm start`):
+ *   - Redis on 127.0.0.1:6379 and FerretDB (MongoDB protocol, SQLite) on 127.0.0.1:27017, data under .local/,
+ *     unless REDIS_URL / MONGO_URL point at existing servers;
+ *   - the API on :8092.
+ * Ctrl-C stops everything it started.
+ */
+import { spawn } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { startFerretDb, startRedis } from "@im/testing";
+
+const root = new URL("..", import.meta.url).pathname;
+const dataRoot = process.env.IM_DATA_DIR ?? join(root, ".local");
+const redisPort = Number(process.env.IM_LOCAL_REDIS_PORT ?? 6379);
+const mongoPort = Number(process.env.IM_LOCAL_MONGO_PORT ?? 27017);
+
+const inUse = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+
+async function refuseBusy(port: number, what: string, variable: string, portVariable: string) {
+  if (await inUse(port)) {
+    console.error(
+      `[start] port ${port} is taken, so the embedded ${what} cannot start. Set ${variable} to use that server, or ${portVariable} for another port.`,
+    );
+    process.exit(1);
+  }
+}
+
+const stops: Array<() => Promise<void>> = [];
+const env: NodeJS.ProcessEnv = { ...process.env };
+
+if (!process.env.REDIS_URL) {
+  await refuseBusy(redisPort, "Redis", "REDIS_URL", "IM_LOCAL_REDIS_PORT");
+  const dir = join(dataRoot, "redis");
+  await mkdir(dir, { recursive: true });
+  const redis = await startRedis({ port: redisPort, dataDir: dir });
+  stops.push(() => redis.stop());
+  env.REDIS_URL = redis.url;
+  console.log(`[start] Redis      ${redis.url}  (data: ${dir})`);
+}
+if (!process.env.MONGO_URL) {
+  await refuseBusy(mongoPort, "FerretDB", "MONGO_URL", "IM_LOCAL_MONGO_PORT");
+  const dir = join(dataRoot, "ferretdb");
+  await mkdir(dir, { recursive: true });
+  const mongo = await startFerretDb({ port: mongoPort, dataDir: dir });
+  stops.push(() => mongo.stop());
+  env.MONGO_URL = mongo.urlFor("im");
+  console.log(`[start] FerretDB   ${env.MONGO_URL}  (data: ${dir})`);
+}
+
+const apps = [{ name: "api", entry: "apps/api/src/main.ts" }];
+const children = apps.map(({ name, entry }) => {
+  const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", entry], { cwd: root, env, stdio: "inherit" });
+  child.on("exit", (code, signal) => {
+    console.log(`[start] ${name} exited (${signal ?? code})`);
+    void shutdown(code ?? 1);
+  });
+  return child;
+});
+console.log(`[start] API        http://127.0.0.1:${env.API_PORT ?? 8092}  (OpenAPI at /openapi.json)`);
+
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once("exit", r)) : undefined)));
+  for (const stop of stops.reverse()) await stop();
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));

@@ -1,0 +1,205 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { allRoutes } from "@im/api";
+import { ApiClient, errorOf } from "../support/client.js";
+import { startStack, type TestStack } from "../support/stack.js";
+import { registerUser, type TestUser } from "../support/users.js";
+
+const BODY_LIMIT_KB = 2;
+
+/** The `_count` sample of the request-duration histogram for one label set, or undefined. */
+function durationCount(metrics: string, labels: { method: string; route: string; status: string }): number | undefined {
+  for (const line of metrics.split("\n")) {
+    if (!line.startsWith("http_request_duration_seconds_count{")) continue;
+    if (!line.includes(`method="${labels.method}"`)) continue;
+    if (!line.includes(`route="${labels.route}"`)) continue;
+    if (!line.includes(`status="${labels.status}"`)) continue;
+    return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return undefined;
+}
+
+describe("http basics", () => {
+  let stack: TestStack;
+  let client: ApiClient;
+  let user: TestUser;
+  before(async () => {
+    stack = await startStack({ API_BODY_LIMIT_KB: String(BODY_LIMIT_KB) });
+    client = new ApiClient(stack.api.url);
+    user = await registerUser(stack, client);
+  });
+  after(() => stack.stop());
+
+  it("answers liveness and readiness without a token", async () => {
+    const live = await client.get("/healthz");
+    assert.equal(live.status, 200);
+    assert.deepEqual(live.body, { status: "ok" });
+    const ready = await client.get("/readyz");
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body, { status: "ready", mongo: "ok", redis: "ok" });
+  });
+
+  it("exports request durations labelled by route pattern, never the raw path", async () => {
+    const other = await registerUser(stack, client);
+    assert.equal((await client.get(`/v1/users/${other.userId}`, user.token)).status, 200);
+    assert.equal((await client.get(`/v1/users/${other.userId}`, user.token)).status, 200);
+    assert.equal((await client.get("/v1/users/99999999", user.token)).status, 404);
+    assert.equal((await client.get("/no/such/thing/42")).status, 404);
+
+    const reply = await client.get<string>("/metrics");
+    assert.equal(reply.status, 200);
+    assert.match(reply.headers.get("content-type") ?? "", /text\/plain/);
+    const text = reply.body;
+    assert.match(text, /# TYPE http_request_duration_seconds histogram/);
+    assert.match(text, /http_request_duration_seconds_bucket\{[^}]*le="0\.005"/);
+    // Default process metrics are exported too.
+    assert.match(text, /process_cpu_user_seconds_total/);
+    const ok = durationCount(text, { method: "GET", route: "/v1/users/:userId", status: "200" });
+    assert.ok(ok !== undefined && ok >= 2, `two 200s on /v1/users/:userId counted:\n${text}`);
+    const missing = durationCount(text, { method: "GET", route: "/v1/users/:userId", status: "404" });
+    assert.ok(missing !== undefined && missing >= 1, "the 404 of a matched route keeps its pattern");
+    assert.ok((durationCount(text, { method: "GET", route: "unmatched", status: "404" }) ?? 0) >= 1, "unknown routes are 'unmatched'");
+    assert.ok(!text.includes(`/v1/users/${other.userId}`), "no raw user id in labels");
+    assert.ok(!text.includes("/no/such/thing"), "no raw unknown path in labels");
+    assert.ok((durationCount(text, { method: "POST", route: "/v1/auth/register", status: "201" }) ?? 0) >= 2);
+  });
+
+  it("documents every route in /openapi.json with {param} paths", async () => {
+    const reply = await client.get<{
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string; security?: unknown[]; parameters: { name: string; in: string }[] }>>;
+      components: { schemas: Record<string, unknown> };
+    }>("/openapi.json");
+    assert.equal(reply.status, 200);
+    const doc = reply.body;
+    assert.equal(doc.openapi, "3.1.0");
+    assert.ok(allRoutes.length >= 15, "the route list is not empty");
+    const operationIds = new Set<string>();
+    for (const route of allRoutes) {
+      const path = route.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+      const operation = doc.paths[path]?.[route.method];
+      assert.ok(operation, `${route.method.toUpperCase()} ${path} is documented`);
+      assert.ok(!operationIds.has(operation.operationId), `operationId ${operation.operationId} is unique`);
+      operationIds.add(operation.operationId);
+      for (const name of [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1])) {
+        assert.ok(
+          operation.parameters.some((p) => p.in === "path" && p.name === name),
+          `${path} documents its path parameter ${name}`,
+        );
+      }
+    }
+    for (const path of Object.keys(doc.paths)) assert.ok(!path.includes(":"), `${path} uses {param} form`);
+    const documented = Object.values(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
+    assert.equal(documented, allRoutes.length, "nothing documented that is not served");
+    assert.deepEqual(doc.paths["/v1/auth/login"]?.post?.security, [], "public routes need no token");
+    assert.equal(doc.paths["/v1/users/me"]?.get?.security, undefined, "private routes use the global bearer scheme");
+    assert.ok(doc.components.schemas.Error);
+  });
+
+  it("answers unknown routes with 404 ROUTE_NOT_FOUND", async () => {
+    for (const [method, path] of [
+      ["GET", "/nope"],
+      ["POST", "/v1/users/me"],
+      ["DELETE", "/v1/config"],
+      ["GET", "/v1/users/me/extra"],
+    ] as const) {
+      const reply = await client.call(method, path, { token: user.token });
+      assert.equal(reply.status, 404, `${method} ${path}`);
+      assert.equal(errorOf(reply).key, "ROUTE_NOT_FOUND");
+      assert.equal(errorOf(reply).code, 1004);
+    }
+  });
+
+  it("refuses malformed JSON with 400 MALFORMED_JSON", async () => {
+    for (const raw of ["{", '{"areaCode": "86",}', "nul", "{'a':1}"]) {
+      const reply = await client.call("POST", "/v1/auth/login", { raw });
+      assert.equal(reply.status, 400, raw);
+      assert.equal(errorOf(reply).key, "MALFORMED_JSON", raw);
+    }
+  });
+
+  it("refuses a body over API_BODY_LIMIT_KB with 413 PAYLOAD_TOO_LARGE", async () => {
+    const big = JSON.stringify({ areaCode: "86", phone: "13800000000", password: "x".repeat(BODY_LIMIT_KB * 1024 + 10) });
+    const reply = await client.call("POST", "/v1/auth/login", { raw: big });
+    assert.equal(reply.status, 413);
+    assert.equal(errorOf(reply).key, "PAYLOAD_TOO_LARGE");
+    const form = await client.call("POST", "/v1/auth/login", {
+      raw: `password=${"y".repeat(BODY_LIMIT_KB * 1024 + 10)}`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assert.equal(form.status, 413, "form bodies have the same limit");
+    // Just under the limit is parsed (and then validated).
+    const small = JSON.stringify({ areaCode: "86", phone: "13800000000", password: "x".repeat(BODY_LIMIT_KB * 1024 - 200) });
+    const fits = await client.call("POST", "/v1/auth/login", { raw: small });
+    assert.equal(fits.status, 400);
+    assert.equal(errorOf(fits).key, "VALIDATION_FAILED");
+  });
+
+  it("echoes a sane x-request-id and generates one otherwise", async () => {
+    const echoed = await client.call("GET", "/nope", { headers: { "x-request-id": "abc-123.XYZ_9" } });
+    assert.equal(echoed.headers.get("x-request-id"), "abc-123.XYZ_9");
+    assert.equal(errorOf(echoed).requestId, "abc-123.XYZ_9", "the error body names the request");
+
+    const generated = await client.get("/healthz");
+    const id = generated.headers.get("x-request-id") ?? "";
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    const again = await client.get("/healthz");
+    assert.notEqual(again.headers.get("x-request-id"), id, "a fresh id per request");
+
+    for (const bad of ["has space", "x".repeat(65), "<script>", "a/b"]) {
+      const reply = await client.call("GET", "/healthz", { headers: { "x-request-id": bad } });
+      const replaced = reply.headers.get("x-request-id") ?? "";
+      assert.notEqual(replaced, bad);
+      assert.match(replaced, /^[0-9a-f-]{36}$/, `replaced ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it("localizes error messages from Accept-Language", async () => {
+    const messageFor = async (language: string | undefined) => {
+      const reply = await client.call("GET", "/nope", language === undefined ? {} : { headers: { "accept-language": language } });
+      assert.equal(errorOf(reply).key, "ROUTE_NOT_FOUND");
+      return errorOf(reply).message;
+    };
+    assert.equal(await messageFor("zh"), "接口不存在");
+    assert.equal(await messageFor("zh-CN,zh;q=0.9"), "接口不存在");
+    assert.equal(await messageFor("en"), "No such endpoint");
+    assert.equal(await messageFor("en-US"), "No such endpoint");
+    assert.equal(await messageFor("zh-TW"), "介面不存在");
+    assert.equal(await messageFor("zh-HK"), "介面不存在");
+    assert.equal(await messageFor("zh-Hant-TW"), "介面不存在");
+    assert.equal(await messageFor(undefined), "No such endpoint");
+    assert.equal(await messageFor("fr-FR"), "No such endpoint");
+    assert.equal(await messageFor("fr, zh;q=0.5"), "接口不存在");
+    assert.equal(await messageFor("en;q=0.2, zh-TW;q=0.8"), "介面不存在");
+
+    // Validation errors, auth errors and JSON errors are localized too.
+    const invalid = await client.call("POST", "/v1/auth/login", { body: {}, headers: { "accept-language": "zh" } });
+    assert.equal(errorOf(invalid).message, "请求参数不正确");
+    const unauth = await client.call("GET", "/v1/users/me", { headers: { "accept-language": "zh-TW" } });
+    assert.equal(errorOf(unauth).key, "TOKEN_MISSING");
+    assert.equal(errorOf(unauth).message, "缺少存取權杖");
+    const malformed = await client.call("POST", "/v1/auth/login", { raw: "{", headers: { "accept-language": "zh" } });
+    assert.equal(errorOf(malformed).message, "请求体不是有效的 JSON");
+  });
+
+  it("never answers 500 on odd but well-formed requests", async () => {
+    const odd: { method: string; path: string; raw?: string; headers?: Record<string, string> }[] = [
+      { method: "POST", path: "/v1/auth/login", raw: "[]" },
+      { method: "POST", path: "/v1/auth/login", raw: '"text"' },
+      { method: "POST", path: "/v1/auth/login", raw: "", headers: { "content-type": "application/json" } },
+      { method: "POST", path: "/v1/auth/login", raw: "areaCode=86&phone=1", headers: { "content-type": "text/plain" } },
+      { method: "POST", path: "/v1/auth/login", raw: "{}", headers: { "content-type": "application/json; charset=latin-9" } },
+      { method: "GET", path: "/v1/users/search?nickname=a&nickname=b" },
+      { method: "GET", path: "/v1/users/%E0%A4%A" },
+    ];
+    for (const request of odd) {
+      const reply = await client.call(request.method, request.path, {
+        token: user.token,
+        ...(request.raw !== undefined ? { raw: request.raw } : {}),
+        ...(request.headers ? { headers: request.headers } : {}),
+      });
+      assert.ok(reply.status >= 400 && reply.status < 500, `${request.method} ${request.path} ${request.raw ?? ""}: ${reply.status}`);
+      assert.equal(typeof errorOf(reply).key, "string");
+    }
+  });
+});
