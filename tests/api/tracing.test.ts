@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { startTracing, type Tracing } from "@im/telemetry";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 
 // Tracing must start before Express, ioredis and the MongoDB driver are loaded, so the stack is imported late.
 const exporter = new InMemorySpanExporter();
