@@ -201,5 +201,8 @@ describe("http basics", () => {
       assert.ok(reply.status >= 400 && reply.status < 500, `${request.method} ${request.path} ${request.raw ?? ""}: ${reply.status}`);
       assert.equal(typeof errorOf(reply).key, "string");
     }
+    const badEscape = await client.get("/v1/users/%E0%A4%A", user.token);
+    assert.equal(badEscape.status, 400);
+    assert.equal(errorOf(badEscape).key, "VALIDATION_FAILED");
   });
 });

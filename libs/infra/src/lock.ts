@@ -47,7 +47,7 @@ export async function withLocks<T>(redis: Redis, keys: string[], work: () => Pro
   while ((await redis.eval(ACQUIRE, unique.length, ...unique, token, String(ttlMs))) !== 1) {
     if (Date.now() > deadline) throw new LockBusyError(unique);
     await sleep(delay + Math.random() * delay);
-    delay = Math.min(delay * 2, 100);
+    delay = Math.min(delay * 2, 20);
   }
   try {
     return await work();

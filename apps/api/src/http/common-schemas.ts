@@ -41,6 +41,9 @@ export const text = (max: number) =>
     .max(max)
     .refine((value) => ![...value].some(isControl), "must not contain control characters");
 
+/** One line of text (names): like `text` but without tabs or line breaks. */
+export const line = (max: number) => text(max).refine((value) => !/[\t\n\r]/.test(value), "must be a single line");
+
 /** International area code without "+", e.g. 86. */
 export const areaCode = z
   .string()

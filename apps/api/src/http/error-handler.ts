@@ -31,8 +31,8 @@ export function errorHandler() {
     } else if (appError.key === "SERVICE_UNAVAILABLE") {
       logger.warn({ err: error }, "dependency unavailable");
     }
-    if (appError.retryAfterSeconds !== undefined) res.setHeader("retry-after", String(appError.retryAfterSeconds));
     if (res.headersSent) return;
+    if (appError.retryAfterSeconds !== undefined) res.setHeader("retry-after", String(appError.retryAfterSeconds));
     res.status(appError.httpStatus).json(errorBody(appError, language, requestId));
   };
 }

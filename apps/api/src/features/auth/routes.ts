@@ -1,3 +1,4 @@
+import { hitRateLimit, peekRateLimit } from "@im/infra";
 import { AppError } from "@im/protocol";
 import { z } from "zod";
 import { requireAuth } from "../../http/require-auth.js";
@@ -49,8 +50,19 @@ export const authRoutes = [
     response: { status: 204, description: "Changed; log in again" },
     handler: async ({ auth, body }, deps) => {
       const { userId } = requireAuth(auth);
+      // A stolen token must not become an unlimited password oracle: wrong guesses lock like logins do.
+      const failures = {
+        key: `rl:pwchange:fail:${userId}`,
+        limit: deps.config.API_LOGIN_MAX_FAILURES,
+        windowSeconds: deps.config.API_LOGIN_WINDOW_SECONDS,
+      };
+      const locked = await peekRateLimit(deps.redis, failures);
+      if (!locked.allowed) throw new AppError("LOGIN_LOCKED", { retryAfterSeconds: locked.retryAfterSeconds });
       const user = await loadSelf(deps.models, userId);
-      if (!(await verifyPassword(body.oldPassword, user.passwordHash))) throw new AppError("PASSWORD_INCORRECT");
+      if (!(await verifyPassword(body.oldPassword, user.passwordHash))) {
+        await hitRateLimit(deps.redis, failures);
+        throw new AppError("PASSWORD_INCORRECT");
+      }
       const passwordHash = await hashPassword(body.newPassword, deps.config.API_PASSWORD_SCRYPT_LOG2N);
       await deps.models.users.updateOne({ userId }, { $set: { passwordHash, modifyTime: Date.now() } });
       await revokeAllSessions(deps.redis, userId);

@@ -38,8 +38,7 @@ export async function withPair<T>(deps: ApiDeps, me: number, other: number, edit
         afterSave: (work) => void after.push(work),
       };
       const result = await edit(draft);
-      await savePair(deps.models, loaded, draft);
-      await writeNotices(deps.models, me, other, notices);
+      await Promise.all([savePair(deps.models, loaded, draft), writeNotices(deps.models, me, other, notices)]);
       for (const work of after) await work();
       await Promise.all([recountUser(deps.models, me), recountUser(deps.models, other)]);
       return result;

@@ -57,15 +57,17 @@ const sameSide = (a: Side, b: Side) =>
  */
 async function saveSide(models: Models, from: number, to: number, before: Side, after: Side, existed: boolean, now: number) {
   const key = { userId: from, toUserId: to };
+  const fan = { userId: to, toUserId: from };
+  const writes: Array<Promise<unknown>> = [
+    after.status >= 1 ? models.fans.updateOne(fan, { $setOnInsert: { createTime: now } }, { upsert: true }) : models.fans.deleteOne(fan),
+  ];
   if (after.status === 0 && after.blacklist === 0 && after.isBeenBlack === 0) {
-    if (existed) await models.friendships.deleteOne(key);
+    if (existed) writes.push(models.friendships.deleteOne(key));
   } else if (!existed || !sameSide(before, after)) {
     if (!existed || before.status !== after.status) after.createTime = now;
-    await models.friendships.updateOne(key, { $set: { ...after, modifyTime: now } }, { upsert: true });
+    writes.push(models.friendships.updateOne(key, { $set: { ...after, modifyTime: now } }, { upsert: true }));
   }
-  const fan = { userId: to, toUserId: from };
-  if (after.status >= 1) await models.fans.updateOne(fan, { $setOnInsert: { createTime: now } }, { upsert: true });
-  else await models.fans.deleteOne(fan);
+  await Promise.all(writes);
 }
 
 /** Persists the edited pair against what was loaded. Call only while holding both users' friend locks. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { text } from "../../http/common-schemas.js";
+import { line, text } from "../../http/common-schemas.js";
 import { publicUserSchema } from "../users/schemas.js";
 
 const flag = z.union([z.literal(0), z.literal(1)]);
@@ -17,7 +17,7 @@ export const replyBody = z.object({
 
 export const friendPatch = z
   .object({
-    remarkName: text(32).describe("My name for this friend; empty clears it"),
+    remarkName: line(32).describe("My name for this friend; empty clears it"),
     offlineNoPushMsg: flag.describe("1 = no offline push for this friend's messages"),
     chatRecordTimeOut: z
       .number()
@@ -33,7 +33,8 @@ export const friendPatch = z
 export const groupIdParams = z.object({
   groupId: z
     .string()
-    .regex(/^[0-9a-f]{24}$/i, "must be a 24-character hex id")
+    .regex(/^[0-9a-fA-F]{24}$/, "must be a 24-character hex id")
+    .transform((id) => id.toLowerCase())
     .describe("Friend group id"),
 });
 
@@ -44,13 +45,11 @@ const groupMembers = z
   .describe("Friends in the group (at most 500)");
 
 export const groupCreateBody = z.object({
-  groupName: nonEmpty(20).describe("Group name, unique among my groups"),
+  groupName: line(20).pipe(z.string().min(1, "must not be empty")).describe("Group name, unique among my groups"),
   userIds: groupMembers.optional(),
 });
 
-export const groupPatchBody = groupCreateBody
-  .partial()
-  .refine((value) => Object.keys(value).length > 0, "give groupName or userIds");
+export const groupPatchBody = groupCreateBody.partial().refine((value) => Object.keys(value).length > 0, "give groupName or userIds");
 
 // ---- outputs ----
 

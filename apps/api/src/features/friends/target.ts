@@ -3,10 +3,14 @@ import { AppError } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 import type { Pair } from "./pair.js";
 
-/** The user a friend operation acts on: not me, existing and not disabled. */
-export async function loadTarget(deps: ApiDeps, me: number, userId: number): Promise<UserDoc> {
+/**
+ * The user a friend operation acts on: not me, existing and, unless the operation only undoes a
+ * relationship (unfollow, delete, unblock), not disabled.
+ */
+export async function loadTarget(deps: ApiDeps, me: number, userId: number, options: { allowDisabled?: boolean } = {}): Promise<UserDoc> {
   if (userId === me) throw new AppError("CANNOT_TARGET_SELF");
-  const user = await deps.models.users.findOne({ userId, status: { $ne: -1 } }).lean();
+  const filter = options.allowDisabled ? { userId } : { userId, status: { $ne: -1 } };
+  const user = await deps.models.users.findOne(filter).lean();
   if (!user) throw new AppError("USER_NOT_FOUND");
   return user;
 }

@@ -22,10 +22,13 @@ interface IssueInput {
 export async function issueSmsCode(deps: ApiDeps, input: IssueInput): Promise<{ expiresInSeconds: number }> {
   const { config, redis } = deps;
   const telephone = `${input.areaCode}${input.phone}`;
+  const resendKey = `rl:sms:phone:${telephone}`;
+  // Checked in order, each counting a hit only when the ones before it passed: the resend interval comes
+  // before the daily cap so that taps on "resend" refused within the interval do not use up the day's codes.
   const limits = [
     { key: `rl:sms:ip:${input.ip}`, limit: config.API_SMS_MAX_PER_IP_PER_HOUR, windowSeconds: 3600 },
+    { key: resendKey, limit: 1, windowSeconds: config.API_SMS_RESEND_SECONDS },
     { key: `rl:sms:phone-day:${telephone}`, limit: config.API_SMS_MAX_PER_PHONE_PER_DAY, windowSeconds: 86_400 },
-    { key: `rl:sms:phone:${telephone}`, limit: 1, windowSeconds: config.API_SMS_RESEND_SECONDS },
   ];
   for (const rule of limits) {
     const result = await hitRateLimit(redis, rule);
@@ -39,7 +42,8 @@ export async function issueSmsCode(deps: ApiDeps, input: IssueInput): Promise<{ 
     const { messageId } = await deps.sms.send({ areaCode: input.areaCode, phone: input.phone, code, purpose: input.purpose });
     await deps.models.smsRecords.create({ ...record, ok: true, providerMessageId: messageId });
   } catch (error) {
-    await redis.del(key);
+    // Nothing reached the phone: drop the code, and the resend interval so the user may ask again at once.
+    await redis.del(key, resendKey);
     await deps.models.smsRecords.create({ ...record, ok: false, error: error instanceof Error ? error.message.slice(0, 500) : "unknown" });
     deps.logger.warn({ err: error, provider: deps.sms.name }, "SMS provider failed");
     throw new AppError("SMS_SEND_FAILED", { cause: error });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { areaCode, pageQuery, phoneNumber, text } from "../../http/common-schemas.js";
+import { areaCode, line, pageQuery, phoneNumber, text } from "../../http/common-schemas.js";
 
 const flag = z.union([z.literal(0), z.literal(1)]);
 
@@ -68,9 +68,13 @@ export const otherUserSchema = publicUserSchema.extend({ relationship: relations
 
 export const profilePatch = z
   .object({
-    nickname: text(32).pipe(z.string().min(1, "must not be empty")),
+    nickname: line(32).pipe(z.string().min(1, "must not be empty")),
     description: text(200),
-    avatarUrl: z.string().max(512).url().or(z.literal("")),
+    // http(s) only: clients render it, so javascript: or data: URLs must not get in.
+    avatarUrl: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .max(512)
+      .or(z.literal("")),
     sex: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe("0 unknown, 1 male, 2 female"),
     birthday: z.number().int().min(-5_000_000_000_000).max(5_000_000_000_000).describe("Epoch milliseconds"),
     loc: location,

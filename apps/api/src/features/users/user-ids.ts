@@ -17,6 +17,10 @@ export async function syncUserIdCounter(deps: Pick<ApiDeps, "models" | "redis">)
   await raiseCounter(deps.redis, USER_ID_COUNTER, await highestUserId(deps.models));
 }
 
-export async function nextUserId(deps: Pick<ApiDeps, "redis">): Promise<number> {
+export async function nextUserId(deps: Pick<ApiDeps, "models" | "redis">): Promise<number> {
+  const id = await deps.redis.incr(USER_ID_COUNTER);
+  if (id > FIRST_USER_ID) return id;
+  // The counter is gone (Redis lost its data): INCR restarted from 1. Raise it past the stored ids first.
+  await syncUserIdCounter(deps);
   return deps.redis.incr(USER_ID_COUNTER);
 }

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { requireAuth } from "../../http/require-auth.js";
+import { defineRoute } from "../../http/route.js";
+import { createGroup, deleteGroup, listGroups, updateGroup } from "./friend-groups.js";
+import { friendGroupSchema, groupCreateBody, groupIdParams, groupPatchBody } from "./schemas.js";
+
+const tags = ["friend groups"];
+
+export const groupRoutes = [
+  defineRoute({
+    method: "get",
+    path: "/v1/friend-groups",
+    summary: "My friend groups, oldest first (seed: /friendGroup/list)",
+    tags,
+    response: { status: 200, description: "All my groups", schema: z.object({ items: z.array(friendGroupSchema) }) },
+    handler: async ({ auth }, deps) => ({ items: await listGroups(deps.models, requireAuth(auth).userId) }),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/friend-groups",
+    summary: "Create a friend group (seed: /friendGroup/add)",
+    tags,
+    body: groupCreateBody,
+    response: { status: 201, description: "The new group", schema: friendGroupSchema },
+    handler: async ({ auth, body }, deps) => createGroup(deps, requireAuth(auth).userId, body.groupName, body.userIds ?? []),
+  }),
+  defineRoute({
+    method: "patch",
+    path: "/v1/friend-groups/:groupId",
+    summary: "Rename a friend group or replace its members (seed: /friendGroup/update, /friendGroup/updateGroupUserList)",
+    tags,
+    params: groupIdParams,
+    body: groupPatchBody,
+    response: { status: 200, description: "The updated group", schema: friendGroupSchema },
+    handler: async ({ auth, params, body }, deps) => updateGroup(deps, requireAuth(auth).userId, params.groupId, body),
+  }),
+  defineRoute({
+    method: "delete",
+    path: "/v1/friend-groups/:groupId",
+    summary: "Delete a friend group; its friends stay friends (seed: /friendGroup/delete)",
+    tags,
+    params: groupIdParams,
+    response: { status: 204, description: "Deleted" },
+    handler: async ({ auth, params }, deps) => {
+      await deleteGroup(deps, requireAuth(auth).userId, params.groupId);
+      return undefined;
+    },
+  }),
+];

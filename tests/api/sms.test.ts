@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiClient, errorOf } from "../support/client.js";
+import { startStack, type TestStack } from "../support/stack.js";
+import { registerUser, uniquePhone } from "../support/users.js";
+
+const RESEND_SECONDS = 60;
+const PER_DAY = 3;
+const CODE_TTL = 120;
+
+describe("sms codes", () => {
+  let stack: TestStack;
+  let client: ApiClient;
+  before(async () => {
+    stack = await startStack({
+      API_SMS_RESEND_SECONDS: String(RESEND_SECONDS),
+      API_SMS_MAX_PER_PHONE_PER_DAY: String(PER_DAY),
+      API_SMS_CODE_TTL_SECONDS: String(CODE_TTL),
+    });
+    client = new ApiClient(stack.api.url);
+  });
+  after(() => stack.stop());
+
+  const requestCode = (phone: string, purpose = "register", areaCode = "86") =>
+    client.post<{ expiresInSeconds: number }>("/v1/sms/codes", { areaCode, phone, purpose });
+  /** As if the resend interval had passed for this phone. */
+  const skipResendWait = (telephone: string) => stack.api.deps.redis.del(`rl:sms:phone:${telephone}`);
+  const records = (telephone: string) => stack.api.deps.models.smsRecords.find({ telephone }).sort({ time: 1 }).lean();
+  const register = (phone: string, smsCode: string) =>
+    client.post("/v1/auth/register", { areaCode: "86", phone, password: "password-123", nickname: "sms", smsCode });
+
+  it("sends a six-digit code, keeps it in Redis for its TTL, and records the send without the code", async () => {
+    const phone = uniquePhone();
+    const before = stack.sms.sent.length;
+    const reply = await requestCode(phone);
+    assert.equal(reply.status, 202, JSON.stringify(reply.body));
+    assert.deepEqual(reply.body, { expiresInSeconds: CODE_TTL });
+    assert.equal(stack.sms.sent.length, before + 1);
+    const message = stack.sms.sent.at(-1);
+    assert.deepEqual({ ...message, code: undefined }, { areaCode: "86", phone, purpose: "register", code: undefined });
+    assert.match(message?.code ?? "", /^[0-9]{6}$/);
+    assert.ok(!JSON.stringify(reply.body).includes(message?.code ?? "-"), "the code is not in the response");
+
+    const key = `sms:code:register:86${phone}`;
+    const ttl = await stack.api.deps.redis.ttl(key);
+    assert.ok(ttl > 0 && ttl <= CODE_TTL, `ttl ${ttl}`);
+
+    const [record] = await records(`86${phone}`);
+    assert.ok(record);
+    assert.equal(record.ok, true);
+    assert.equal(record.purpose, "register");
+    assert.equal(record.provider, "recording");
+    assert.equal(record.areaCode, "86");
+    assert.match(record.providerMessageId, /^rec-/);
+    assert.ok(record.ip.length > 0);
+    assert.ok(!JSON.stringify(record).includes(message?.code ?? "-"), "the record never holds the code");
+  });
+
+  it("refuses a register code for a registered phone and a reset code for an unknown one", async () => {
+    const user = await registerUser(stack, client);
+    const sent = stack.sms.sent.length;
+    const taken = await requestCode(user.phone, "register");
+    assert.equal(taken.status, 409);
+    assert.equal(errorOf(taken).key, "PHONE_ALREADY_REGISTERED");
+    const unknownPhone = uniquePhone();
+    const unknown = await requestCode(unknownPhone, "reset_password");
+    assert.equal(unknown.status, 404);
+    assert.equal(errorOf(unknown).key, "PHONE_NOT_REGISTERED");
+    assert.equal(stack.sms.sent.length, sent, "nothing was sent");
+    assert.equal((await records(`86${unknownPhone}`)).length, 0);
+    // A registered phone gets reset codes (once its resend interval passed).
+    await skipResendWait(`86${user.phone}`);
+    assert.equal((await requestCode(user.phone, "reset_password")).status, 202);
+  });
+
+  it(`refuses a second code within ${RESEND_SECONDS}s with 429 SMS_TOO_FREQUENT`, async () => {
+    const phone = uniquePhone();
+    assert.equal((await requestCode(phone)).status, 202);
+    const code = stack.sms.lastCode("86", phone);
+    const sent = stack.sms.sent.length;
+    const again = await requestCode(phone);
+    assert.equal(again.status, 429, JSON.stringify(again.body));
+    assert.equal(errorOf(again).key, "SMS_TOO_FREQUENT");
+    const retryAfter = Number(again.headers.get("retry-after"));
+    assert.ok(retryAfter > 0 && retryAfter <= RESEND_SECONDS, `retry-after ${retryAfter}`);
+    assert.equal(errorOf(again).retryAfterSeconds, retryAfter);
+    assert.equal(stack.sms.sent.length, sent, "no second SMS");
+    // The interval is per phone: another phone is served at once.
+    assert.equal((await requestCode(uniquePhone())).status, 202);
+    // The first code is untouched by the refused request.
+    const registered = await register(phone, code);
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  });
+
+  it("does not count refused resends against the daily cap", async () => {
+    const phone = uniquePhone();
+    assert.equal((await requestCode(phone)).status, 202);
+    // An impatient user taps "resend" again and again within the interval.
+    for (let i = 0; i < PER_DAY + 2; i++) {
+      const early = await requestCode(phone);
+      assert.equal(early.status, 429);
+      assert.ok(Number(early.headers.get("retry-after")) <= RESEND_SECONDS, "refused by the resend interval");
+    }
+    await skipResendWait(`86${phone}`);
+    const later = await requestCode(phone);
+    assert.equal(later.status, 202, `once the interval passed a second code is sent: ${JSON.stringify(later.body)}`);
+  });
+
+  it("replaces the earlier code when a new one is sent", async () => {
+    const phone = uniquePhone();
+    assert.equal((await requestCode(phone)).status, 202);
+    const first = stack.sms.lastCode("86", phone);
+    await skipResendWait(`86${phone}`);
+    assert.equal((await requestCode(phone)).status, 202);
+    const second = stack.sms.lastCode("86", phone);
+    if (first !== second) {
+      const old = await register(phone, first);
+      assert.equal(errorOf(old).key, "SMS_CODE_INVALID", "the first code was replaced");
+    }
+    assert.equal((await register(phone, second)).status, 201);
+  });
+
+  it("refuses an expired code", async () => {
+    const phone = uniquePhone();
+    assert.equal((await requestCode(phone)).status, 202);
+    const code = stack.sms.lastCode("86", phone);
+    assert.equal(await stack.api.deps.redis.pexpire(`sms:code:register:86${phone}`, 1), 1);
+    await sleep(20);
+    const reply = await register(phone, code);
+    assert.equal(reply.status, 400);
+    assert.equal(errorOf(reply).key, "SMS_CODE_INVALID");
+  });
+
+  it(`sends at most ${PER_DAY} codes per phone per day`, async () => {
+    const phone = uniquePhone();
+    for (let i = 0; i < PER_DAY; i++) {
+      const reply = await requestCode(phone);
+      assert.equal(reply.status, 202, `code ${i + 1}: ${JSON.stringify(reply.body)}`);
+      await skipResendWait(`86${phone}`);
+    }
+    const capped = await requestCode(phone);
+    assert.equal(capped.status, 429);
+    assert.equal(errorOf(capped).key, "SMS_TOO_FREQUENT");
+    const retryAfter = Number(capped.headers.get("retry-after"));
+    assert.ok(retryAfter > RESEND_SECONDS && retryAfter <= 86_400, `the day window, not the resend interval: ${retryAfter}`);
+    assert.equal((await records(`86${phone}`)).length, PER_DAY);
+    // The cap counts both purposes together.
+    const user = await registerUser(stack, client);
+    for (let i = 1; i < PER_DAY; i++) {
+      await skipResendWait(`86${user.phone}`);
+      assert.equal((await requestCode(user.phone, "reset_password")).status, 202);
+    }
+    await skipResendWait(`86${user.phone}`);
+    assert.equal((await requestCode(user.phone, "reset_password")).status, 429);
+  });
+
+  it("answers 503 SMS_SEND_FAILED when the provider fails, records it, and lets the user retry", async () => {
+    const phone = uniquePhone();
+    stack.sms.failNext = true;
+    const failed = await requestCode(phone);
+    assert.equal(failed.status, 503, JSON.stringify(failed.body));
+    assert.equal(errorOf(failed).key, "SMS_SEND_FAILED");
+    const [record] = await records(`86${phone}`);
+    assert.ok(record);
+    assert.equal(record.ok, false);
+    assert.equal(record.error, "provider refused");
+    assert.equal(record.providerMessageId, "");
+    assert.equal(await stack.api.deps.redis.exists(`sms:code:register:86${phone}`), 0, "no code is kept that nobody received");
+
+    // The user did not get a code; asking again must not be refused as "too frequent".
+    const retry = await requestCode(phone);
+    assert.equal(retry.status, 202, JSON.stringify(retry.body));
+    const code = stack.sms.lastCode("86", phone);
+    assert.equal((await register(phone, code)).status, 201);
+    const all = await records(`86${phone}`);
+    assert.deepEqual(
+      all.map((r) => r.ok),
+      [false, true],
+    );
+  });
+
+  it("never stores a sent code in SmsRecord", async () => {
+    const all = await stack.api.deps.models.smsRecords.find({}).lean();
+    assert.ok(all.length >= stack.sms.sent.length);
+    const text = JSON.stringify(all);
+    for (const message of stack.sms.sent) {
+      // A code could by chance appear inside an ObjectId or a phone number; look at the fields values only.
+      for (const record of all) {
+        assert.ok(!Object.values(record).some((value) => value === message.code), "no field equals a code");
+      }
+    }
+    assert.ok(!/"code"/.test(text), "no field named code");
+  });
+});
