@@ -11,3 +11,34 @@ export { type ErrorCode, type ErrorDefinition, errorCatalogue, type Language, la
 export { type ErrorKind, errorKinds, type SocketErrorCategory } from "./errors/kinds.js";
 export { pickLanguage } from "./errors/language.js";
 export { type FriendNoticeType, friendNoticeTypes } from "./friend-notices.js";
+export {
+  type ChatType,
+  chatTypes,
+  type DeliveredMessage,
+  groupConversationId,
+  MAX_CONTENT_LENGTH,
+  PROTOCOL_VERSION,
+  type Receipt,
+  type Resource,
+  resources,
+  type SendMessage,
+  type SendMessageInput,
+  sendMessageSchema,
+  singleConversationId,
+} from "./messaging/envelope.js";
+export type {
+  AckResult,
+  ClientToServerEvents,
+  ServerToClientEvents,
+  SyncCursors,
+  SyncedConversation,
+  SyncRequest,
+} from "./messaging/events.js";
+export {
+  isMessageType,
+  type MessageCategory,
+  type MessageTypeCode,
+  type MessageTypeName,
+  messageType,
+  messageTypes,
+} from "./messaging/message-types.js";

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 export interface ManagedProcess {
   readonly name: string;
   readonly pid: number;
+  /** Kills the process at once (SIGKILL), as a crash would. */
+  kill(): Promise<void>;
   /** Stops the process (SIGTERM, then SIGKILL after a grace period) and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -14,6 +16,8 @@ export interface SpawnOptions {
   command: string;
   args: string[];
   cwd?: string;
+  /** Environment of the process; the parent's by default. */
+  env?: NodeJS.ProcessEnv;
   /** The process counts as started once this port accepts TCP connections. */
   readyPort: number;
   readyTimeoutMs?: number;
@@ -41,6 +45,7 @@ function waitForExit(child: ChildProcess): Promise<void> {
 export async function spawnServer(options: SpawnOptions): Promise<ManagedProcess> {
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
+    env: options.env ?? process.env,
     stdio: options.inheritOutput ? "inherit" : ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -74,6 +79,12 @@ export async function spawnServer(options: SpawnOptions): Promise<ManagedProcess
   return {
     name: options.name,
     pid: child.pid ?? -1,
+    /** Kills the process at once (SIGKILL), as a crash would. */
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGKILL");
+      await waitForExit(child);
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");

@@ -1,8 +1,8 @@
+import { resolveSession } from "@im/auth";
 import { AppError } from "@im/protocol";
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
 import type { ApiDeps } from "../context.js";
-import { resolveSession } from "../features/auth/sessions.js";
 import { type AuthInfo, type RouteSpec, routeKey } from "./route.js";
 import { parseInput } from "./validate.js";
 

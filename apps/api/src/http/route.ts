@@ -5,15 +5,9 @@ import type { ApiDeps } from "../context.js";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
-/** The caller of an authenticated request. */
-export interface AuthInfo {
-  userId: number;
-  sessionId: string;
-  resource: string;
-  deviceId: string;
-  /** sha256 of the access token: the session's key. */
-  tokenHash: string;
-}
+import type { AuthInfo } from "@im/auth";
+
+export type { AuthInfo } from "@im/auth";
 
 /** Per-request facts a handler may need besides its parsed input. */
 export interface RequestInfo {

@@ -5,7 +5,7 @@ export const languages = ["zh", "en", "zh-TW"] as const;
 export type Language = (typeof languages)[number];
 
 export interface ErrorDefinition {
-  /** Stable numeric code: 1xxx general, 2xxx auth, 3xxx accounts, 4xxx friends. Never reused. */
+  /** Stable numeric code: 1xxx general, 2xxx auth, 3xxx accounts, 4xxx friends, 5xxx messaging, 6xxx rooms. Never reused. */
   readonly code: number;
   readonly kind: ErrorKind;
   readonly messages: Readonly<Record<Language, string>>;
@@ -216,6 +216,79 @@ export const errorCatalogue = {
     code: 4012,
     kind: "conflict",
     messages: { zh: "已有同名的好友分组", en: "You already have a friend group with this name", "zh-TW": "已有同名的好友分組" },
+  },
+
+  // 5xxx — messaging
+  KEYWORD_REJECTED: {
+    code: 5001,
+    kind: "forbidden",
+    messages: {
+      zh: "消息包含敏感词，未发送",
+      en: "The message contains a banned word and was not sent",
+      "zh-TW": "訊息包含敏感詞，未傳送",
+    },
+  },
+  MESSAGE_NOT_FOUND: {
+    code: 5002,
+    kind: "not_found",
+    messages: { zh: "消息不存在", en: "No such message", "zh-TW": "訊息不存在" },
+  },
+  RECALL_NOT_ALLOWED: {
+    code: 5003,
+    kind: "forbidden",
+    messages: { zh: "只能撤回自己发送的消息", en: "You can only recall your own messages", "zh-TW": "只能收回自己傳送的訊息" },
+  },
+  RECALL_WINDOW_PASSED: {
+    code: 5004,
+    kind: "forbidden",
+    messages: { zh: "消息发送时间过久，无法撤回", en: "The message is too old to recall", "zh-TW": "訊息傳送時間過久，無法收回" },
+  },
+  CONVERSATION_NOT_FOUND: {
+    code: 5005,
+    kind: "not_found",
+    messages: { zh: "会话不存在", en: "No such conversation", "zh-TW": "對話不存在" },
+  },
+
+  // 6xxx — rooms (groups)
+  ROOM_NOT_FOUND: {
+    code: 6001,
+    kind: "not_found",
+    messages: { zh: "群组不存在", en: "No such group", "zh-TW": "群組不存在" },
+  },
+  NOT_ROOM_MEMBER: {
+    code: 6002,
+    kind: "forbidden",
+    messages: { zh: "你不是该群成员", en: "You are not a member of this group", "zh-TW": "你不是該群成員" },
+  },
+  ROOM_MUTED: {
+    code: 6003,
+    kind: "forbidden",
+    messages: { zh: "你已被禁言", en: "You are muted in this group", "zh-TW": "你已被禁言" },
+  },
+  ROOM_FULL: {
+    code: 6004,
+    kind: "conflict",
+    messages: { zh: "群成员已满", en: "The group is full", "zh-TW": "群成員已滿" },
+  },
+  ROOM_PERMISSION_DENIED: {
+    code: 6005,
+    kind: "forbidden",
+    messages: { zh: "没有权限执行此群操作", en: "You may not do this in this group", "zh-TW": "沒有權限執行此群組操作" },
+  },
+  ALREADY_ROOM_MEMBER: {
+    code: 6006,
+    kind: "conflict",
+    messages: { zh: "已经是群成员", en: "Already a member of this group", "zh-TW": "已經是群成員" },
+  },
+  JOIN_REQUEST_NOT_FOUND: {
+    code: 6007,
+    kind: "not_found",
+    messages: { zh: "没有待审批的入群申请", en: "There is no pending request to join", "zh-TW": "沒有待審核的入群申請" },
+  },
+  CANNOT_REMOVE_OWNER: {
+    code: 6008,
+    kind: "forbidden",
+    messages: { zh: "不能移除群主", en: "The group owner cannot be removed", "zh-TW": "不能移除群主" },
   },
 } as const satisfies Record<string, ErrorDefinition>;
 

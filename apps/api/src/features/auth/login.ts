@@ -1,3 +1,4 @@
+import { createSession } from "@im/auth";
 import type { UserDoc } from "@im/data";
 import { hitRateLimit, peekRateLimit } from "@im/infra";
 import { AppError } from "@im/protocol";
@@ -7,7 +8,6 @@ import type { RequestInfo } from "../../http/route.js";
 import { toSelfUser } from "../users/views.js";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.js";
 import type { loginBody } from "./schemas.js";
-import { createSession } from "./sessions.js";
 
 // A hash to compare against when the phone is unknown, so both cases cost the same time.
 let decoyHash: Promise<string> | undefined;

@@ -1,3 +1,4 @@
+import { listSessions, revokeAllSessions, revokeSession, revokeSessionById } from "@im/auth";
 import { hitRateLimit, peekRateLimit } from "@im/infra";
 import { AppError } from "@im/protocol";
 import { z } from "zod";
@@ -9,7 +10,6 @@ import { login } from "./login.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { register } from "./register.js";
 import { changePasswordBody, loginBody, loginResult, registerBody, resetPasswordBody, sessionIdParams, sessionSchema } from "./schemas.js";
-import { listSessions, revokeAllSessions, revokeSession, revokeSessionById } from "./sessions.js";
 
 export const authRoutes = [
   defineRoute({

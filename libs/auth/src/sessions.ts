@@ -1,6 +1,15 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { type Redis, withLocks } from "@im/infra";
-import type { AuthInfo } from "../../http/route.js";
+
+/** The caller of an authenticated request or socket: who, and which device session. */
+export interface AuthInfo {
+  userId: number;
+  sessionId: string;
+  resource: string;
+  deviceId: string;
+  /** sha256 of the access token: the session's key. */
+  tokenHash: string;
+}
 
 const sessionKey = (tokenHash: string) => `auth:session:${tokenHash}`;
 const userSessionsKey = (userId: number) => `auth:user:${userId}:sessions`;

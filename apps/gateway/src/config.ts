@@ -1,0 +1,43 @@
+import { hostname } from "node:os";
+import { ConfigError, envBoolean, envInt, loadConfig } from "@im/config";
+import { z } from "zod";
+
+/** Every setting of the Socket.IO gateway, read from environment variables. */
+export const gatewayConfigSchema = z.object({
+  GATEWAY_HOST: z.string().default("0.0.0.0").describe("Address the gateway binds"),
+  GATEWAY_PORT: envInt(5280, 0, 65535).describe("Socket.IO port; 0 picks a free port"),
+  GATEWAY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default(`${hostname()}-${process.pid}`)
+    .describe("This process's name in presence records"),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/.+\/[^/?]+/, "must be a mongodb:// URL that names a database")
+    .default("mongodb://127.0.0.1:27017/im")
+    .describe("MongoDB (or FerretDB) connection string, with the database name"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .default("redis://127.0.0.1:6379")
+    .describe("Redis connection string"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level"),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional().describe("OTLP/HTTP traces endpoint; export is off when unset"),
+  MESSAGE_SHARDS: envInt(8, 1, 1024).describe(
+    "Number of message collections per kind (user shards, room shards); see docs/messaging.md before changing",
+  ),
+  GATEWAY_ALLOW_POLLING: envBoolean(true).describe("Allow the HTTP long-polling transport (needs sticky sessions behind a load balancer)"),
+  GATEWAY_PING_INTERVAL_MS: envInt(25_000, 1_000, 600_000).describe("Heartbeat interval"),
+  GATEWAY_PING_TIMEOUT_MS: envInt(20_000, 1_000, 600_000).describe("A device that misses a heartbeat this long is disconnected"),
+  GATEWAY_MAX_MESSAGE_BYTES: envInt(65_536, 1_024, 10_485_760).describe("Largest Socket.IO packet accepted"),
+});
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const config = loadConfig(gatewayConfigSchema, env, { ownPrefixes: ["GATEWAY_"] });
+  if (config.GATEWAY_PING_TIMEOUT_MS >= config.GATEWAY_PING_INTERVAL_MS * 4) {
+    throw new ConfigError(["GATEWAY_PING_TIMEOUT_MS: must be less than four ping intervals"]);
+  }
+  return config;
+}

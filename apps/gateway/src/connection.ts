@@ -1,0 +1,45 @@
+import { userRoom } from "@im/messaging";
+import { type AckResult, PROTOCOL_VERSION, pickLanguage } from "@im/protocol";
+import { failure, safeAck, toErrorBody } from "./ack.js";
+import type { GatewayDeps, ImSocket } from "./context.js";
+import { sendMessage } from "./handlers/send-message.js";
+import { sync } from "./handlers/sync.js";
+import type { Presence } from "./presence.js";
+
+/**
+ * Wires one authenticated socket: joins its user room, records presence, and serves its events. A
+ * socket's events run one after another, so one device's messages are stored in the order it sent them.
+ */
+export function onConnection(deps: GatewayDeps, presence: Presence) {
+  return async (socket: ImSocket) => {
+    const { userId, resource } = socket.data;
+    const language = pickLanguage(
+      typeof socket.handshake.auth?.language === "string" ? socket.handshake.auth.language : socket.handshake.headers["accept-language"],
+    );
+    const logger = deps.logger.child({ userId, socketId: socket.id, resource });
+    let queue: Promise<unknown> = Promise.resolve();
+    const serve = <T>(name: string, handler: (payload: unknown) => Promise<AckResult<T>>) => {
+      socket.on(name as "sync", (payload: unknown, ack: unknown) => {
+        const reply = safeAck<T>(ack);
+        queue = queue.then(async () => {
+          try {
+            reply(await handler(payload));
+          } catch (error) {
+            reply(failure(toErrorBody(error, language, logger)));
+          }
+        });
+      });
+    };
+    serve("message:send", (payload) => sendMessage(deps, socket, payload));
+    serve("sync", (payload) => sync(deps, socket, payload));
+
+    socket.on("disconnect", (reason) => {
+      logger.debug({ reason }, "disconnected");
+      presence.offline(userId, socket.id, resource).catch((error) => logger.warn({ err: error }, "presence offline failed"));
+    });
+    await socket.join(userRoom(userId));
+    await presence.online(userId, socket.id, resource).catch((error) => logger.warn({ err: error }, "presence online failed"));
+    socket.emit("session:ready", { userId, resource, serverTime: Date.now(), protocolVersion: PROTOCOL_VERSION });
+    logger.debug("connected");
+  };
+}

@@ -1,0 +1,31 @@
+import type { Models } from "@im/data";
+import type { Redis } from "@im/infra";
+import type { MessageStore } from "@im/messaging";
+import type { ClientToServerEvents, ServerToClientEvents } from "@im/protocol";
+import type { Logger, Registry } from "@im/telemetry";
+import type { Server, Socket } from "socket.io";
+import type { GatewayConfig } from "./config.js";
+
+/** What the gateway keeps about each authenticated socket. */
+export interface SocketData {
+  userId: number;
+  resource: string;
+  deviceId: string;
+  sessionId: string;
+}
+
+// biome-ignore lint/complexity/noBannedTypes: Socket.IO's inter-server event map; we define none.
+type InterServerEvents = {};
+
+export type ImServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type ImSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  redis: Redis;
+  models: Models;
+  store: MessageStore;
+  metrics: Registry;
+  io: ImServer;
+}

@@ -1,0 +1,61 @@
+import { deliverMessage, userRoom } from "@im/messaging";
+import { type AckResult, AppError, chatTypes, messageTypes, type Receipt, type SendMessage, sendMessageSchema } from "@im/protocol";
+import type { GatewayDeps, ImSocket } from "../context.js";
+import { singleTarget } from "../targets/single.js";
+import type { Target } from "../targets/target.js";
+
+export function parseSendMessage(payload: unknown): SendMessage {
+  const parsed = sendMessageSchema.safeParse(payload);
+  if (parsed.success) return parsed.data;
+  throw new AppError("VALIDATION_FAILED", {
+    issues: parsed.error.issues.map((issue) => ({ field: issue.path.join(".") || "message", message: issue.message })),
+  });
+}
+
+async function resolveTarget(deps: GatewayDeps, socket: ImSocket, message: SendMessage): Promise<Target> {
+  if (message.chatType === chatTypes.single) return singleTarget(deps, socket, message);
+  throw new AppError("VALIDATION_FAILED", { issues: [{ field: "chatType", message: "group chat is not available yet" }] });
+}
+
+/** Types that are relayed to online devices only (typing): no seq, no storage, no sync. */
+function relay(deps: GatewayDeps, socket: ImSocket, message: SendMessage, target: Target): AckResult<{ receipt: Receipt }> {
+  const now = Date.now();
+  deps.io
+    .to(target.recipients.map(userRoom))
+    .except(socket.id)
+    .emit("message", {
+      conversationId: target.conversationId,
+      seq: 0,
+      messageId: message.messageId,
+      chatType: message.chatType,
+      fromUserId: socket.data.userId,
+      fromResource: socket.data.resource,
+      to: message.to,
+      type: message.type,
+      content: message.content,
+      isEncrypt: message.isEncrypt,
+      isReadDel: false,
+      timeSend: message.timeSend ?? now,
+      serverTime: now,
+    });
+  return {
+    ok: true,
+    receipt: { messageId: message.messageId, conversationId: target.conversationId, seq: 0, serverTime: now, duplicate: false },
+  };
+}
+
+/**
+ * `message:send`: validate, resolve and authorise the target, store durably, acknowledge (the receipt of
+ * seed section 八), then deliver to the recipients' devices and the sender's other devices.
+ */
+export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: unknown): Promise<AckResult<{ receipt: Receipt }>> {
+  const message = parseSendMessage(payload);
+  const target = await resolveTarget(deps, socket, message);
+  if (!messageTypes[message.type as keyof typeof messageTypes].stored) return relay(deps, socket, message, target);
+  const stored = await target.store(message);
+  // A resend is delivered again too: if the first attempt was stored but its delivery was lost (the
+  // gateway died in between), this is how the recipients' online devices get it; clients drop duplicates.
+  deliverMessage(deps.io, stored.message, target.recipients, socket.id);
+  const { conversationId, seq, serverTime, messageId } = stored.message;
+  return { ok: true, receipt: { messageId, conversationId, seq, serverTime, duplicate: stored.duplicate } };
+}

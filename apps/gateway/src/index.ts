@@ -1,0 +1,3 @@
+export { type GatewayConfig, gatewayConfigSchema, loadGatewayConfig } from "./config.js";
+export type { GatewayDeps, ImServer, ImSocket, SocketData } from "./context.js";
+export { type RunningGateway, startGateway } from "./server.js";

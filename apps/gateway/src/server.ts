@@ -1,0 +1,87 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createModels } from "@im/data";
+import { connectMongo, createRedis } from "@im/infra";
+import { createMessageStore, syncMessageIndexes } from "@im/messaging";
+import { createLogger, createMetricsRegistry, type Logger } from "@im/telemetry";
+import { createShardedAdapter } from "@socket.io/redis-adapter";
+import { Server } from "socket.io";
+import type { GatewayConfig } from "./config.js";
+import { onConnection } from "./connection.js";
+import type { GatewayDeps, ImServer } from "./context.js";
+import { handshake } from "./handshake.js";
+import { Presence } from "./presence.js";
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly port: number;
+  readonly deps: GatewayDeps;
+  close(): Promise<void>;
+}
+
+/** Starts one gateway process: Socket.IO over HTTP, sharded Redis adapter, presence, message handlers. */
+export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
+  const logger = options.logger ?? createLogger({ name: "gateway", level: config.LOG_LEVEL });
+  const mongo = await connectMongo(config.MONGO_URL);
+  const redis = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}`);
+  const pub = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}-pub`);
+  const sub = pub.duplicate();
+  const models = createModels(mongo);
+  const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS);
+  await syncMessageIndexes(store);
+
+  const http: HttpServer = createServer((req, res) => {
+    if (req.url === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+      return;
+    }
+    if (req.url === "/metrics") {
+      metrics.metrics().then((text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  const metrics = createMetricsRegistry("gateway");
+  const io: ImServer = new Server(http, {
+    adapter: createShardedAdapter(pub, sub, { subscriptionMode: "dynamic" }),
+    transports: config.GATEWAY_ALLOW_POLLING ? ["polling", "websocket"] : ["websocket"],
+    pingInterval: config.GATEWAY_PING_INTERVAL_MS,
+    pingTimeout: config.GATEWAY_PING_TIMEOUT_MS,
+    maxHttpBufferSize: config.GATEWAY_MAX_MESSAGE_BYTES,
+    cors: { origin: true, credentials: true },
+  });
+  const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io };
+  const presenceTtl = config.GATEWAY_PING_INTERVAL_MS + config.GATEWAY_PING_TIMEOUT_MS + 15_000;
+  const presence = new Presence(redis, models, config.GATEWAY_ID, presenceTtl);
+  io.use(handshake(deps));
+  io.on("connection", onConnection(deps, presence));
+  const refresher = setInterval(
+    () => {
+      const local = [...io.of("/").sockets.values()].map((s) => ({ userId: s.data.userId, socketId: s.id, resource: s.data.resource }));
+      presence.refresh(local).catch((error) => logger.warn({ err: error }, "presence refresh failed"));
+    },
+    Math.max(1_000, Math.floor(presenceTtl / 3)),
+  );
+  refresher.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => resolve());
+  });
+  const { port } = http.address() as AddressInfo;
+  const host = config.GATEWAY_HOST === "0.0.0.0" ? "127.0.0.1" : config.GATEWAY_HOST;
+  logger.info({ port, gatewayId: config.GATEWAY_ID }, "gateway listening");
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    deps,
+    async close() {
+      clearInterval(refresher);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      redis.disconnect();
+      pub.disconnect();
+      sub.disconnect();
+      await mongo.close();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { StoredResult } from "@im/messaging";
+import type { SendMessage } from "@im/protocol";
+
+/**
+ * Where a message goes, resolved and authorised for its sender: the conversation, who receives it, and how
+ * it is stored. Single chats and rooms each provide one (targets/single.ts, targets/group.ts).
+ */
+export interface Target {
+  chatType: number;
+  conversationId: string;
+  /** Users whose devices get the message (the sender's other devices always get a copy too). */
+  recipients: number[];
+  /** Stores the message durably (idempotent by messageId). */
+  store(message: SendMessage): Promise<StoredResult>;
+}

@@ -1,0 +1,13 @@
+export {
+  type AuthInfo,
+  type CreatedSession,
+  createSession,
+  hashToken,
+  listSessions,
+  type NewSession,
+  resolveSession,
+  revokeAllSessions,
+  revokeSession,
+  revokeSessionById,
+  type SessionView,
+} from "./sessions.js";

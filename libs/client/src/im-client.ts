@@ -1,0 +1,217 @@
+import {
+  type AckResult,
+  type ClientToServerEvents,
+  type DeliveredMessage,
+  type ErrorBody,
+  PROTOCOL_VERSION,
+  type Receipt,
+  type Resource,
+  type SendMessageInput,
+  type ServerToClientEvents,
+  type SyncCursors,
+  type SyncedConversation,
+} from "@im/protocol";
+import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
+import { PendingQueue, receiptTimeoutFor } from "./pending-queue.js";
+import { SeenSet } from "./seen-set.js";
+import { TypedEmitter } from "./typed-emitter.js";
+
+export interface ImClientOptions {
+  /** Gateway URL, e.g. https://im.example.com (through the ingress). */
+  url: string;
+  /** The accessToken from login. */
+  token: string;
+  resource?: Resource;
+  language?: string;
+  /** Sync positions saved from an earlier session (see `cursors()`); a new device starts empty. */
+  cursors?: SyncCursors;
+  /** Resend delays without a receipt, ms. @default { text: 15000, media: 45000 } */
+  receiptTimeouts?: { text: number; media: number };
+  /** Attempts per message before `send` rejects. @default 5 */
+  maxAttempts?: number;
+  /** Messages per conversation per sync round. @default 200 */
+  syncLimit?: number;
+  /** Passed to socket.io-client (transports, reconnection delays, ...). */
+  socket?: Partial<ManagerOptions & SocketOptions>;
+}
+
+export interface ImClientEvents {
+  /** The handshake succeeded (the seed's login result) — also after every reconnect. */
+  connected: (info: { userId: number; resource: string; serverTime: number }) => void;
+  /** The handshake was refused (bad or revoked token): the client stops reconnecting. */
+  loginFailed: (error: ErrorBody) => void;
+  /** A message, exactly once per messageId, in seq order within its conversation. */
+  message: (message: DeliveredMessage) => void;
+  /** The server stored a message this client sent. */
+  receipt: (receipt: Receipt) => void;
+  /** A message was handed to the socket (each attempt). */
+  sent: (messageId: string, attempt: number) => void;
+  /** The connection dropped; the client reconnects by itself unless `close()` was called. */
+  closed: (reason: string) => void;
+}
+
+export class ImError extends Error {
+  constructor(readonly body: ErrorBody) {
+    super(`${body.error.key}: ${body.error.message}`);
+    this.name = "ImError";
+  }
+}
+
+type ImSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * The IM client (the seed's IMClient, section 十): connects with a token, sends with a pending queue that
+ * resends until the receipt arrives, reconnects and syncs by itself, and hands each message to the app
+ * once, in conversation order.
+ */
+export class ImClient extends TypedEmitter<ImClientEvents> {
+  readonly socket: ImSocket;
+  private readonly pending = new PendingQueue();
+  private readonly seen = new SeenSet();
+  private readonly positions: Map<string, number>;
+  private readonly timeouts: { text: number; media: number };
+  private readonly maxAttempts: number;
+  private readonly syncLimit: number;
+  /** Incoming messages and syncs are handled one at a time, in arrival order. */
+  private inbox: Promise<void> = Promise.resolve();
+  private readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  userId: number | undefined;
+
+  constructor(options: ImClientOptions) {
+    super();
+    this.positions = new Map(Object.entries(options.cursors ?? {}));
+    this.timeouts = options.receiptTimeouts ?? { text: 15_000, media: 45_000 };
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.syncLimit = options.syncLimit ?? 200;
+    this.socket = io(options.url, {
+      autoConnect: false,
+      transports: ["websocket"],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5_000,
+      randomizationFactor: 0.5,
+      ...options.socket,
+      auth: { token: options.token, resource: options.resource ?? "web", language: options.language, protocolVersion: PROTOCOL_VERSION },
+    });
+    this.socket.on("session:ready", (info) => {
+      this.userId = info.userId;
+      this.enqueue(async () => {
+        await this.syncAll();
+        this.emit("connected", info);
+        for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+        for (const item of this.pending.all()) void this.attempt(item.message.messageId);
+      });
+    });
+    this.socket.on("message", (message) => this.enqueue(() => this.receive(message)));
+    this.socket.on("connect_error", (error) => {
+      const body = (error as Error & { data?: ErrorBody }).data;
+      if (body?.error && (body.error.key === "TOKEN_INVALID" || body.error.key === "TOKEN_MISSING")) {
+        this.socket.disconnect();
+        this.emit("loginFailed", body);
+        for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ImError(body));
+      }
+    });
+    this.socket.on("disconnect", (reason) => this.emit("closed", reason));
+  }
+
+  /** Connects and resolves once the session is ready and missed messages are synced. */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.readyWaiters.push({ resolve, reject });
+      this.socket.connect();
+    });
+  }
+
+  close(): void {
+    this.socket.disconnect();
+    for (const item of this.pending.all()) {
+      this.pending.settle(item.message.messageId);
+      item.reject(new Error("client closed"));
+    }
+  }
+
+  /** The device's sync positions, to save and pass back as `cursors` next time. */
+  cursors(): SyncCursors {
+    return Object.fromEntries(this.positions);
+  }
+
+  /** Sends a message; resolves with the receipt once the server stored it (resending as needed). */
+  send(message: SendMessageInput | (Omit<SendMessageInput, "messageId"> & { messageId?: string })): Promise<Receipt> {
+    const withId = { ...message, messageId: message.messageId ?? crypto.randomUUID(), timeSend: message.timeSend ?? Date.now() };
+    return new Promise<Receipt>((resolve, reject) => {
+      this.pending.add({ message: withId, attempts: 0, resolve, reject });
+      void this.attempt(withId.messageId);
+    });
+  }
+
+  private async attempt(messageId: string): Promise<void> {
+    const item = this.pending.get(messageId);
+    if (!item || !this.socket.connected) return; // sent again after the next connect
+    item.attempts += 1;
+    const attempt = item.attempts;
+    this.emit("sent", messageId, attempt);
+    let result: AckResult<{ receipt: Receipt }>;
+    try {
+      result = await this.socket.timeout(receiptTimeoutFor(item.message.type, this.timeouts)).emitWithAck("message:send", item.message);
+    } catch {
+      // No receipt in time: resend the same messageId (the server stores it once), unless out of attempts.
+      if (this.pending.get(messageId) !== item || item.attempts !== attempt) return;
+      if (item.attempts >= this.maxAttempts) {
+        this.pending.settle(messageId);
+        item.reject(new Error(`no receipt for ${messageId} after ${item.attempts} attempts`));
+        return;
+      }
+      void this.attempt(messageId);
+      return;
+    }
+    if (!this.pending.get(messageId)) return;
+    this.pending.settle(messageId);
+    if (!result.ok) {
+      item.reject(new ImError(result));
+      return;
+    }
+    this.seen.add(messageId);
+    this.emit("receipt", result.receipt);
+    item.resolve(result.receipt);
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.inbox = this.inbox.then(work).catch(() => {
+      // A failed sync is retried on the next gap or reconnect.
+    });
+  }
+
+  private deliver(message: DeliveredMessage): void {
+    if (message.seq > 0) {
+      const current = this.positions.get(message.conversationId) ?? 0;
+      if (message.seq > current) this.positions.set(message.conversationId, message.seq);
+    }
+    if (this.seen.has(message.messageId)) return;
+    this.seen.add(message.messageId);
+    this.emit("message", message);
+  }
+
+  /** A live message: in order it is delivered at once; after a gap, the gap is synced first. */
+  private async receive(message: DeliveredMessage): Promise<void> {
+    if (message.seq === 0) {
+      this.emit("message", message); // typing and other relayed-only events
+      return;
+    }
+    const current = this.positions.get(message.conversationId) ?? 0;
+    if (message.seq > current + 1 && !this.seen.has(message.messageId)) await this.syncAll();
+    this.deliver(message);
+  }
+
+  /** Pulls everything missed, conversation by conversation, until nothing more is pending. */
+  private async syncAll(): Promise<void> {
+    for (let round = 0; round < 10_000; round++) {
+      const result = await this.socket.timeout(30_000).emitWithAck("sync", { cursors: this.cursors(), limit: this.syncLimit });
+      if (!result.ok) throw new ImError(result);
+      let more = false;
+      for (const conversation of result.conversations as SyncedConversation[]) {
+        for (const message of conversation.messages) this.deliver(message);
+        more ||= conversation.hasMore;
+      }
+      if (!more) return;
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { ImClient, type ImClientEvents, type ImClientOptions, ImError } from "./im-client.js";
+export { receiptTimeoutFor } from "./pending-queue.js";

@@ -1,0 +1,10 @@
+export { type UserConversationDoc, type UserConversationModel, userConversationModel } from "./conversation-model.js";
+export { forgetConversation, rememberConversation } from "./conversations.js";
+export { toDelivered } from "./convert.js";
+export { type Broadcaster, deliverMessage, userRoom } from "./delivery.js";
+export { type MessageDoc, type MessageModel, MessageShards } from "./message-model.js";
+export { currentSeqs, ensureSeq, nextSeq } from "./sequences.js";
+export { groupCollection, roomShard, stableHash, userCollection, userShard } from "./shards.js";
+export { createMessageStore, type MessageStore, syncMessageIndexes } from "./store-context.js";
+export { type Sender, type StoredResult, storeSingle } from "./store-single.js";
+export { DEFAULT_SYNC_LIMIT, locate, MAX_SYNC_LIMIT, syncConversations } from "./sync.js";

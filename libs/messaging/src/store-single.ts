@@ -1,0 +1,90 @@
+import { isDuplicateKeyError } from "@im/infra";
+import { chatTypes, type DeliveredMessage, type SendMessage, singleConversationId } from "@im/protocol";
+import { rememberConversation } from "./conversations.js";
+import { toDelivered } from "./convert.js";
+import type { MessageDoc, MessageModel } from "./message-model.js";
+import { nextSeq } from "./sequences.js";
+import { userShard } from "./shards.js";
+import type { MessageStore } from "./store-context.js";
+
+export interface Sender {
+  userId: number;
+  resource: string;
+}
+
+export interface StoredResult {
+  message: DeliveredMessage;
+  /** The messageId had been stored before: acknowledge again, deliver nothing. */
+  duplicate: boolean;
+}
+
+async function highestSeq(model: MessageModel, ownerId: number, conversationId: string): Promise<number> {
+  const top = await model.findOne({ ownerId, conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
+  return top?.seq ?? 0;
+}
+
+/** Inserts one copy; on a duplicate key returns the copy already stored instead. */
+async function insertCopy(model: MessageModel, doc: MessageDoc): Promise<{ doc: MessageDoc; inserted: boolean }> {
+  try {
+    await model.create(doc);
+    return { doc, inserted: true };
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const existing = await model.findOne({ ownerId: doc.ownerId, conversationId: doc.conversationId, messageId: doc.messageId }).lean();
+    if (!existing) throw error;
+    return { doc: existing, inserted: false };
+  }
+}
+
+/**
+ * Stores a single-chat message durably: a copy in the recipient's user shard (the commit point, whose seq
+ * is the truth) and one in the sender's. Idempotent by messageId: a resend, even concurrent with the
+ * original, gets the stored message back with `duplicate: true` and no second copy.
+ */
+export async function storeSingle(store: MessageStore, sender: Sender, message: SendMessage, toUserId: number): Promise<StoredResult> {
+  const conversationId = singleConversationId(sender.userId, toUserId);
+  const senderModel = store.shards.user(userShard(sender.userId, store.shards.count));
+  const recipientModel = store.shards.user(userShard(toUserId, store.shards.count));
+  const already = await senderModel.findOne({ ownerId: sender.userId, conversationId, messageId: message.messageId }).lean();
+  if (already) return { message: toDelivered(already), duplicate: true };
+
+  const seq = await nextSeq(store.redis, conversationId, async () =>
+    Math.max(await highestSeq(recipientModel, toUserId, conversationId), await highestSeq(senderModel, sender.userId, conversationId)),
+  );
+  const now = Date.now();
+  const base: MessageDoc = {
+    ownerId: toUserId,
+    conversationId,
+    seq,
+    messageId: message.messageId,
+    chatType: chatTypes.single,
+    fromUserId: sender.userId,
+    fromResource: sender.resource,
+    ...(message.fromUserName ? { fromUserName: message.fromUserName } : {}),
+    to: String(toUserId),
+    ...(message.toUserName ? { toUserName: message.toUserName } : {}),
+    type: message.type,
+    content: message.content,
+    isEncrypt: message.isEncrypt,
+    isReadDel: message.isReadDel,
+    ...(message.fileSize !== undefined ? { fileSize: message.fileSize } : {}),
+    ...(message.fileTime !== undefined ? { fileTime: message.fileTime } : {}),
+    ...(message.location ? { location: message.location } : {}),
+    ...(message.objectId ? { objectId: message.objectId } : {}),
+    timeSend: message.timeSend ?? now,
+    serverTime: now,
+    recalled: false,
+  };
+  const committed = await insertCopy(recipientModel, base);
+  if (toUserId !== sender.userId) {
+    // The sender's copy repeats the committed one (same seq even when a concurrent resend won the race).
+    const { ownerId: _ignored, ...shared } = committed.doc as MessageDoc & { _id?: unknown };
+    delete (shared as { _id?: unknown })._id;
+    await insertCopy(senderModel, { ...shared, ownerId: sender.userId });
+  }
+  await Promise.all([
+    rememberConversation(store, toUserId, { conversationId, chatType: chatTypes.single, peer: String(sender.userId) }),
+    rememberConversation(store, sender.userId, { conversationId, chatType: chatTypes.single, peer: String(toUserId) }),
+  ]);
+  return { message: toDelivered(committed.doc), duplicate: !committed.inserted };
+}

@@ -1,0 +1,111 @@
+import { join } from "node:path";
+import { ImClient, type ImClientOptions } from "@im/client";
+import { freePort, type ManagedProcess, spawnServer } from "@im/testing";
+import { ApiClient } from "./client.js";
+import { startStack, type TestStack } from "./stack.js";
+import { registerUser, type TestUser } from "./users.js";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+export interface GatewayProcess {
+  url: string;
+  port: number;
+  process: ManagedProcess;
+}
+
+/** Starts a gateway as its own OS process (so a test can kill it), on the stack's Redis and MongoDB. */
+export async function startGatewayProcess(stack: TestStack, id: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const port = await freePort();
+  const process_ = await spawnServer({
+    name: `gateway-${id}`,
+    command: process.execPath,
+    args: ["--conditions=development", "--import", "tsx", join(root, "apps/gateway/src/main.ts")],
+    cwd: root,
+    readyPort: port,
+    readyTimeoutMs: 60_000,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      GATEWAY_HOST: "127.0.0.1",
+      GATEWAY_PORT: String(port),
+      GATEWAY_ID: id,
+      MONGO_URL: stack.config.MONGO_URL,
+      REDIS_URL: stack.config.REDIS_URL,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+      MESSAGE_SHARDS: "4",
+      ...env,
+    },
+  });
+  return { url: `http://127.0.0.1:${port}`, port, process: process_ };
+}
+
+export interface RealtimeWorld {
+  stack: TestStack;
+  api: ApiClient;
+  gateways: GatewayProcess[];
+  clients: ImClient[];
+  stop(): Promise<void>;
+}
+
+/** The API in-process plus `gatewayCount` gateway processes, all on one Redis and one FerretDB. */
+export async function startRealtime(gatewayCount = 2, env: Record<string, string> = {}): Promise<RealtimeWorld> {
+  const stack = await startStack(env);
+  const gateways: GatewayProcess[] = [];
+  try {
+    for (let i = 0; i < gatewayCount; i++) gateways.push(await startGatewayProcess(stack, `gw${i + 1}`, env));
+  } catch (error) {
+    await Promise.all(gateways.map((g) => g.process.stop()));
+    await stack.stop();
+    throw error;
+  }
+  const clients: ImClient[] = [];
+  return {
+    stack,
+    api: new ApiClient(stack.api.url),
+    gateways,
+    clients,
+    async stop() {
+      for (const client of clients) client.close();
+      await Promise.all(gateways.map((g) => g.process.stop()));
+      await stack.stop();
+    },
+  };
+}
+
+/** A connected SDK client for a user on one gateway, closed by `world.stop()`. */
+export async function connectClient(
+  world: RealtimeWorld,
+  user: TestUser,
+  gateway: GatewayProcess,
+  options: Partial<ImClientOptions> = {},
+): Promise<ImClient> {
+  const client = new ImClient({ url: gateway.url, token: user.token, resource: "android", ...options });
+  world.clients.push(client);
+  await client.connect();
+  return client;
+}
+
+/** The i-th gateway of a world (fails loudly if there is none). */
+export function gateway(world: RealtimeWorld, index: number): GatewayProcess {
+  const found = world.gateways[index];
+  if (!found) throw new Error(`no gateway ${index}`);
+  return found;
+}
+
+/** Collects what a client receives. */
+export function collect(client: ImClient) {
+  const messages: Array<Parameters<Parameters<ImClient["on"]>[1]>[0]> = [];
+  client.on("message", (message) => messages.push(message));
+  return messages as import("@im/protocol").DeliveredMessage[];
+}
+
+/** Waits until `check` passes, polling; fails with `what` after `timeoutMs`. */
+export async function eventually(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export { registerUser };
