@@ -1,5 +1,6 @@
 import type { Models } from "@im/data";
 import type { Redis } from "@im/infra";
+import type { MessageStore, Publisher } from "@im/messaging";
 import type { Logger, Registry } from "@im/telemetry";
 import type { Connection } from "mongoose";
 import type { ApiConfig } from "./config.js";
@@ -14,4 +15,8 @@ export interface ApiDeps {
   models: Models;
   metrics: Registry;
   sms: SmsProvider;
+  /** The sharded message store, for messages the platform itself sends (system notices). */
+  messages: MessageStore;
+  /** Emits to users' sockets through the gateways' Redis adapter. */
+  publisher: Publisher;
 }

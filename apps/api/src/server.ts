@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createModels, syncIndexes } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
+import { createMessageStore, createPublisher, syncMessageIndexes } from "@im/messaging";
 import { createLogger, createMetricsRegistry, type Logger } from "@im/telemetry";
 import { createApp } from "./app.js";
 import type { ApiConfig } from "./config.js";
@@ -32,6 +33,10 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
   const redis = createRedis(config.REDIS_URL, "api");
   const models = createModels(mongo);
   await syncIndexes(models);
+  const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS);
+  await syncMessageIndexes(messages);
+  const publisherRedis = createRedis(config.REDIS_URL, "api-publisher");
+  const publisher = createPublisher(publisherRedis);
   const deps: ApiDeps = {
     config,
     logger,
@@ -40,6 +45,8 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
     models,
     metrics: createMetricsRegistry("api"),
     sms: options.sms ?? createSmsProvider(config, logger),
+    messages,
+    publisher,
   };
   await ensureSystemAccounts(models);
   await syncUserIdCounter(deps);
@@ -64,6 +71,8 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await publisher.close();
+      await publisherRedis.quit().catch(() => undefined);
       redis.disconnect();
       await mongo.close();
     },

@@ -78,9 +78,9 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     async close() {
       clearInterval(refresher);
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      redis.disconnect();
-      pub.disconnect();
-      sub.disconnect();
+      // The adapter's SUNSUBSCRIBEs are not awaited by it: a PING answered after them means they are done.
+      await sub.ping().catch(() => undefined);
+      await Promise.all([sub.quit(), pub.quit(), redis.quit()].map((p) => p.catch(() => undefined)));
       await mongo.close();
     },
   };

@@ -3,6 +3,7 @@ export { forgetConversation, rememberConversation } from "./conversations.js";
 export { toDelivered } from "./convert.js";
 export { type Broadcaster, deliverMessage, userRoom } from "./delivery.js";
 export { type MessageDoc, type MessageModel, MessageShards } from "./message-model.js";
+export { createPublisher, type Publisher } from "./publisher.js";
 export { currentSeqs, ensureSeq, nextSeq } from "./sequences.js";
 export { groupCollection, roomShard, stableHash, userCollection, userShard } from "./shards.js";
 export { createMessageStore, type MessageStore, syncMessageIndexes } from "./store-context.js";
