@@ -2,7 +2,7 @@
  * Starts the platform on one machine with embedded defaults (`npm start`):
  *   - Redis on 127.0.0.1:6379 and FerretDB (MongoDB protocol, SQLite) on 127.0.0.1:27017, data under .local/,
  *     unless REDIS_URL / MONGO_URL point at existing servers;
- *   - the API on :8092.
+ *   - the API on :8092 and the Socket.IO gateway on :5280.
  * Ctrl-C stops everything it started.
  */
 import { spawn } from "node:child_process";
@@ -57,7 +57,10 @@ if (!process.env.MONGO_URL) {
   console.log(`[start] FerretDB   ${env.MONGO_URL}  (data: ${dir})`);
 }
 
-const apps = [{ name: "api", entry: "apps/api/src/main.ts" }];
+const apps = [
+  { name: "api", entry: "apps/api/src/main.ts" },
+  { name: "gateway", entry: "apps/gateway/src/main.ts" },
+];
 const children = apps.map(({ name, entry }) => {
   const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", entry], { cwd: root, env, stdio: "inherit" });
   child.on("exit", (code, signal) => {
@@ -67,6 +70,7 @@ const children = apps.map(({ name, entry }) => {
   return child;
 });
 console.log(`[start] API        http://127.0.0.1:${env.API_PORT ?? 8092}  (OpenAPI at /openapi.json)`);
+console.log(`[start] Gateway    ws://127.0.0.1:${env.GATEWAY_PORT ?? 5280}  (Socket.IO; /metrics, /healthz)`);
 
 let stopping = false;
 async function shutdown(code: number) {

@@ -32,7 +32,8 @@ export async function startGatewayProcess(stack: TestStack, id: string, env: Rec
       MONGO_URL: stack.config.MONGO_URL,
       REDIS_URL: stack.config.REDIS_URL,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
-      MESSAGE_SHARDS: "4",
+      // The API and every gateway must agree on the shard count.
+      MESSAGE_SHARDS: String(stack.config.MESSAGE_SHARDS),
       ...env,
     },
   });
@@ -49,7 +50,7 @@ export interface RealtimeWorld {
 
 /** The API in-process plus `gatewayCount` gateway processes, all on one Redis and one FerretDB. */
 export async function startRealtime(gatewayCount = 2, env: Record<string, string> = {}): Promise<RealtimeWorld> {
-  const stack = await startStack(env);
+  const stack = await startStack({ MESSAGE_SHARDS: "4", ...env });
   const gateways: GatewayProcess[] = [];
   try {
     for (let i = 0; i < gatewayCount; i++) gateways.push(await startGatewayProcess(stack, `gw${i + 1}`, env));

@@ -32,7 +32,17 @@ async function main(): Promise<void> {
   }
   const tracing = startTracing({ serviceName: "im-api", otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const { startApi } = await import("./server.js");
-  const api = await startApi(config);
+  let api: Awaited<ReturnType<typeof startApi>>;
+  try {
+    api = await startApi(config);
+  } catch (error) {
+    // Matched by name: importing @im/messaging here would load mongoose before tracing starts.
+    if (error instanceof Error && error.name === "ShardLayoutError") {
+      console.error(`api: ${error.message}`);
+      process.exit(78);
+    }
+    throw error;
+  }
   const shutdown = async (signal: string) => {
     api.deps.logger.info({ signal }, "shutting down");
     await api.close();

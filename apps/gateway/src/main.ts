@@ -29,7 +29,17 @@ async function main(): Promise<void> {
   }
   const tracing = startTracing({ serviceName: "im-gateway", otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
   const { startGateway } = await import("./server.js");
-  const gateway = await startGateway(config);
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(config);
+  } catch (error) {
+    // Matched by name: importing @im/messaging here would load mongoose before tracing starts.
+    if (error instanceof Error && error.name === "ShardLayoutError") {
+      console.error(`gateway: ${error.message}`);
+      process.exit(78);
+    }
+    throw error;
+  }
   const shutdown = async (signal: string) => {
     gateway.deps.logger.info({ signal }, "shutting down");
     await gateway.close();

@@ -1,11 +1,28 @@
 export { type UserConversationDoc, type UserConversationModel, userConversationModel } from "./conversation-model.js";
 export { forgetConversation, rememberConversation } from "./conversations.js";
 export { toDelivered } from "./convert.js";
+export { type CopyLocation, copiesOf, deleteStoredMessage, findStoredMessage, groupRoomId, singleParties } from "./copies.js";
 export { type Broadcaster, deliverMessage, userRoom } from "./delivery.js";
+export { KEYWORDS_CHANNEL, KeywordFilter, type KeywordFilterOptions, publishKeywordsChanged } from "./keywords.js";
 export { type MessageDoc, type MessageModel, MessageShards } from "./message-model.js";
 export { createPublisher, type Publisher } from "./publisher.js";
+export {
+  applyReadReceipt,
+  checkReadReceipt,
+  READ_TTL_SECONDS,
+  readCount,
+  readCounts,
+  readKey,
+  recordRead,
+} from "./read-receipts.js";
+export { checkRecall, markRecalled, type RecallCheck } from "./recall.js";
+export { ROOM_NOTIFIER_ID, type RoomEventContent, type RoomEventType, roomEventTypes, sendRoomEvent } from "./room-events.js";
+export { currentRoomSeq, enterRoomConversation, leaveRoomConversation } from "./room-membership.js";
 export { currentSeqs, ensureSeq, nextSeq } from "./sequences.js";
+export { assertShardLayout, ShardLayoutError } from "./shard-layout.js";
 export { groupCollection, roomShard, stableHash, userCollection, userShard } from "./shards.js";
 export { createMessageStore, type MessageStore, syncMessageIndexes } from "./store-context.js";
-export { type Sender, type StoredResult, storeSingle } from "./store-single.js";
+export { groupModelOf, highestGroupSeq, storeGroup } from "./store-group.js";
+export { type Sender, type StoredResult, type StoreSingleOptions, storeSingle } from "./store-single.js";
 export { DEFAULT_SYNC_LIMIT, locate, MAX_SYNC_LIMIT, syncConversations } from "./sync.js";
+export { SYSTEM_NOTIFIER_ID, type SystemMessage, sendSystemMessage } from "./system-message.js";
