@@ -31,6 +31,7 @@ const SEED_DEFAULTS = {
   iosAppUrl: "",
   androidExplain: "",
   iosExplain: "",
+  keywordFilter: 0,
 };
 
 describe("GET /v1/config", () => {

@@ -56,6 +56,7 @@ export const apiConfigSchema = z.object({
   ALIYUN_SMS_SIGN_NAME: z.string().optional().describe("Aliyun SMS signature name"),
   ALIYUN_SMS_TEMPLATE_CODE: z.string().optional().describe("Aliyun SMS template code; the template takes a code parameter"),
   ALIYUN_SMS_ENDPOINT: z.string().url().default("https://dysmsapi.aliyuncs.com/").describe("Aliyun SMS API endpoint"),
+  API_ROOM_MAX_USER_SIZE: envInt(1000, 2, 100_000).describe("Default and largest maxUserSize of a room (the seed's 1000)"),
   MESSAGE_SHARDS: envInt(8, 1, 1024).describe("Message collections per kind; must equal the gateways' MESSAGE_SHARDS"),
   API_VALIDATE_RESPONSES: envBoolean(false).describe("Check every response against its OpenAPI schema (on in tests)"),
 });

@@ -30,6 +30,7 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_PING_INTERVAL_MS: envInt(25_000, 1_000, 600_000).describe("Heartbeat interval"),
   GATEWAY_PING_TIMEOUT_MS: envInt(20_000, 1_000, 600_000).describe("A device that misses a heartbeat this long is disconnected"),
   GATEWAY_MAX_MESSAGE_BYTES: envInt(65_536, 1_024, 10_485_760).describe("Largest Socket.IO packet accepted"),
+  GATEWAY_RECALL_WINDOW_SECONDS: envInt(120, 1, 86_400).describe("How long after sending a message its sender may recall it (type 202)"),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

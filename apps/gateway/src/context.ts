@@ -1,6 +1,6 @@
 import type { Models } from "@im/data";
 import type { Redis } from "@im/infra";
-import type { MessageStore } from "@im/messaging";
+import type { KeywordFilter, MessageStore } from "@im/messaging";
 import type { ClientToServerEvents, ServerToClientEvents } from "@im/protocol";
 import type { Logger, Registry } from "@im/telemetry";
 import type { Server, Socket } from "socket.io";
@@ -28,4 +28,6 @@ export interface GatewayDeps {
   store: MessageStore;
   metrics: Registry;
   io: ImServer;
+  /** Banned words of the keyword filter, kept current from MongoDB (seed 三.5). */
+  keywords: KeywordFilter;
 }

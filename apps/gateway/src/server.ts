@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createModels } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
-import { createMessageStore, syncMessageIndexes } from "@im/messaging";
+import { createMessageStore, KeywordFilter, syncMessageIndexes } from "@im/messaging";
 import { createLogger, createMetricsRegistry, type Logger } from "@im/telemetry";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Server } from "socket.io";
@@ -29,6 +29,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const models = createModels(mongo);
   const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS);
   await syncMessageIndexes(store);
+  const keywords = new KeywordFilter(models, redis, { onError: (error) => logger.warn({ err: error }, "keyword filter reload failed") });
+  await keywords.start();
 
   const http: HttpServer = createServer((req, res) => {
     if (req.url === "/healthz") {
@@ -50,7 +52,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     maxHttpBufferSize: config.GATEWAY_MAX_MESSAGE_BYTES,
     cors: { origin: true, credentials: true },
   });
-  const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io };
+  const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io, keywords };
   const presenceTtl = config.GATEWAY_PING_INTERVAL_MS + config.GATEWAY_PING_TIMEOUT_MS + 15_000;
   const presence = new Presence(redis, models, config.GATEWAY_ID, presenceTtl);
   io.use(handshake(deps));
@@ -77,6 +79,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     deps,
     async close() {
       clearInterval(refresher);
+      await keywords.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The adapter's SUNSUBSCRIBEs are not awaited by it: a PING answered after them means they are done.
       await sub.ping().catch(() => undefined);

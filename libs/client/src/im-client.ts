@@ -3,6 +3,7 @@ import {
   type ClientToServerEvents,
   type DeliveredMessage,
   type ErrorBody,
+  messageType,
   PROTOCOL_VERSION,
   type Receipt,
   type Resource,
@@ -42,6 +43,10 @@ export interface ImClientEvents {
   loginFailed: (error: ErrorBody) => void;
   /** A message, exactly once per messageId, in seq order within its conversation. */
   message: (message: DeliveredMessage) => void;
+  /** A recall (type 202) arrived: the app should blank or remove the message with this id. */
+  recalled: (messageId: string, message: DeliveredMessage) => void;
+  /** A read receipt (type 26) arrived: `messageId` was read by `message.fromUserId` (burn-after-read: remove it). */
+  read: (messageId: string, message: DeliveredMessage) => void;
   /** The server stored a message this client sent. */
   receipt: (receipt: Receipt) => void;
   /** A message was handed to the socket (each attempt). */
@@ -69,6 +74,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   private readonly pending = new PendingQueue();
   private readonly seen = new SeenSet();
   private readonly positions: Map<string, number>;
+  /** Seqs of this device's own messages past a gap, by conversation (see `advance`). */
+  private readonly ahead = new Map<string, Set<number>>();
   private readonly timeouts: { text: number; media: number };
   private readonly maxAttempts: number;
   private readonly syncLimit: number;
@@ -76,6 +83,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   private inbox: Promise<void> = Promise.resolve();
   private readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   userId: number | undefined;
+  /** Connected, authenticated and synced: sends may go out. */
+  private ready = false;
 
   constructor(options: ImClientOptions) {
     super();
@@ -97,6 +106,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       this.enqueue(async () => {
         await this.syncAll();
         this.emit("connected", info);
+        this.ready = true;
         for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
         for (const item of this.pending.all()) void this.attempt(item.message.messageId);
       });
@@ -110,7 +120,10 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
         for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ImError(body));
       }
     });
-    this.socket.on("disconnect", (reason) => this.emit("closed", reason));
+    this.socket.on("disconnect", (reason) => {
+      this.ready = false;
+      this.emit("closed", reason);
+    });
   }
 
   /** Connects and resolves once the session is ready and missed messages are synced. */
@@ -145,7 +158,9 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
 
   private async attempt(messageId: string): Promise<void> {
     const item = this.pending.get(messageId);
-    if (!item || !this.socket.connected) return; // sent again after the next connect
+    // Until the session is ready (and synced) nothing is sent: after a reconnect the queued messages go out
+    // first, in the order they were sent, so new messages never overtake older unacknowledged ones.
+    if (!item || !this.ready) return;
     item.attempts += 1;
     const attempt = item.attempts;
     this.emit("sent", messageId, attempt);
@@ -170,8 +185,37 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       return;
     }
     this.seen.add(messageId);
+    // The device has its own message; the cursor moves past it only if nothing before it is still missing.
+    if (result.receipt.seq > 0) this.advance(result.receipt.conversationId, result.receipt.seq, true);
     this.emit("receipt", result.receipt);
     item.resolve(result.receipt);
+  }
+
+  /**
+   * Moves a conversation's cursor to `seq`. Synced and in-order messages may move it at once (`contiguous`
+   * false: sync returned everything before them); a receipt only when it directly follows the cursor — a
+   * seq further ahead waits in `ahead` until the gap before it is filled, so a message still in flight to
+   * this device is never skipped by the next sync.
+   */
+  private advance(conversationId: string, seq: number, contiguous: boolean): void {
+    const current = this.positions.get(conversationId) ?? 0;
+    if (seq <= current) return;
+    let ahead = this.ahead.get(conversationId);
+    if (contiguous && seq > current + 1) {
+      if (!ahead) {
+        ahead = new Set();
+        this.ahead.set(conversationId, ahead);
+      }
+      ahead.add(seq);
+      return;
+    }
+    let next = seq;
+    while (ahead?.has(next + 1)) next += 1;
+    if (ahead) {
+      for (const pending of ahead) if (pending <= next) ahead.delete(pending);
+      if (ahead.size === 0) this.ahead.delete(conversationId);
+    }
+    this.positions.set(conversationId, next);
   }
 
   private enqueue(work: () => Promise<void>): void {
@@ -181,13 +225,12 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   }
 
   private deliver(message: DeliveredMessage): void {
-    if (message.seq > 0) {
-      const current = this.positions.get(message.conversationId) ?? 0;
-      if (message.seq > current) this.positions.set(message.conversationId, message.seq);
-    }
+    if (message.seq > 0) this.advance(message.conversationId, message.seq, false);
     if (this.seen.has(message.messageId)) return;
     this.seen.add(message.messageId);
     this.emit("message", message);
+    if (message.objectId && message.type === messageType.recall) this.emit("recalled", message.objectId, message);
+    if (message.objectId && message.type === messageType.readReceipt) this.emit("read", message.objectId, message);
   }
 
   /** A live message: in order it is delivered at once; after a gap, the gap is synced first. */

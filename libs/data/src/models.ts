@@ -3,6 +3,9 @@ import { clientConfigModel } from "./models/client-config.js";
 import { friendGroupModel } from "./models/friend-group.js";
 import { fanModel, friendshipModel } from "./models/friendship.js";
 import { newFriendModel } from "./models/new-friend.js";
+import { notKeywordModel } from "./models/not-keyword.js";
+import { roomModel } from "./models/room.js";
+import { roomJoinRequestModel, roomMemberModel } from "./models/room-member.js";
 import { smsRecordModel } from "./models/sms-record.js";
 import { userModel } from "./models/user.js";
 
@@ -16,6 +19,10 @@ export function createModels(connection: Connection) {
     friendGroups: friendGroupModel(connection),
     clientConfig: clientConfigModel(connection),
     smsRecords: smsRecordModel(connection),
+    notKeywords: notKeywordModel(connection),
+    rooms: roomModel(connection),
+    roomMembers: roomMemberModel(connection),
+    roomJoinRequests: roomJoinRequestModel(connection),
   };
 }
 

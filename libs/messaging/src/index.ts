@@ -16,7 +16,7 @@ export {
   recordRead,
 } from "./read-receipts.js";
 export { checkRecall, markRecalled, type RecallCheck } from "./recall.js";
-export { ROOM_NOTIFIER_ID, type RoomEventContent, type RoomEventType, roomEventTypes, sendRoomEvent } from "./room-events.js";
+export { type RoomEventContent, type RoomEventType, roomEventTypes, sendRoomEvent } from "./room-events.js";
 export { currentRoomSeq, enterRoomConversation, leaveRoomConversation } from "./room-membership.js";
 export { currentSeqs, ensureSeq, nextSeq } from "./sequences.js";
 export { assertShardLayout, ShardLayoutError } from "./shard-layout.js";

@@ -12,6 +12,14 @@ export interface Sender {
   resource: string;
 }
 
+export interface StoreSingleOptions {
+  /**
+   * Keep a copy for the sender too (default). System accounts sending notices to every user keep none:
+   * their copies would pile every notice of the platform into one shard and one conversation list.
+   */
+  senderCopy?: boolean;
+}
+
 export interface StoredResult {
   message: DeliveredMessage;
   /** The messageId had been stored before: acknowledge again, deliver nothing. */
@@ -41,11 +49,20 @@ async function insertCopy(model: MessageModel, doc: MessageDoc): Promise<{ doc: 
  * is the truth) and one in the sender's. Idempotent by messageId: a resend, even concurrent with the
  * original, gets the stored message back with `duplicate: true` and no second copy.
  */
-export async function storeSingle(store: MessageStore, sender: Sender, message: SendMessage, toUserId: number): Promise<StoredResult> {
+export async function storeSingle(
+  store: MessageStore,
+  sender: Sender,
+  message: SendMessage,
+  toUserId: number,
+  options: StoreSingleOptions = {},
+): Promise<StoredResult> {
+  const senderCopy = options.senderCopy ?? true;
   const conversationId = singleConversationId(sender.userId, toUserId);
   const senderModel = store.shards.user(userShard(sender.userId, store.shards.count));
   const recipientModel = store.shards.user(userShard(toUserId, store.shards.count));
-  const already = await senderModel.findOne({ ownerId: sender.userId, conversationId, messageId: message.messageId }).lean();
+  const already = senderCopy
+    ? await senderModel.findOne({ ownerId: sender.userId, conversationId, messageId: message.messageId }).lean()
+    : null;
   if (already) return { message: toDelivered(already), duplicate: true };
 
   const seq = await nextSeq(store.redis, conversationId, async () =>
@@ -76,7 +93,7 @@ export async function storeSingle(store: MessageStore, sender: Sender, message: 
     recalled: false,
   };
   const committed = await insertCopy(recipientModel, base);
-  if (toUserId !== sender.userId) {
+  if (senderCopy && toUserId !== sender.userId) {
     // The sender's copy repeats the committed one (same seq even when a concurrent resend won the race).
     const { ownerId: _ignored, ...shared } = committed.doc as MessageDoc & { _id?: unknown };
     delete (shared as { _id?: unknown })._id;
@@ -84,7 +101,9 @@ export async function storeSingle(store: MessageStore, sender: Sender, message: 
   }
   await Promise.all([
     rememberConversation(store, toUserId, { conversationId, chatType: chatTypes.single, peer: String(sender.userId) }),
-    rememberConversation(store, sender.userId, { conversationId, chatType: chatTypes.single, peer: String(toUserId) }),
+    senderCopy
+      ? rememberConversation(store, sender.userId, { conversationId, chatType: chatTypes.single, peer: String(toUserId) })
+      : undefined,
   ]);
   return { message: toDelivered(committed.doc), duplicate: !committed.inserted };
 }

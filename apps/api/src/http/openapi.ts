@@ -62,6 +62,14 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
           description: route.response.description,
           ...(responseSchema ? { content: { "application/json": { schema: toSchema(responseSchema, "output") } } } : {}),
         },
+        ...(route.response.alternative
+          ? {
+              [String(route.response.alternative.status)]: {
+                description: route.response.alternative.description,
+                ...(responseSchema ? { content: { "application/json": { schema: toSchema(responseSchema, "output") } } } : {}),
+              },
+            }
+          : {}),
         default: {
           description: "An error from the error catalogue",
           content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },

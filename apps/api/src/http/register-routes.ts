@@ -56,7 +56,8 @@ export function registerRoutes(routes: RouteSpec[], deps: ApiDeps): Router {
           throw new Error(`response of ${routeKey(route)} does not match its schema: ${checked.error.message}`);
         }
       }
-      res.status(route.response.status).json(result);
+      const alternative = route.response.alternative;
+      res.status(alternative?.when(result as never) ? alternative.status : route.response.status).json(result);
     });
   }
   return router;

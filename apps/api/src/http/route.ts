@@ -34,6 +34,8 @@ export interface RouteResponse<R> {
   description: string;
   /** The response body's schema; absent for 204 responses. */
   schema?: R;
+  /** A second success status some answers take (e.g. 202 "pending" beside 200 "done"), told by the body. */
+  alternative?: { status: number; description: string; when: (body: R extends Schema ? z.input<R> : undefined) => boolean };
 }
 
 /**

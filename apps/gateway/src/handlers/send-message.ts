@@ -1,8 +1,10 @@
 import { deliverMessage, userRoom } from "@im/messaging";
 import { type AckResult, AppError, chatTypes, messageTypes, type Receipt, type SendMessage, sendMessageSchema } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
+import { groupTarget } from "../targets/group.js";
 import { singleTarget } from "../targets/single.js";
 import type { Target } from "../targets/target.js";
+import { checkMessageRules } from "./message-rules.js";
 
 export function parseSendMessage(payload: unknown): SendMessage {
   const parsed = sendMessageSchema.safeParse(payload);
@@ -14,7 +16,7 @@ export function parseSendMessage(payload: unknown): SendMessage {
 
 async function resolveTarget(deps: GatewayDeps, socket: ImSocket, message: SendMessage): Promise<Target> {
   if (message.chatType === chatTypes.single) return singleTarget(deps, socket, message);
-  throw new AppError("VALIDATION_FAILED", { issues: [{ field: "chatType", message: "group chat is not available yet" }] });
+  return groupTarget(deps, socket, message);
 }
 
 /** Types that are relayed to online devices only (typing): no seq, no storage, no sync. */
@@ -45,14 +47,17 @@ function relay(deps: GatewayDeps, socket: ImSocket, message: SendMessage, target
 }
 
 /**
- * `message:send`: validate, resolve and authorise the target, store durably, acknowledge (the receipt of
+ * `message:send`: validate, resolve and authorise the target, check the per-type rules (keyword filter,
+ * recall, read receipt: handlers/message-rules.ts), store durably and apply them, acknowledge (the receipt of
  * seed section 八), then deliver to the recipients' devices and the sender's other devices.
  */
 export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: unknown): Promise<AckResult<{ receipt: Receipt }>> {
   const message = parseSendMessage(payload);
   const target = await resolveTarget(deps, socket, message);
   if (!messageTypes[message.type as keyof typeof messageTypes].stored) return relay(deps, socket, message, target);
+  const afterStore = await checkMessageRules(deps, socket, message, target);
   const stored = await target.store(message);
+  await afterStore(stored);
   // A resend is delivered again too: if the first attempt was stored but its delivery was lost (the
   // gateway died in between), this is how the recipients' online devices get it; clients drop duplicates.
   deliverMessage(deps.io, stored.message, target.recipients, socket.id);

@@ -29,6 +29,7 @@ export const clientConfigValues = z.strictObject({
   iosAppUrl: z.string().describe("iOS download URL"),
   androidExplain: z.string().describe("Android release notes"),
   iosExplain: z.string().describe("iOS release notes"),
+  keywordFilter: z.number().int().min(0).max(1).describe("1 = text messages with a banned word (notKeyword) are refused"),
 });
 
 export type ClientConfigValues = z.output<typeof clientConfigValues>;
@@ -59,4 +60,5 @@ export const defaultClientConfig: ClientConfigValues = {
   iosAppUrl: "",
   androidExplain: "",
   iosExplain: "",
+  keywordFilter: 0,
 };

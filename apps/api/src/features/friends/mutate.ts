@@ -2,7 +2,7 @@ import { withLocks } from "@im/infra";
 import type { FriendNoticeType } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 import { recountUser } from "./counts.js";
-import { type Notice, writeNotices } from "./notices.js";
+import { deliverNotices, type Notice, writeNotices } from "./notices.js";
 import { loadPair, type Pair, savePair } from "./pair.js";
 
 /** The Redis lock every change to a user's relationships, counts or friend groups holds. */
@@ -38,8 +38,10 @@ export async function withPair<T>(deps: ApiDeps, me: number, other: number, edit
         afterSave: (work) => void after.push(work),
       };
       const result = await edit(draft);
-      await Promise.all([savePair(deps.models, loaded, draft), writeNotices(deps.models, me, other, notices)]);
+      const [, written] = await Promise.all([savePair(deps.models, loaded, draft), writeNotices(deps.models, me, other, notices)]);
       for (const work of after) await work();
+      // Still under both locks, so a pair's notices reach its users in the order of the changes.
+      await deliverNotices(deps, written);
       await Promise.all([recountUser(deps.models, me), recountUser(deps.models, other)]);
       return result;
     },

@@ -1,0 +1,70 @@
+import { type RoomDoc, RoomRole, RoomStatus } from "@im/data";
+import { leaveRoomConversation, roomEventTypes } from "@im/messaging";
+import { AppError } from "@im/protocol";
+import { Types } from "mongoose";
+import type { z } from "zod";
+import type { ApiDeps } from "../../context.js";
+import { loadRoom, requireMember, requireOwner, withRoomLock } from "./access.js";
+import { announce, memberIds } from "./events.js";
+import { requireFriends } from "./friends-only.js";
+import { addMembers } from "./membership.js";
+import type { createRoomBody } from "./schemas.js";
+
+/** The platform's room size limit, also the default (seed: maxUserSize 1000). */
+export function roomSizeLimit(deps: ApiDeps, requested: number | undefined, field: string): number {
+  const limit = deps.config.API_ROOM_MAX_USER_SIZE;
+  if (requested === undefined) return limit;
+  if (requested > limit) throw new AppError("VALIDATION_FAILED", { issues: [{ field, message: `must be at most ${limit}` }] });
+  return requested;
+}
+
+/**
+ * Creates a room (seed /room/add): the creator is its owner (role 1); invited users must be friends of the
+ * creator. Everyone added gets the room's conversation and one 907.
+ */
+export async function createRoom(deps: ApiDeps, me: number, body: z.output<typeof createRoomBody>): Promise<{ room: RoomDoc }> {
+  const invited = (body.userIds ?? []).filter((id) => id !== me);
+  const maxUserSize = roomSizeLimit(deps, body.maxUserSize, "body.maxUserSize");
+  await requireFriends(deps, me, body.userIds ?? [], "body.userIds");
+  if (invited.length + 1 > maxUserSize) throw new AppError("ROOM_FULL");
+  const roomId = new Types.ObjectId().toHexString();
+  const now = Date.now();
+  await deps.models.rooms.create({
+    roomId,
+    name: body.name,
+    desc: body.desc ?? "",
+    notice: "",
+    ownerId: me,
+    maxUserSize,
+    userSize: 0,
+    isNeedVerify: body.isNeedVerify ?? 0,
+    showRead: body.showRead ?? 0,
+    talkTime: 0,
+    createTime: now,
+    modifier: me,
+    modifyTime: now,
+    status: RoomStatus.normal,
+  });
+  await withRoomLock(deps, roomId, () =>
+    addMembers(deps, { roomId, maxUserSize }, [{ userId: me, role: RoomRole.owner }, ...invited.map((userId) => ({ userId }))], me),
+  );
+  return { room: await loadRoom(deps, roomId) };
+}
+
+/**
+ * Deletes a room (owner only; seed /room/delete): it stops taking messages at once, every member gets a
+ * 903, then the memberships, the members' conversations of it and the pending requests go.
+ */
+export async function deleteRoom(deps: ApiDeps, me: number, roomId: string): Promise<void> {
+  await withRoomLock(deps, roomId, async () => {
+    await loadRoom(deps, roomId);
+    requireOwner(await requireMember(deps, roomId, me));
+    const everyone = await memberIds(deps, roomId);
+    await deps.models.rooms.updateOne({ roomId }, { $set: { status: RoomStatus.deleted, modifier: me, modifyTime: Date.now() } });
+    await announce(deps, roomId, roomEventTypes.delete, { userIds: [], operator: me }, everyone);
+    await deps.models.roomMembers.deleteMany({ roomId });
+    await deps.models.roomJoinRequests.deleteMany({ roomId });
+    await leaveRoomConversation(deps.messages, everyone, roomId);
+    await deps.models.rooms.updateOne({ roomId }, { $set: { userSize: 0 } });
+  });
+}

@@ -1,0 +1,6 @@
+import type { RouteSpec } from "../../http/route.js";
+import { memberRoutes } from "./member-routes.js";
+import { roomRoutes } from "./room-routes.js";
+
+/** Rooms (group chats, seed 三.3). */
+export const roomsRoutes: RouteSpec[] = [...roomRoutes, ...memberRoutes];

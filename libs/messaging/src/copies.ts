@@ -1,0 +1,56 @@
+import type { MessageDoc, MessageModel } from "./message-model.js";
+import { roomShard, userShard } from "./shards.js";
+import type { MessageStore } from "./store-context.js";
+
+/** One place a conversation's messages are stored: a shard collection and the owner of the copies in it. */
+export interface CopyLocation {
+  model: MessageModel;
+  /** The user whose copies these are (single chat), or 0 for a room's shared log. */
+  ownerId: number;
+}
+
+/** The parties of a single chat from its conversation id (`s_<low>_<high>`), or undefined for other ids. */
+export function singleParties(conversationId: string): [number, number] | undefined {
+  const match = /^s_(\d+)_(\d+)$/.exec(conversationId);
+  if (!match) return undefined;
+  return [Number(match[1]), Number(match[2])];
+}
+
+/** The roomId of a group conversation id (`g_<roomId>`), or undefined for other ids. */
+export function groupRoomId(conversationId: string): string | undefined {
+  return conversationId.startsWith("g_") && conversationId.length > 2 ? conversationId.slice(2) : undefined;
+}
+
+/**
+ * Every stored copy of a conversation: both users' copies in their user shards (single chat), or the
+ * room's one log in its group shard (ownerId 0). Works from the conversation id alone, so the same
+ * recall / read / burn code serves single chats and rooms.
+ */
+export function copiesOf(store: MessageStore, conversationId: string): CopyLocation[] {
+  const parties = singleParties(conversationId);
+  if (parties) {
+    const owners = [...new Set(parties)];
+    return owners.map((ownerId) => ({ model: store.shards.user(userShard(ownerId, store.shards.count)), ownerId }));
+  }
+  const roomId = groupRoomId(conversationId);
+  if (roomId) return [{ model: store.shards.group(roomShard(roomId, store.shards.count)), ownerId: 0 }];
+  throw new Error(`not a conversation id: ${conversationId}`);
+}
+
+/** A message of the conversation, from whichever copy still holds it (a user may have deleted theirs). */
+export async function findStoredMessage(store: MessageStore, conversationId: string, messageId: string): Promise<MessageDoc | null> {
+  for (const { model, ownerId } of copiesOf(store, conversationId)) {
+    const found = await model.findOne({ ownerId, conversationId, messageId }).lean<MessageDoc>();
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Deletes every stored copy of one message (burn after reading). Returns how many copies were removed. */
+export async function deleteStoredMessage(store: MessageStore, conversationId: string, messageId: string): Promise<number> {
+  let removed = 0;
+  for (const { model, ownerId } of copiesOf(store, conversationId)) {
+    removed += (await model.deleteMany({ ownerId, conversationId, messageId })).deletedCount;
+  }
+  return removed;
+}
