@@ -224,8 +224,19 @@ describe("rooms: lifecycle, membership and roles", () => {
     ]);
     const convs = await stack.api.deps.messages.conversations.find({ conversationId: groupConversationId(roomId) }).lean();
     assert.deepEqual(
-      convs.map((c) => c.userId).sort((x, y) => x - y),
+      convs
+        .filter((c) => !c.endSeq)
+        .map((c) => c.userId)
+        .sort((x, y) => x - y),
       ids(owner, admin1, m3),
+    );
+    // Removed members keep the conversation up to the 904 that removed them, so offline ones learn of it.
+    assert.deepEqual(
+      convs
+        .filter((c) => c.endSeq > 0)
+        .map((c) => c.userId)
+        .sort((x, y) => x - y),
+      ids(m1, m2, admin2).sort((x, y) => x - y),
     );
     // Rejoining starts a fresh conversation after the current seq.
     expectStatus(await r.join(m1, roomId), 200);
@@ -233,6 +244,7 @@ describe("rooms: lifecycle, membership and roles", () => {
       .findOne({ userId: m1.userId, conversationId: groupConversationId(roomId) })
       .lean();
     assert.equal(conv?.clearedSeq, (await events(roomId)).length - 1);
+    assert.equal(conv?.endSeq, 0, "a member again");
   });
 
   it("PATCH changes settings (owner/admin) with 902, 905, 906, 915; maxUserSize is owner-only and bounded", async () => {
@@ -306,14 +318,21 @@ describe("rooms: lifecycle, membership and roles", () => {
     assert.equal(demoted.body.role, 3);
   });
 
-  it("deleting a room: owner only, 903 to all, then members, conversations and requests are gone", async () => {
+  it("deleting a room: owner only, 903 to all, then members and requests are gone and conversations end at the 903", async () => {
     const [owner, a, b] = await r.users(3);
     const roomId = await r.room(owner, [a, b]);
     expectError(await r.delete(a, roomId), 403, "ROOM_PERMISSION_DENIED");
     expectStatus(await r.delete(owner, roomId), 204);
     assert.deepEqual((await events(roomId)).at(-1), [903, { roomId, userIds: [], operator: owner.userId }]);
     assert.equal(await r.models.roomMembers.countDocuments({ roomId }), 0);
-    assert.equal(await stack.api.deps.messages.conversations.countDocuments({ conversationId: groupConversationId(roomId) }), 0);
+    const deleted = (await stack.api.deps.messages.conversations.find({ conversationId: groupConversationId(roomId) }).lean()).map(
+      (c) => c.endSeq,
+    );
+    assert.equal(deleted.length, 3);
+    assert.ok(
+      deleted.every((endSeq) => endSeq === deleted[0] && endSeq > 0),
+      "every member's conversation ends at the 903",
+    );
     const room = await r.models.rooms.findOne({ roomId }).lean();
     assert.equal(room?.status, -1);
     assert.equal(room?.userSize, 0);

@@ -105,6 +105,9 @@ describe("single chat across two gateway processes", () => {
       { messageId: crypto.randomUUID(), chatType: 1, to: String(bob.userId), type: 1, content: "x".repeat(20_000) },
       { messageId: crypto.randomUUID(), chatType: 1, to: { $gt: "" }, type: 1 },
       "just a string",
+      // Friend notices and room events are the platform's to send (as 10005), never a client's.
+      { messageId: crypto.randomUUID(), chatType: 1, to: String(bob.userId), type: 500, content: "{}" },
+      { messageId: crypto.randomUUID(), chatType: 1, to: String(bob.userId), type: 907, content: "{}" },
     ];
     for (const payload of bad) {
       const result = await a.socket.timeout(5_000).emitWithAck("message:send", payload as SendMessageInput);

@@ -11,6 +11,8 @@ export interface UserConversationDoc {
   /** The other user (single) or the roomId (group). */
   peer: string;
   clearedSeq: number;
+  /** 0 while the user belongs to the conversation; else the last seq they may see (left or removed from a room). */
+  endSeq: number;
   createTime: number;
 }
 
@@ -21,6 +23,7 @@ const schema = new Schema<UserConversationDoc>(
     chatType: { type: Number, required: true },
     peer: { type: String, required: true },
     clearedSeq: { type: Number, default: 0 },
+    endSeq: { type: Number, default: 0 },
     createTime: { type: Number, required: true },
   },
   { collection: "user_conversations", versionKey: false, autoIndex: false },

@@ -24,14 +24,17 @@ export async function enterRoomConversation(store: MessageStore, userId: number,
   // A stale "known" mark (a leave whose forget was lost) would skip the insert: clear it first.
   await forgetConversation(store, userId, conversationId);
   await rememberConversation(store, userId, { conversationId, chatType: chatTypes.group, peer: roomId });
-  await store.conversations.updateOne({ userId, conversationId }, { $set: { clearedSeq: joinSeq } });
+  await store.conversations.updateOne({ userId, conversationId }, { $set: { clearedSeq: joinSeq, endSeq: 0 } });
   return joinSeq;
 }
 
-/** Drops the room's conversation from the user's: nothing more of it is synced to them. */
-export async function leaveRoomConversation(store: MessageStore, userIds: number[], roomId: string): Promise<void> {
+/**
+ * Ends the room's conversation for these users at `endSeq` (the seq of the 904 or 903 that removed them):
+ * they still sync everything up to and including it — so an offline member learns they were removed — and
+ * nothing after it.
+ */
+export async function leaveRoomConversation(store: MessageStore, userIds: number[], roomId: string, endSeq: number): Promise<void> {
   if (userIds.length === 0) return;
   const conversationId = groupConversationId(roomId);
-  await store.conversations.deleteMany({ userId: { $in: userIds }, conversationId });
-  await Promise.all(userIds.map((userId) => forgetConversation(store, userId, conversationId)));
+  await store.conversations.updateMany({ userId: { $in: userIds }, conversationId }, { $set: { endSeq } });
 }

@@ -48,9 +48,12 @@ export async function syncConversations(
       maxSeq = await ensureSeq(store.redis, conversation.conversationId, () => highestStored(model, ownerId, conversation.conversationId));
     }
     const from = Math.max(cursors[conversation.conversationId] ?? 0, conversation.clearedSeq ?? 0);
+    // A room the user left ends at the 904/903 that removed them.
+    if (conversation.endSeq) maxSeq = Math.min(maxSeq, conversation.endSeq);
     if (maxSeq <= from) continue;
+    const seqRange = conversation.endSeq ? { $gt: from, $lte: conversation.endSeq } : { $gt: from };
     const docs = await model
-      .find({ ownerId, conversationId: conversation.conversationId, seq: { $gt: from } })
+      .find({ ownerId, conversationId: conversation.conversationId, seq: seqRange })
       .sort({ seq: 1 })
       .limit(take + 1)
       .lean();

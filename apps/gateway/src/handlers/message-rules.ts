@@ -1,5 +1,5 @@
 import { applyReadReceipt, checkReadReceipt, checkRecall, findStoredMessage, markRecalled, type StoredResult } from "@im/messaging";
-import { AppError, messageType, type SendMessage } from "@im/protocol";
+import { AppError, messageType, messageTypes, type SendMessage } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import type { Target } from "../targets/target.js";
 
@@ -31,6 +31,11 @@ async function storedBefore(deps: GatewayDeps, socket: ImSocket, message: SendMe
 export async function checkMessageRules(deps: GatewayDeps, socket: ImSocket, message: SendMessage, target: Target): Promise<AfterStore> {
   const userId = socket.data.userId;
   const conversationId = target.conversationId;
+  const { category } = messageTypes[message.type as keyof typeof messageTypes];
+  if (category === "friend" || category === "room") {
+    // Friend notices (500–509) and room events (9xx) speak for the platform (sender 10005): never a client.
+    throw new AppError("VALIDATION_FAILED", { issues: [{ field: "type", message: "this type is sent by the server only" }] });
+  }
   switch (message.type) {
     case messageType.text:
       if (deps.keywords.match(message.content) !== undefined) throw new AppError("KEYWORD_REJECTED");

@@ -11,7 +11,7 @@ import {
 import { AppError, chatTypes } from "@im/protocol";
 import type { PageQuery } from "../../http/common-schemas.js";
 
-type Conversation = Pick<UserConversationDoc, "userId" | "conversationId" | "chatType" | "peer" | "clearedSeq">;
+type Conversation = Pick<UserConversationDoc, "userId" | "conversationId" | "chatType" | "peer" | "clearedSeq" | "endSeq">;
 
 async function membership(store: MessageStore, userId: number, conversationId: string): Promise<Conversation> {
   const conversation = await store.conversations.findOne({ userId, conversationId }).lean();
@@ -50,7 +50,9 @@ export async function listConversations(store: MessageStore, userId: number, pag
       conversationId: row.conversationId,
       chatType: row.chatType,
       peer: row.peer,
-      maxSeq: await latestSeq(store, row, seqs.get(row.conversationId)),
+      maxSeq: row.endSeq
+        ? Math.min(row.endSeq, await latestSeq(store, row, seqs.get(row.conversationId)))
+        : await latestSeq(store, row, seqs.get(row.conversationId)),
       clearedSeq: row.clearedSeq ?? 0,
       createTime: row.createTime,
     });
@@ -66,26 +68,29 @@ export interface HistoryQuery {
 
 /**
  * A page of a conversation's messages for one of its members: after `afterSeq` (oldest first), or before
- * `beforeSeq` / the latest (returned oldest first too). Never shows what the user cleared (clearedSeq);
+ * `beforeSeq` / the latest (returned oldest first too). Never shows what the user cleared (clearedSeq) or
+ * what came after they left a room (endSeq);
  * recalled messages come with empty content; group messages carry their read count.
  */
 export async function history(store: MessageStore, userId: number, conversationId: string, query: HistoryQuery) {
   const conversation = await membership(store, userId, conversationId);
   const { model, ownerId } = locate(store, userId, conversation);
   const floor = conversation.clearedSeq ?? 0;
+  // A room the user left ends at the 904/903 that removed them.
+  const ceiling = conversation.endSeq ? { $lte: conversation.endSeq } : {};
   const base = { ownerId, conversationId };
   let docs: MessageDoc[];
   let hasMore: boolean;
   if (query.afterSeq !== undefined) {
     const found = await model
-      .find({ ...base, seq: { $gt: Math.max(query.afterSeq, floor) } })
+      .find({ ...base, seq: { $gt: Math.max(query.afterSeq, floor), ...ceiling } })
       .sort({ seq: 1 })
       .limit(query.limit + 1)
       .lean<MessageDoc[]>();
     hasMore = found.length > query.limit;
     docs = found.slice(0, query.limit);
   } else {
-    const range = query.beforeSeq !== undefined ? { $gt: floor, $lt: query.beforeSeq } : { $gt: floor };
+    const range = query.beforeSeq !== undefined ? { $gt: floor, $lt: query.beforeSeq, ...ceiling } : { $gt: floor, ...ceiling };
     const found = await model
       .find({ ...base, seq: range })
       .sort({ seq: -1 })

@@ -53,7 +53,7 @@ export async function createRoom(deps: ApiDeps, me: number, body: z.output<typeo
 
 /**
  * Deletes a room (owner only; seed /room/delete): it stops taking messages at once, every member gets a
- * 903, then the memberships, the members' conversations of it and the pending requests go.
+ * 903, then the memberships and the pending requests go; the members' conversations of it end at the 903.
  */
 export async function deleteRoom(deps: ApiDeps, me: number, roomId: string): Promise<void> {
   await withRoomLock(deps, roomId, async () => {
@@ -61,10 +61,10 @@ export async function deleteRoom(deps: ApiDeps, me: number, roomId: string): Pro
     requireOwner(await requireMember(deps, roomId, me));
     const everyone = await memberIds(deps, roomId);
     await deps.models.rooms.updateOne({ roomId }, { $set: { status: RoomStatus.deleted, modifier: me, modifyTime: Date.now() } });
-    await announce(deps, roomId, roomEventTypes.delete, { userIds: [], operator: me }, everyone);
+    const notice = await announce(deps, roomId, roomEventTypes.delete, { userIds: [], operator: me }, everyone);
     await deps.models.roomMembers.deleteMany({ roomId });
     await deps.models.roomJoinRequests.deleteMany({ roomId });
-    await leaveRoomConversation(deps.messages, everyone, roomId);
+    await leaveRoomConversation(deps.messages, everyone, roomId, notice.seq);
     await deps.models.rooms.updateOne({ roomId }, { $set: { userSize: 0 } });
   });
 }

@@ -1,4 +1,5 @@
 import { type RoomEventContent, type RoomEventType, sendRoomEvent } from "@im/messaging";
+import type { DeliveredMessage } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 
 /** Every member's userId, read fresh (call under the room's lock for an exact list). */
@@ -14,6 +15,6 @@ export async function announce(
   type: RoomEventType,
   content: RoomEventContent,
   recipients: number[],
-): Promise<void> {
-  await sendRoomEvent(deps.messages, deps.publisher, roomId, type, content, recipients);
+): Promise<DeliveredMessage> {
+  return sendRoomEvent(deps.messages, deps.publisher, roomId, type, content, recipients);
 }

@@ -70,6 +70,6 @@ export async function removeMember(deps: ApiDeps, roomId: string, userId: number
   const everyone = await memberIds(deps, roomId);
   await deps.models.roomMembers.deleteOne({ roomId, userId });
   await recountRoom(deps, roomId, operator);
-  await announce(deps, roomId, roomEventTypes.memberRemove, { userIds: [userId], operator }, everyone);
-  await leaveRoomConversation(deps.messages, [userId], roomId);
+  const notice = await announce(deps, roomId, roomEventTypes.memberRemove, { userIds: [userId], operator }, everyone);
+  await leaveRoomConversation(deps.messages, [userId], roomId, notice.seq);
 }
