@@ -1,4 +1,4 @@
-import { ConfigError, envBoolean, envInt, envList, loadConfig } from "@im/config";
+import { ConfigError, envBoolean, envInt, envList, loadConfig, platformSettings } from "@im/config";
 import { z } from "zod";
 
 /** Routes anyone may call without an access token (the seed's AuthorizationFilterProperties). */
@@ -16,24 +16,9 @@ export const defaultPublicRoutes = [
 
 /** Every setting of the API app, read from environment variables. */
 export const apiConfigSchema = z.object({
+  ...platformSettings,
   API_HOST: z.string().default("0.0.0.0").describe("Address the HTTP server binds"),
   API_PORT: envInt(8092, 0, 65535).describe("HTTP port (the seed's imapi listened on 8092); 0 picks a free port"),
-  MONGO_URL: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\/.+\/[^/?]+/, "must be a mongodb:// URL that names a database")
-    .default("mongodb://127.0.0.1:27017/im")
-    .describe("MongoDB (or FerretDB) connection string, with the database name"),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
-    .default("redis://127.0.0.1:6379")
-    .describe("Redis connection string"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level"),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z
-    .string()
-    .url()
-    .optional()
-    .describe("OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); tracing export is off when unset"),
   API_PUBLIC_ROUTES: envList(defaultPublicRoutes).describe('Routes callable without a token, as "METHOD /path" (comma-separated)'),
   API_TRUST_PROXY: envInt(0, 0, 10).describe("How many reverse proxies (ingress) to trust for the client IP"),
   API_BODY_LIMIT_KB: envInt(64, 1, 10_240).describe("Largest accepted request body, in KiB"),
@@ -57,7 +42,6 @@ export const apiConfigSchema = z.object({
   ALIYUN_SMS_TEMPLATE_CODE: z.string().optional().describe("Aliyun SMS template code; the template takes a code parameter"),
   ALIYUN_SMS_ENDPOINT: z.string().url().default("https://dysmsapi.aliyuncs.com/").describe("Aliyun SMS API endpoint"),
   API_ROOM_MAX_USER_SIZE: envInt(1000, 2, 100_000).describe("Default and largest maxUserSize of a room (the seed's 1000)"),
-  MESSAGE_SHARDS: envInt(8, 1, 1024).describe("Message collections per kind; must equal the gateways' MESSAGE_SHARDS"),
   API_VALIDATE_RESPONSES: envBoolean(false).describe("Check every response against its OpenAPI schema (on in tests)"),
 });
 

@@ -33,7 +33,7 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
   const redis = createRedis(config.REDIS_URL, "api");
   const models = createModels(mongo);
   await syncIndexes(models);
-  const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS);
+  const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, { writeBatch: config.MESSAGE_WRITE_BATCH });
   await syncMessageIndexes(messages);
   const publisherRedis = createRedis(config.REDIS_URL, "api-publisher");
   const publisher = createPublisher(publisherRedis);

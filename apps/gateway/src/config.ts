@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { ConfigError, envBoolean, envInt, loadConfig } from "@im/config";
+import { ConfigError, envBoolean, envInt, loadConfig, platformSettings } from "@im/config";
 import { z } from "zod";
 
 /** Every setting of the Socket.IO gateway, read from environment variables. */
@@ -11,21 +11,7 @@ export const gatewayConfigSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
     .default(`${hostname()}-${process.pid}`)
     .describe("This process's name in presence records"),
-  MONGO_URL: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\/.+\/[^/?]+/, "must be a mongodb:// URL that names a database")
-    .default("mongodb://127.0.0.1:27017/im")
-    .describe("MongoDB (or FerretDB) connection string, with the database name"),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
-    .default("redis://127.0.0.1:6379")
-    .describe("Redis connection string"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("pino log level"),
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional().describe("OTLP/HTTP traces endpoint; export is off when unset"),
-  MESSAGE_SHARDS: envInt(8, 1, 1024).describe(
-    "Number of message collections per kind (user shards, room shards); see docs/messaging.md before changing",
-  ),
+  ...platformSettings,
   GATEWAY_ALLOW_POLLING: envBoolean(true).describe("Allow the HTTP long-polling transport (needs sticky sessions behind a load balancer)"),
   GATEWAY_PING_INTERVAL_MS: envInt(25_000, 1_000, 600_000).describe("Heartbeat interval"),
   GATEWAY_PING_TIMEOUT_MS: envInt(20_000, 1_000, 600_000).describe("A device that misses a heartbeat this long is disconnected"),

@@ -27,7 +27,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const pub = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}-pub`);
   const sub = pub.duplicate();
   const models = createModels(mongo);
-  const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS);
+  const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, { writeBatch: config.MESSAGE_WRITE_BATCH });
   await syncMessageIndexes(store);
   const keywords = new KeywordFilter(models, redis, { onError: (error) => logger.warn({ err: error }, "keyword filter reload failed") });
   await keywords.start();

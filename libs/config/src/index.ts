@@ -1,2 +1,3 @@
 export { envBoolean, envInt, envList } from "./env-types.js";
 export { ConfigError, describeConfig, type LoadOptions, loadConfig, redactConfig } from "./load-config.js";
+export { platformSettings } from "./platform-settings.js";

@@ -1,4 +1,4 @@
-import type { ChatType, DeliveredMessage } from "@im/protocol";
+import type { ChatType, DeliveredMessage, SendMessage } from "@im/protocol";
 import type { MessageDoc } from "./message-model.js";
 
 /** The wire form of a stored message: optional fields only when set. */
@@ -24,5 +24,43 @@ export function toDelivered(doc: MessageDoc): DeliveredMessage {
     timeSend: doc.timeSend,
     serverTime: doc.serverTime,
     ...(doc.recalled ? { recalled: true } : {}),
+  };
+}
+
+/** Where a new message document goes and what the server adds to what the client sent. */
+export interface Placement {
+  ownerId: number;
+  conversationId: string;
+  seq: number;
+  chatType: ChatType;
+  /** The recipient userId or the roomId, as a string. */
+  to: string;
+  now: number;
+}
+
+/** The stored document of a validated client message: optional fields only when the client set them. */
+export function buildMessageDoc(message: SendMessage, sender: { userId: number; resource: string }, at: Placement): MessageDoc {
+  return {
+    ownerId: at.ownerId,
+    conversationId: at.conversationId,
+    seq: at.seq,
+    messageId: message.messageId,
+    chatType: at.chatType,
+    fromUserId: sender.userId,
+    fromResource: sender.resource,
+    ...(message.fromUserName ? { fromUserName: message.fromUserName } : {}),
+    to: at.to,
+    ...(message.toUserName ? { toUserName: message.toUserName } : {}),
+    type: message.type,
+    content: message.content,
+    isEncrypt: message.isEncrypt,
+    isReadDel: message.isReadDel,
+    ...(message.fileSize !== undefined ? { fileSize: message.fileSize } : {}),
+    ...(message.fileTime !== undefined ? { fileTime: message.fileTime } : {}),
+    ...(message.location ? { location: message.location } : {}),
+    ...(message.objectId ? { objectId: message.objectId } : {}),
+    timeSend: message.timeSend ?? at.now,
+    serverTime: at.now,
+    recalled: false,
   };
 }

@@ -3,6 +3,7 @@ export { forgetConversation, rememberConversation } from "./conversations.js";
 export { toDelivered } from "./convert.js";
 export { type CopyLocation, copiesOf, deleteStoredMessage, findStoredMessage, groupRoomId, singleParties } from "./copies.js";
 export { type Broadcaster, deliverMessage, userRoom } from "./delivery.js";
+export { type BatcherOptions, InsertBatcher, type InsertOutcome } from "./insert-batcher.js";
 export { KEYWORDS_CHANNEL, KeywordFilter, type KeywordFilterOptions, publishKeywordsChanged } from "./keywords.js";
 export { type MessageDoc, type MessageModel, MessageShards } from "./message-model.js";
 export { createPublisher, type Publisher } from "./publisher.js";
@@ -21,7 +22,7 @@ export { currentRoomSeq, enterRoomConversation, leaveRoomConversation } from "./
 export { currentSeqs, ensureSeq, nextSeq } from "./sequences.js";
 export { assertShardLayout, ShardLayoutError } from "./shard-layout.js";
 export { groupCollection, roomShard, stableHash, userCollection, userShard } from "./shards.js";
-export { createMessageStore, type MessageStore, syncMessageIndexes } from "./store-context.js";
+export { createMessageStore, type MessageStore, type MessageStoreOptions, syncMessageIndexes } from "./store-context.js";
 export { groupModelOf, highestGroupSeq, storeGroup } from "./store-group.js";
 export { type Sender, type StoredResult, type StoreSingleOptions, storeSingle } from "./store-single.js";
 export { DEFAULT_SYNC_LIMIT, locate, MAX_SYNC_LIMIT, syncConversations } from "./sync.js";

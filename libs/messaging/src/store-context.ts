@@ -1,7 +1,9 @@
 import type { Redis } from "@im/infra";
+import type { Collection } from "mongodb";
 import type { Connection } from "mongoose";
 import { type UserConversationModel, userConversationModel } from "./conversation-model.js";
-import { MessageShards } from "./message-model.js";
+import { InsertBatcher, type InsertOutcome } from "./insert-batcher.js";
+import { type MessageDoc, type MessageModel, MessageShards } from "./message-model.js";
 import { assertShardLayout } from "./shard-layout.js";
 
 /** What the message store needs: Redis (sequences, indexes) and the sharded MongoDB collections. */
@@ -10,10 +12,39 @@ export interface MessageStore {
   connection: Connection;
   shards: MessageShards;
   conversations: UserConversationModel;
+  /** Writes a message document (batched with concurrent writes to the same shard). */
+  insert(model: MessageModel, doc: MessageDoc): Promise<InsertOutcome>;
 }
 
-export function createMessageStore(connection: Connection, redis: Redis, shardCount: number): MessageStore {
-  return { redis, connection, shards: new MessageShards(connection, shardCount), conversations: userConversationModel(connection) };
+export interface MessageStoreOptions {
+  /** Most message documents per insertMany; 1 writes each alone. @default 128 */
+  writeBatch?: number;
+}
+
+export function createMessageStore(
+  connection: Connection,
+  redis: Redis,
+  shardCount: number,
+  options: MessageStoreOptions = {},
+): MessageStore {
+  const batchers = new Map<string, InsertBatcher<MessageDoc>>();
+  return {
+    redis,
+    connection,
+    shards: new MessageShards(connection, shardCount),
+    conversations: userConversationModel(connection),
+    insert(model, doc) {
+      const name = model.collection.collectionName;
+      let batcher = batchers.get(name);
+      if (!batcher) {
+        batcher = new InsertBatcher<MessageDoc>(model.collection as unknown as Collection<MessageDoc>, {
+          maxBatch: options.writeBatch ?? 128,
+        });
+        batchers.set(name, batcher);
+      }
+      return batcher.insert(doc);
+    },
+  };
 }
 
 /** Checks the shard layout, then creates every collection and index the message store uses. */

@@ -1,6 +1,5 @@
-import { isDuplicateKeyError } from "@im/infra";
 import { chatTypes, groupConversationId, type SendMessage } from "@im/protocol";
-import { toDelivered } from "./convert.js";
+import { buildMessageDoc, toDelivered } from "./convert.js";
 import type { MessageDoc, MessageModel } from "./message-model.js";
 import { nextSeq } from "./sequences.js";
 import { roomShard } from "./shards.js";
@@ -37,37 +36,10 @@ export async function storeGroup(store: MessageStore, sender: Sender, message: S
 
   const seq = await nextSeq(store.redis, conversationId, () => highestGroupSeq(store, roomId));
   const now = Date.now();
-  const doc: MessageDoc = {
-    ownerId: GROUP_OWNER,
-    conversationId,
-    seq,
-    messageId: message.messageId,
-    chatType: chatTypes.group,
-    fromUserId: sender.userId,
-    fromResource: sender.resource,
-    ...(message.fromUserName ? { fromUserName: message.fromUserName } : {}),
-    to: roomId,
-    ...(message.toUserName ? { toUserName: message.toUserName } : {}),
-    type: message.type,
-    content: message.content,
-    isEncrypt: message.isEncrypt,
-    isReadDel: message.isReadDel,
-    ...(message.fileSize !== undefined ? { fileSize: message.fileSize } : {}),
-    ...(message.fileTime !== undefined ? { fileTime: message.fileTime } : {}),
-    ...(message.location ? { location: message.location } : {}),
-    ...(message.objectId ? { objectId: message.objectId } : {}),
-    timeSend: message.timeSend ?? now,
-    serverTime: now,
-    recalled: false,
-  };
-  try {
-    await model.create(doc);
-    return { message: toDelivered(doc), duplicate: false };
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    // A concurrent resend won: answer with its copy (its seq is the truth; ours is a harmless gap).
-    const existing = await model.findOne(key).lean();
-    if (!existing) throw error;
-    return { message: toDelivered(existing), duplicate: true };
-  }
+  const doc = buildMessageDoc(message, sender, { ownerId: GROUP_OWNER, conversationId, seq, chatType: chatTypes.group, to: roomId, now });
+  if ((await store.insert(model, doc)) === "inserted") return { message: toDelivered(doc), duplicate: false };
+  // A concurrent resend won: answer with its copy (its seq is the truth; ours is a harmless gap).
+  const existing = await model.findOne(key).lean();
+  if (!existing) throw new Error(`duplicate key for ${doc.messageId} but no stored copy`);
+  return { message: toDelivered(existing), duplicate: true };
 }

@@ -1,7 +1,6 @@
-import { isDuplicateKeyError } from "@im/infra";
 import { chatTypes, type DeliveredMessage, type SendMessage, singleConversationId } from "@im/protocol";
 import { rememberConversation } from "./conversations.js";
-import { toDelivered } from "./convert.js";
+import { buildMessageDoc, toDelivered } from "./convert.js";
 import type { MessageDoc, MessageModel } from "./message-model.js";
 import { nextSeq } from "./sequences.js";
 import { userShard } from "./shards.js";
@@ -32,16 +31,11 @@ async function highestSeq(model: MessageModel, ownerId: number, conversationId: 
 }
 
 /** Inserts one copy; on a duplicate key returns the copy already stored instead. */
-async function insertCopy(model: MessageModel, doc: MessageDoc): Promise<{ doc: MessageDoc; inserted: boolean }> {
-  try {
-    await model.create(doc);
-    return { doc, inserted: true };
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    const existing = await model.findOne({ ownerId: doc.ownerId, conversationId: doc.conversationId, messageId: doc.messageId }).lean();
-    if (!existing) throw error;
-    return { doc: existing, inserted: false };
-  }
+async function insertCopy(store: MessageStore, model: MessageModel, doc: MessageDoc): Promise<{ doc: MessageDoc; inserted: boolean }> {
+  if ((await store.insert(model, doc)) === "inserted") return { doc, inserted: true };
+  const existing = await model.findOne({ ownerId: doc.ownerId, conversationId: doc.conversationId, messageId: doc.messageId }).lean();
+  if (!existing) throw new Error(`duplicate key for ${doc.messageId} but no stored copy`);
+  return { doc: existing, inserted: false };
 }
 
 /**
@@ -69,35 +63,20 @@ export async function storeSingle(
     Math.max(await highestSeq(recipientModel, toUserId, conversationId), await highestSeq(senderModel, sender.userId, conversationId)),
   );
   const now = Date.now();
-  const base: MessageDoc = {
+  const base = buildMessageDoc(message, sender, {
     ownerId: toUserId,
     conversationId,
     seq,
-    messageId: message.messageId,
     chatType: chatTypes.single,
-    fromUserId: sender.userId,
-    fromResource: sender.resource,
-    ...(message.fromUserName ? { fromUserName: message.fromUserName } : {}),
     to: String(toUserId),
-    ...(message.toUserName ? { toUserName: message.toUserName } : {}),
-    type: message.type,
-    content: message.content,
-    isEncrypt: message.isEncrypt,
-    isReadDel: message.isReadDel,
-    ...(message.fileSize !== undefined ? { fileSize: message.fileSize } : {}),
-    ...(message.fileTime !== undefined ? { fileTime: message.fileTime } : {}),
-    ...(message.location ? { location: message.location } : {}),
-    ...(message.objectId ? { objectId: message.objectId } : {}),
-    timeSend: message.timeSend ?? now,
-    serverTime: now,
-    recalled: false,
-  };
-  const committed = await insertCopy(recipientModel, base);
+    now,
+  });
+  const committed = await insertCopy(store, recipientModel, base);
   if (senderCopy && toUserId !== sender.userId) {
     // The sender's copy repeats the committed one (same seq even when a concurrent resend won the race).
     const { ownerId: _ignored, ...shared } = committed.doc as MessageDoc & { _id?: unknown };
     delete (shared as { _id?: unknown })._id;
-    await insertCopy(senderModel, { ...shared, ownerId: sender.userId });
+    await insertCopy(store, senderModel, { ...shared, ownerId: sender.userId });
   }
   await Promise.all([
     rememberConversation(store, toUserId, { conversationId, chatType: chatTypes.single, peer: String(sender.userId) }),

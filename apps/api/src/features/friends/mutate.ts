@@ -8,7 +8,7 @@ import { loadPair, type Pair, savePair } from "./pair.js";
 /** The Redis lock every change to a user's relationships, counts or friend groups holds. */
 export const friendLock = (userId: number) => `lock:friend:${userId}`;
 /** Popular targets see many requests at once; let them queue rather than fail fast. */
-export const FRIEND_LOCK_OPTIONS = { waitMs: 10_000, ttlMs: 15_000 };
+export const FRIEND_LOCK_OPTIONS = { waitMs: 30_000, ttlMs: 15_000 };
 
 export interface PairDraft extends Pair {
   /** Records a notice from me to the other user, written for both sides once the pair is saved. */
