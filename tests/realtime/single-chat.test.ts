@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ImClient } from "@im/client";
 import { messageType, type SendMessageInput } from "@im/protocol";
+import { io as ioClient } from "socket.io-client";
 import { collect, connectClient, eventually, gateway, type RealtimeWorld, registerUser, startRealtime } from "../support/realtime.js";
 
 describe("single chat across two gateway processes", () => {
@@ -36,6 +37,18 @@ describe("single chat across two gateway processes", () => {
     const none = new ImClient({ url: gw1().url, token: "" });
     world.clients.push(none);
     await assert.rejects(none.connect(), /TOKEN_MISSING/);
+    // A client of another protocol version is refused with a code it can show ("please update").
+    const alice = await registerUser(world.stack, world.api);
+    const future = ioClient(gw1().url, {
+      transports: ["websocket"],
+      reconnection: false,
+      auth: { token: alice.token, protocolVersion: 99 },
+    });
+    const refusal = await new Promise<{ error: { key: string } }>((resolve) =>
+      future.once("connect_error", (error) => resolve((error as Error & { data: { error: { key: string } } }).data)),
+    );
+    future.close();
+    assert.equal(refusal.error.key, "PROTOCOL_UNSUPPORTED");
   });
 
   it("acknowledges a resend with the same messageId again without storing or delivering it twice", async () => {

@@ -1,5 +1,5 @@
 import { resolveSession } from "@im/auth";
-import { AppError, errorBody, pickLanguage, resources } from "@im/protocol";
+import { AppError, errorBody, PROTOCOL_VERSION, pickLanguage, resources } from "@im/protocol";
 import { z } from "zod";
 import type { GatewayDeps, ImSocket } from "./context.js";
 
@@ -7,10 +7,14 @@ const handshakeSchema = z.object({
   token: z.string().min(1).max(512),
   resource: z.enum(resources).optional(),
   language: z.string().max(64).optional(),
+  protocolVersion: z.number().int().optional(),
 });
 
 /** A handshake refusal the client reads from `connect_error` (`err.message` is the key, `err.data` the body). */
-function refuse(key: "TOKEN_MISSING" | "TOKEN_INVALID" | "VALIDATION_FAILED" | "SERVICE_UNAVAILABLE", language: string | undefined) {
+function refuse(
+  key: "TOKEN_MISSING" | "TOKEN_INVALID" | "VALIDATION_FAILED" | "SERVICE_UNAVAILABLE" | "PROTOCOL_UNSUPPORTED",
+  language: string | undefined,
+) {
   const error = new Error(key) as Error & { data: unknown };
   error.data = errorBody(new AppError(key), pickLanguage(language));
   return error;
@@ -27,11 +31,16 @@ export function handshake(deps: Pick<GatewayDeps, "redis" | "logger">) {
       token: socket.handshake.auth?.token ?? (typeof query.access_token === "string" ? query.access_token : undefined),
       resource: socket.handshake.auth?.resource ?? (typeof query.resource === "string" ? query.resource : undefined),
       language: socket.handshake.auth?.language ?? socket.handshake.headers["accept-language"],
+      protocolVersion: socket.handshake.auth?.protocolVersion,
     };
     const language = typeof raw.language === "string" ? raw.language : undefined;
     if (raw.token === undefined || raw.token === "") return next(refuse("TOKEN_MISSING", language));
     const parsed = handshakeSchema.safeParse(raw);
     if (!parsed.success) return next(refuse("VALIDATION_FAILED", language));
+    // Clients that say nothing speak version 1; a client built for another version is told to update.
+    if (parsed.data.protocolVersion !== undefined && parsed.data.protocolVersion !== PROTOCOL_VERSION) {
+      return next(refuse("PROTOCOL_UNSUPPORTED", language));
+    }
     try {
       const session = await resolveSession(deps.redis, parsed.data.token);
       if (!session) return next(refuse("TOKEN_INVALID", language));

@@ -248,6 +248,15 @@ export const errorCatalogue = {
     kind: "not_found",
     messages: { zh: "会话不存在", en: "No such conversation", "zh-TW": "對話不存在" },
   },
+  PROTOCOL_UNSUPPORTED: {
+    code: 5006,
+    kind: "invalid",
+    messages: {
+      zh: "客户端协议版本不受支持，请升级",
+      en: "This client's protocol version is not supported; please update the app",
+      "zh-TW": "用戶端協定版本不受支援，請更新",
+    },
+  },
 
   // 6xxx — rooms (groups)
   ROOM_NOT_FOUND: {
