@@ -2,7 +2,7 @@
  * Starts the platform on one machine with embedded defaults (`npm start`):
  *   - Redis on 127.0.0.1:6379 and FerretDB (MongoDB protocol, SQLite) on 127.0.0.1:27017, data under .local/,
  *     unless REDIS_URL / MONGO_URL point at existing servers;
- *   - the API on :8092 and the Socket.IO gateway on :5280.
+ *   - the API on :8092, the Socket.IO gateway on :5280 and the scheduler (periodic jobs; /metrics on :9470).
  * Ctrl-C stops everything it started.
  */
 import { spawn } from "node:child_process";
@@ -60,6 +60,7 @@ if (!process.env.MONGO_URL) {
 const apps = [
   { name: "api", entry: "apps/api/src/main.ts" },
   { name: "gateway", entry: "apps/gateway/src/main.ts" },
+  { name: "scheduler", entry: "apps/scheduler/src/main.ts" },
 ];
 const children = apps.map(({ name, entry }) => {
   const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", entry], { cwd: root, env, stdio: "inherit" });
@@ -71,6 +72,7 @@ const children = apps.map(({ name, entry }) => {
 });
 console.log(`[start] API        http://127.0.0.1:${env.API_PORT ?? 8092}  (OpenAPI at /openapi.json)`);
 console.log(`[start] Gateway    ws://127.0.0.1:${env.GATEWAY_PORT ?? 5280}  (Socket.IO; /metrics, /healthz)`);
+console.log(`[start] Scheduler  http://127.0.0.1:${env.SCHEDULER_PORT ?? 9470}  (Agenda jobs; /metrics, /healthz)`);
 
 let stopping = false;
 async function shutdown(code: number) {

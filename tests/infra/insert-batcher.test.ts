@@ -29,7 +29,12 @@ describe("InsertBatcher (real FerretDB)", () => {
   });
 
   it("stores each document once and reports duplicates, in and across batches, when writes are concurrent", async () => {
-    const batcher = new InsertBatcher<Row>(collection, { maxBatch: 50, maxInFlight: 2 });
+    const writes: Array<{ size: number; seconds: number }> = [];
+    const batcher = new InsertBatcher<Row>(collection, {
+      maxBatch: 50,
+      maxInFlight: 2,
+      onWrite: (size, seconds) => writes.push({ size, seconds }),
+    });
     let calls = 0;
     const original = collection.insertMany.bind(collection);
     collection.insertMany = ((docs: Row[], options: object) => {
@@ -42,6 +47,12 @@ describe("InsertBatcher (real FerretDB)", () => {
     assert.equal(outcomes.filter((o) => o === "duplicate").length, 100);
     assert.equal(await collection.countDocuments(), 200);
     assert.ok(calls < 300 / 2, `batched: ${calls} insertMany calls for 300 documents`);
+    assert.equal(writes.length, calls, "onWrite is told of every insertMany");
+    assert.equal(
+      writes.reduce((sum, w) => sum + w.size, 0),
+      300,
+    );
+    assert.ok(writes.every((w) => w.size <= 50 && w.seconds >= 0));
   });
 
   it("writes alone when nothing else is waiting, and a failing write rejects only its callers", async () => {

@@ -11,6 +11,7 @@ import { ensureClientConfig } from "./features/client-config/store.js";
 import { createSmsProvider, type SmsProvider } from "./features/sms/provider.js";
 import { ensureSystemAccounts } from "./features/users/system-accounts.js";
 import { syncUserIdCounter } from "./features/users/user-ids.js";
+import { countingPublisher } from "./metrics.js";
 
 export interface RunningApi {
   readonly url: string;
@@ -36,14 +37,15 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
   const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, { writeBatch: config.MESSAGE_WRITE_BATCH });
   await syncMessageIndexes(messages);
   const publisherRedis = createRedis(config.REDIS_URL, "api-publisher");
-  const publisher = createPublisher(publisherRedis);
+  const metrics = createMetricsRegistry("api");
+  const publisher = countingPublisher(createPublisher(publisherRedis), metrics);
   const deps: ApiDeps = {
     config,
     logger,
     redis,
     mongo,
     models,
-    metrics: createMetricsRegistry("api"),
+    metrics,
     sms: options.sms ?? createSmsProvider(config, logger),
     messages,
     publisher,

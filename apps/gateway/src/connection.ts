@@ -18,22 +18,30 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
     );
     const logger = deps.logger.child({ userId, socketId: socket.id, resource });
     let queue: Promise<unknown> = Promise.resolve();
-    const serve = <T>(name: string, handler: (payload: unknown) => Promise<AckResult<T>>) => {
+    const serve = <T>(name: string, handler: (payload: unknown) => Promise<AckResult<T>>, onRefused?: (key: string) => void) => {
       socket.on(name as "sync", (payload: unknown, ack: unknown) => {
         const reply = safeAck<T>(ack);
         queue = queue.then(async () => {
           try {
             reply(await handler(payload));
           } catch (error) {
-            reply(failure(toErrorBody(error, language, logger)));
+            const body = toErrorBody(error, language, logger);
+            onRefused?.(body.error.key);
+            reply(failure(body));
           }
         });
       });
     };
-    serve("message:send", (payload) => sendMessage(deps, socket, payload));
+    serve(
+      "message:send",
+      (payload) => sendMessage(deps, socket, payload),
+      (reason) => deps.metrics.messagesRejected.inc({ reason }),
+    );
     serve("sync", (payload) => sync(deps, socket, payload));
 
+    deps.metrics.connectionsOpened.inc({ resource });
     socket.on("disconnect", (reason) => {
+      deps.metrics.connectionsClosed.inc({ reason });
       logger.debug({ reason }, "disconnected");
       presence.offline(userId, socket.id, resource).catch((error) => logger.warn({ err: error }, "presence offline failed"));
     });

@@ -2,9 +2,10 @@ import type { Models } from "@im/data";
 import type { Redis } from "@im/infra";
 import type { KeywordFilter, MessageStore } from "@im/messaging";
 import type { ClientToServerEvents, ServerToClientEvents } from "@im/protocol";
-import type { Logger, Registry } from "@im/telemetry";
+import type { Logger } from "@im/telemetry";
 import type { Server, Socket } from "socket.io";
 import type { GatewayConfig } from "./config.js";
+import type { GatewayMetrics } from "./metrics.js";
 
 /** What the gateway keeps about each authenticated socket. */
 export interface SocketData {
@@ -26,7 +27,8 @@ export interface GatewayDeps {
   redis: Redis;
   models: Models;
   store: MessageStore;
-  metrics: Registry;
+  /** The gateway's Prometheus metrics (metrics.ts); `metrics.registry` is served on /metrics. */
+  metrics: GatewayMetrics;
   io: ImServer;
   /** Banned words of the keyword filter, kept current from MongoDB (seed 三.5). */
   keywords: KeywordFilter;

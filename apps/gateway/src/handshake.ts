@@ -11,7 +11,7 @@ const handshakeSchema = z.object({
 });
 
 /** A handshake refusal the client reads from `connect_error` (`err.message` is the key, `err.data` the body). */
-function refuse(
+function refusal(
   key: "TOKEN_MISSING" | "TOKEN_INVALID" | "VALIDATION_FAILED" | "SERVICE_UNAVAILABLE" | "PROTOCOL_UNSUPPORTED",
   language: string | undefined,
 ) {
@@ -24,7 +24,11 @@ function refuse(
  * Authenticates a connection with the access token from login (handshake `auth.token`, or the seed-style
  * `access_token` query parameter) and records who it is in `socket.data`.
  */
-export function handshake(deps: Pick<GatewayDeps, "redis" | "logger">) {
+export function handshake(deps: Pick<GatewayDeps, "redis" | "logger" | "metrics">) {
+  const refuse = (key: Parameters<typeof refusal>[0], language: string | undefined) => {
+    deps.metrics.handshakeFailures.inc({ reason: key });
+    return refusal(key, language);
+  };
   return async (socket: ImSocket, next: (error?: Error) => void) => {
     const query = socket.handshake.query;
     const raw = {

@@ -10,6 +10,7 @@ import type { GatewayConfig } from "./config.js";
 import { onConnection } from "./connection.js";
 import type { GatewayDeps, ImServer } from "./context.js";
 import { handshake } from "./handshake.js";
+import { createGatewayMetrics } from "./metrics.js";
 import { Presence } from "./presence.js";
 
 export interface RunningGateway {
@@ -27,7 +28,16 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const pub = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}-pub`);
   const sub = pub.duplicate();
   const models = createModels(mongo);
-  const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, { writeBatch: config.MESSAGE_WRITE_BATCH });
+  const registry = createMetricsRegistry("gateway");
+  // Read at scrape time only, once `io` exists.
+  const metrics = createGatewayMetrics(registry, () => [...io.of("/").sockets.values()].map((s) => s.data));
+  const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {
+    writeBatch: config.MESSAGE_WRITE_BATCH,
+    onWrite: (size, seconds) => {
+      metrics.writeBatchSize.observe(size);
+      metrics.writeSeconds.observe(seconds);
+    },
+  });
   await syncMessageIndexes(store);
   const keywords = new KeywordFilter(models, redis, { onError: (error) => logger.warn({ err: error }, "keyword filter reload failed") });
   await keywords.start();
@@ -38,12 +48,11 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       return;
     }
     if (req.url === "/metrics") {
-      metrics.metrics().then((text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text));
+      registry.metrics().then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text));
       return;
     }
     res.writeHead(404).end();
   });
-  const metrics = createMetricsRegistry("gateway");
   const io: ImServer = new Server(http, {
     adapter: createShardedAdapter(pub, sub, { subscriptionMode: "dynamic" }),
     transports: config.GATEWAY_ALLOW_POLLING ? ["polling", "websocket"] : ["websocket"],

@@ -13,6 +13,8 @@ export interface BatcherOptions {
   maxBatch?: number;
   /** insertMany calls running at once per collection; further documents wait and go together. @default 4 */
   maxInFlight?: number;
+  /** Called after every insertMany (stored, refused or failed) with its size and duration, e.g. for metrics. */
+  onWrite?: (batchSize: number, seconds: number) => void;
 }
 
 interface WriteError {
@@ -42,6 +44,7 @@ export class InsertBatcher<T extends Document> {
   private inFlight = 0;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly onWrite: BatcherOptions["onWrite"];
 
   constructor(
     private readonly collection: Collection<T>,
@@ -49,6 +52,7 @@ export class InsertBatcher<T extends Document> {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 128);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 4);
+    this.onWrite = options.onWrite;
   }
 
   insert(doc: T): Promise<InsertOutcome> {
@@ -62,8 +66,10 @@ export class InsertBatcher<T extends Document> {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       this.inFlight += 1;
+      const started = performance.now();
       void this.write(batch).finally(() => {
         this.inFlight -= 1;
+        this.onWrite?.(batch.length, (performance.now() - started) / 1000);
         this.pump();
       });
     }

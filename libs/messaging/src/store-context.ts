@@ -19,6 +19,8 @@ export interface MessageStore {
 export interface MessageStoreOptions {
   /** Most message documents per insertMany; 1 writes each alone. @default 128 */
   writeBatch?: number;
+  /** Told the size and duration of every message insertMany (metrics; the library stays free of prom-client). */
+  onWrite?: (batchSize: number, seconds: number) => void;
 }
 
 export function createMessageStore(
@@ -39,6 +41,7 @@ export function createMessageStore(
       if (!batcher) {
         batcher = new InsertBatcher<MessageDoc>(model.collection as unknown as Collection<MessageDoc>, {
           maxBatch: options.writeBatch ?? 128,
+          onWrite: options.onWrite,
         });
         batchers.set(name, batcher);
       }

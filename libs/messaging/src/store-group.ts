@@ -1,6 +1,6 @@
 import { chatTypes, groupConversationId, type SendMessage } from "@im/protocol";
 import { buildMessageDoc, toDelivered } from "./convert.js";
-import type { MessageDoc, MessageModel } from "./message-model.js";
+import type { MessageModel } from "./message-model.js";
 import { nextSeq } from "./sequences.js";
 import { roomShard } from "./shards.js";
 import type { MessageStore } from "./store-context.js";

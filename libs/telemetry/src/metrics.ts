@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
-export type { Registry } from "prom-client";
+export { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 /** A registry with Node's default metrics, labelled with the app's name. */
 export function createMetricsRegistry(app: string): Registry {

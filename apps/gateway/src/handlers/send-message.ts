@@ -1,6 +1,7 @@
 import { deliverMessage, userRoom } from "@im/messaging";
 import { type AckResult, AppError, chatTypes, messageTypes, type Receipt, type SendMessage, sendMessageSchema } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
+import { chatTypeLabel, messageTypeLabel, recipientCount } from "../metric-labels.js";
 import { groupTarget } from "../targets/group.js";
 import { singleTarget } from "../targets/single.js";
 import type { Target } from "../targets/target.js";
@@ -22,6 +23,7 @@ async function resolveTarget(deps: GatewayDeps, socket: ImSocket, message: SendM
 /** Types that are relayed to online devices only (typing): no seq, no storage, no sync. */
 function relay(deps: GatewayDeps, socket: ImSocket, message: SendMessage, target: Target): AckResult<{ receipt: Receipt }> {
   const now = Date.now();
+  deps.metrics.messagesDelivered.inc({ chat_type: chatTypeLabel(message.chatType) }, recipientCount(target.recipients, socket.data.userId));
   deps.io
     .to(target.recipients.map(userRoom))
     .except(socket.id)
@@ -52,7 +54,11 @@ function relay(deps: GatewayDeps, socket: ImSocket, message: SendMessage, target
  * seed section 八), then deliver to the recipients' devices and the sender's other devices.
  */
 export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: unknown): Promise<AckResult<{ receipt: Receipt }>> {
+  const started = performance.now();
   const message = parseSendMessage(payload);
+  const labels = { chat_type: chatTypeLabel(message.chatType) };
+  const metrics = deps.metrics;
+  metrics.messagesReceived.inc({ ...labels, type: messageTypeLabel(message.type) });
   const target = await resolveTarget(deps, socket, message);
   if (!messageTypes[message.type as keyof typeof messageTypes].stored) return relay(deps, socket, message, target);
   const afterStore = await checkMessageRules(deps, socket, message, target);
@@ -61,6 +67,12 @@ export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: 
   // A resend is delivered again too: if the first attempt was stored but its delivery was lost (the
   // gateway died in between), this is how the recipients' online devices get it; clients drop duplicates.
   deliverMessage(deps.io, stored.message, target.recipients, socket.id);
+  if (stored.duplicate) metrics.messagesDuplicate.inc(labels);
+  else metrics.messagesStored.inc({ ...labels, type: messageTypeLabel(message.type) });
+  const fanout = recipientCount(target.recipients, socket.data.userId);
+  metrics.messagesDelivered.inc(labels, fanout);
+  if (message.chatType === chatTypes.group) metrics.groupFanout.observe(fanout);
+  metrics.receiptLatency.observe(labels, (performance.now() - started) / 1000);
   const { conversationId, seq, serverTime, messageId } = stored.message;
   return { ok: true, receipt: { messageId, conversationId, seq, serverTime, duplicate: stored.duplicate } };
 }

@@ -21,5 +21,7 @@ export async function sync(
     });
   }
   const conversations = await syncConversations(deps.store, socket.data.userId, parsed.data.cursors, parsed.data.limit);
+  deps.metrics.syncRequests.inc();
+  deps.metrics.syncMessagesServed.inc(conversations.reduce((sum, c) => sum + c.messages.length, 0));
   return { ok: true, conversations };
 }

@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, type Registry } from "@im/telemetry";
+import { countSessions } from "./metric-labels.js";
+
+type SessionSource = () => Iterable<{ userId: number; resource: string }>;
+
+/** Every Prometheus metric of a gateway (docs/architecture.md, "Observability"). Labels are bounded sets. */
+export function createGatewayMetrics(registry: Registry, sessions: SessionSource) {
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: L[] = []) =>
+    new Histogram<L>({ name, help, buckets, labelNames, registers });
+  // The gauges are read from the live sockets at scrape time, so they can never drift.
+  new Gauge({
+    name: "im_online_users",
+    help: "Distinct users with at least one socket on this gateway",
+    registers,
+    collect() {
+      this.set(countSessions(sessions()).users);
+    },
+  });
+  new Gauge({
+    name: "im_connected_devices",
+    help: "Sockets on this gateway by client resource",
+    labelNames: ["resource"],
+    registers,
+    collect() {
+      for (const [resource, count] of countSessions(sessions()).devices) this.set({ resource }, count);
+    },
+  });
+  return {
+    registry,
+    connectionsOpened: counter("im_connections_opened_total", "Sockets accepted after the handshake", ["resource"]),
+    connectionsClosed: counter("im_connections_closed_total", "Sockets closed, by Socket.IO disconnect reason", ["reason"]),
+    handshakeFailures: counter("im_handshake_failures_total", "Handshakes refused, by error key", ["reason"]),
+    messagesReceived: counter("im_messages_received_total", "Valid message:send events", ["chat_type", "type"]),
+    messagesStored: counter("im_messages_stored_total", "Messages stored for the first time", ["chat_type", "type"]),
+    messagesDuplicate: counter("im_messages_duplicate_total", "Resends of an already stored messageId", ["chat_type"]),
+    messagesDelivered: counter("im_messages_delivered_total", "Recipient user rooms a message was emitted to", ["chat_type"]),
+    messagesRejected: counter("im_messages_rejected_total", "message:send refused, by error key", ["reason"]),
+    receiptLatency: histogram(
+      "im_receipt_latency_seconds",
+      "message:send handler start to durable store and ack",
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ["chat_type"],
+    ),
+    groupFanout: histogram("im_group_fanout_size", "Recipients per group message", [1, 5, 10, 50, 100, 500, 1000, 5000]),
+    syncRequests: counter("im_sync_requests_total", "sync requests answered"),
+    syncMessagesServed: counter("im_sync_messages_served_total", "Messages returned by sync"),
+    writeBatchSize: histogram("im_message_write_batch_size", "Message documents per insertMany", [1, 2, 4, 8, 16, 32, 64, 128, 256]),
+    writeSeconds: histogram(
+      "im_message_write_seconds",
+      "Duration of one message insertMany",
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    ),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

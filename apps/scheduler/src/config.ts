@@ -1,0 +1,36 @@
+import { hostname } from "node:os";
+import { envInt, loadConfig, platformSettings } from "@im/config";
+import { z } from "zod";
+
+/** Every setting of the scheduler (periodic jobs on Agenda), read from environment variables. */
+export const schedulerConfigSchema = z.object({
+  SCHEDULER_HOST: z.string().default("0.0.0.0").describe("Address the /metrics and /healthz endpoint binds"),
+  SCHEDULER_PORT: envInt(9470, 0, 65535).describe("Port of /metrics and /healthz; 0 picks a free port"),
+  SCHEDULER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default(`${hostname()}-${process.pid}`)
+    .describe("This process's name in Agenda's job locks"),
+  ...platformSettings,
+  SCHEDULER_AGENDA_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,64}$/)
+    .default("agendaJobs")
+    .describe("MongoDB collection Agenda keeps its job documents in"),
+  SCHEDULER_PROCESS_EVERY_MS: envInt(5_000, 50, 600_000).describe("How often Agenda polls MongoDB for due jobs"),
+  SCHEDULER_JOB_LOCK_TTL_MS: envInt(300_000, 1_000, 86_400_000).describe(
+    "Life of a job's Redis run lock; renewed while the job runs, so a crashed holder frees it after this long",
+  ),
+  SCHEDULER_SNAPSHOT_INTERVAL_SECONDS: envInt(60, 1, 86_400).describe(
+    "User-status snapshot period (UserStatusCount): one snapshot per bucket of this many seconds",
+  ),
+  SCHEDULER_RETENTION_INTERVAL_SECONDS: envInt(3_600, 1, 604_800).describe(
+    "How often expired chat records are deleted (chatRecordTimeOut of users and of the client config)",
+  ),
+});
+
+export type SchedulerConfig = z.output<typeof schedulerConfigSchema>;
+
+export function loadSchedulerConfig(env: NodeJS.ProcessEnv = process.env): SchedulerConfig {
+  return loadConfig(schedulerConfigSchema, env, { ownPrefixes: ["SCHEDULER_"] });
+}

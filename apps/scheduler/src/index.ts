@@ -1,0 +1,18 @@
+export { loadSchedulerConfig, type SchedulerConfig, schedulerConfigSchema } from "./config.js";
+export { type GuardOptions, type GuardOutcome, jobDoneKey, jobLockKey, runGuarded } from "./guard.js";
+export type { JobContext, JobSpec } from "./jobs/context.js";
+export { deleteExpiredMessages, platformRetentionDays, RETENTION_JOB, type RetentionResult, retentionJob } from "./jobs/retention.js";
+export {
+  countPresence,
+  ensureUserStatusIndexes,
+  latestUserStatus,
+  type PresenceCount,
+  snapshotUserStatus,
+  USER_STATUS_COLLECTION,
+  USER_STATUS_JOB,
+  type UserStatusCountDoc,
+  userStatusCollection,
+  userStatusJob,
+} from "./jobs/user-status.js";
+export { bucketOf, repeatEvery } from "./schedule.js";
+export { type JobRunEvent, type RunningScheduler, type SchedulerDeps, type SchedulerOptions, startScheduler } from "./server.js";

@@ -1,0 +1,66 @@
+import { userShard } from "@im/messaging";
+import type { JobContext, JobSpec } from "./context.js";
+
+export const RETENTION_JOB = "message-retention";
+const DAY_MS = 86_400_000;
+
+export interface RetentionResult {
+  /** Users whose own retention setting was applied. */
+  users: number;
+  /** Single-chat copies deleted from user shards. */
+  userCopies: number;
+  /** Group messages deleted from room shards. */
+  groupMessages: number;
+}
+
+/** A chatRecordTimeOut value as a retention in days, or undefined for "keep forever" (-1, 0 or invalid). */
+function retentionDays(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** The platform default: the client config's chatRecordTimeOut (config collection, _id "client"). */
+export async function platformRetentionDays(context: Pick<JobContext, "models">): Promise<number | undefined> {
+  const doc = await context.models.clientConfig.findById("client").lean();
+  return retentionDays(doc?.values?.chatRecordTimeOut);
+}
+
+/**
+ * Deletes chat records older than their retention: each user's single-chat copies (user shards, ownerId =
+ * the user) by the user's settings.chatRecordTimeOut, and group messages (room shards, ownerId 0) by the
+ * client config's chatRecordTimeOut. -1 keeps forever. Every step is a deleteMany by time, so a run cut
+ * short is completed by the next one.
+ */
+export async function deleteExpiredMessages(context: JobContext, now = Date.now()): Promise<RetentionResult> {
+  const result: RetentionResult = { users: 0, userCopies: 0, groupMessages: 0 };
+  const users = context.models.users
+    .find({ "settings.chatRecordTimeOut": { $gt: 0 } }, { userId: 1, "settings.chatRecordTimeOut": 1 })
+    .lean()
+    .cursor();
+  for await (const user of users) {
+    const days = retentionDays(user.settings?.chatRecordTimeOut);
+    if (days === undefined) continue;
+    const model = context.shards.user(userShard(user.userId, context.shards.count));
+    const deleted = await model.deleteMany({ ownerId: user.userId, serverTime: { $lt: now - days * DAY_MS } });
+    result.users++;
+    result.userCopies += deleted.deletedCount;
+    await context.checkpoint?.(RETENTION_JOB, `user:${user.userId}`);
+  }
+  const groupDays = await platformRetentionDays(context);
+  if (groupDays !== undefined) {
+    for (let shard = 0; shard < context.shards.count; shard++) {
+      const deleted = await context.shards.group(shard).deleteMany({ ownerId: 0, serverTime: { $lt: now - groupDays * DAY_MS } });
+      result.groupMessages += deleted.deletedCount;
+      await context.checkpoint?.(RETENTION_JOB, `group:${shard}`);
+    }
+  }
+  context.logger.info({ ...result, groupDays: groupDays ?? -1 }, "message retention");
+  return result;
+}
+
+export const retentionJob = (periodSeconds: number): JobSpec => ({
+  name: RETENTION_JOB,
+  periodSeconds,
+  run: async (context) => {
+    await deleteExpiredMessages(context);
+  },
+});
