@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need, once per machine:
 #   - Debian's redis-server (apt-get)
+#   - promtool (Debian's prometheus package, apt-get): tests/observability checks the chart's alert rules with it
 #   - FerretDB v1.24.2 (the MongoDB-protocol server used locally and in tests), built from the Go module proxy
 #   - node_modules (npm ci) when missing or older than package-lock.json
 # Binaries we build are cached under $IM_TOOLS_DIR (default ~/.cache/im-platform/bin) so later runs skip the build.
@@ -21,6 +22,15 @@ ensure_redis() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
   # Debian starts a system instance; the platform runs its own instances on its own ports.
   (as_root systemctl disable --now redis-server >/dev/null 2>&1 || as_root service redis-server stop >/dev/null 2>&1 || true)
+}
+
+ensure_promtool() {
+  if command -v promtool >/dev/null 2>&1; then return; fi
+  log "installing promtool (apt-get prometheus)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  # Only promtool is wanted; Debian may start a Prometheus server on :9090.
+  (as_root systemctl disable --now prometheus >/dev/null 2>&1 || as_root service prometheus stop >/dev/null 2>&1 || true)
 }
 
 ensure_go() {
@@ -57,6 +67,7 @@ ensure_node_modules() {
 }
 
 ensure_redis
+ensure_promtool
 ensure_ferretdb
 ensure_node_modules
 echo "$TOOLS_DIR"
