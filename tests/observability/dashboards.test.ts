@@ -169,7 +169,14 @@ describe("dashboards and alert rules", () => {
     const rules = readRules();
     assert.deepEqual(
       rules.map((r) => r.alert),
-      ["ImNoGatewayReady", "ImReceiptLatencyHigh", "ImMessageStoreErrors", "ImHttp5xxHigh", "ImOnlineUsersDropped"],
+      [
+        "ImNoGatewayReady",
+        "ImReceiptLatencyHigh",
+        "ImMessageStoreErrors",
+        "ImRedisAdapterDisconnected",
+        "ImHttp5xxHigh",
+        "ImOnlineUsersDropped",
+      ],
     );
     for (const rule of rules) {
       assert.ok(rule.expr, `${rule.alert}: expr`);

@@ -46,6 +46,9 @@ describe("gateway Prometheus metrics", () => {
     assert.equal(delta(start1, connected1, "im_connections_opened_total", { resource: "android" }), 1);
     assert.equal(delta(start1, connected1, "im_connections_opened_total", { resource: "pc" }), 1);
     assert.equal(metricValue(await scrape(gw2().url), "im_online_users"), 1);
+    for (const role of ["store", "adapter_pub", "adapter_sub"]) {
+      assert.equal(metricValue(connected1, "im_redis_connected", { role }), 1, `${role} connection ready`);
+    }
 
     const to = String(bob.userId);
     const messageId = crypto.randomUUID();

@@ -3,8 +3,11 @@ import { countSessions } from "./metric-labels.js";
 
 type SessionSource = () => Iterable<{ userId: number; resource: string }>;
 
+/** The Redis connections the gateway depends on, by role, and whether each is usable now. */
+type RedisSource = () => Array<{ role: "store" | "adapter_pub" | "adapter_sub"; ready: boolean }>;
+
 /** Every Prometheus metric of a gateway (docs/architecture.md, "Observability"). Labels are bounded sets. */
-export function createGatewayMetrics(registry: Registry, sessions: SessionSource) {
+export function createGatewayMetrics(registry: Registry, sessions: SessionSource, redis: RedisSource = () => []) {
   const registers = [registry];
   const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
     new Counter<L>({ name, help, labelNames, registers });
@@ -26,6 +29,16 @@ export function createGatewayMetrics(registry: Registry, sessions: SessionSource
     registers,
     collect() {
       for (const [resource, count] of countSessions(sessions()).devices) this.set({ resource }, count);
+    },
+  });
+  // While an adapter connection is down, messages reach only sockets on this gateway (sync repairs the rest).
+  new Gauge({
+    name: "im_redis_connected",
+    help: "1 when the Redis connection of this role is ready (store, adapter_pub, adapter_sub), else 0",
+    labelNames: ["role"],
+    registers,
+    collect() {
+      for (const { role, ready } of redis()) this.set({ role }, ready ? 1 : 0);
     },
   });
   return {

@@ -30,7 +30,15 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const models = createModels(mongo);
   const registry = createMetricsRegistry("gateway");
   // Read at scrape time only, once `io` exists.
-  const metrics = createGatewayMetrics(registry, () => [...io.of("/").sockets.values()].map((s) => s.data));
+  const metrics = createGatewayMetrics(
+    registry,
+    () => [...io.of("/").sockets.values()].map((s) => s.data),
+    () => [
+      { role: "store", ready: redis.status === "ready" },
+      { role: "adapter_pub", ready: pub.status === "ready" },
+      { role: "adapter_sub", ready: sub.status === "ready" },
+    ],
+  );
   const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {
     writeBatch: config.MESSAGE_WRITE_BATCH,
     onWrite: (size, seconds) => {
