@@ -85,6 +85,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   userId: number | undefined;
   /** Connected, authenticated and synced: sends may go out. */
   private ready = false;
+  private closed = false;
+  private resyncTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ImClientOptions) {
     super();
@@ -104,7 +106,9 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     this.socket.on("session:ready", (info) => {
       this.userId = info.userId;
       this.enqueue(async () => {
-        await this.syncAll();
+        // A sync that fails (an overloaded server timing out) must not leave the client unusable: it is
+        // retried in the background and the session goes on.
+        await this.syncAll().catch(() => this.scheduleResync());
         this.emit("connected", info);
         this.ready = true;
         for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
@@ -135,6 +139,9 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   }
 
   close(): void {
+    this.closed = true;
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.resyncTimer = undefined;
     this.socket.disconnect();
     for (const item of this.pending.all()) {
       this.pending.settle(item.message.messageId);
@@ -224,8 +231,9 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     });
   }
 
-  private deliver(message: DeliveredMessage): void {
-    if (message.seq > 0) this.advance(message.conversationId, message.seq, false);
+  /** Hands a message to the app once; `gapOpen` keeps the cursor from passing a gap not yet synced. */
+  private deliver(message: DeliveredMessage, gapOpen = false): void {
+    if (message.seq > 0) this.advance(message.conversationId, message.seq, gapOpen);
     if (this.seen.has(message.messageId)) return;
     this.seen.add(message.messageId);
     this.emit("message", message);
@@ -240,8 +248,28 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       return;
     }
     const current = this.positions.get(message.conversationId) ?? 0;
-    if (message.seq > current + 1 && !this.seen.has(message.messageId)) await this.syncAll();
+    if (message.seq > current + 1 && !this.seen.has(message.messageId)) {
+      try {
+        await this.syncAll();
+      } catch {
+        // The gap stays open: hand over this message without moving the cursor past the gap, and sync
+        // again later from the old cursor (it returns the gap, and this message, which is then dropped).
+        this.deliver(message, true);
+        this.scheduleResync();
+        return;
+      }
+    }
     this.deliver(message);
+  }
+
+  /** Retries a failed sync with backoff (1 s doubling to 30 s) until one succeeds or the client closes. */
+  private scheduleResync(delayMs = 1_000): void {
+    if (this.resyncTimer || this.closed) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      if (!this.socket.connected) return; // the next connect syncs anyway
+      this.enqueue(() => this.syncAll().catch(() => this.scheduleResync(Math.min(delayMs * 2, 30_000))));
+    }, delayMs);
   }
 
   /** Pulls everything missed, conversation by conversation, until nothing more is pending. */
