@@ -1,0 +1,159 @@
+import { z } from "zod";
+import type { ExtraEnvVar, Toleration } from "../spec/common.js";
+import { autoscalingSchema, type ComponentDefaults, componentShape, connectionAutoscalingSchema } from "../spec/component-spec.js";
+import type { EnvVar } from "./kube-object.js";
+
+/** External services a component connects to; each maps to Secret-backed environment variables. */
+export type Dependency = "mongo" | "redis" | "objectStorage";
+
+/** What render reads from any component's spec section (every section's zod output is assignable to it). */
+export interface ComponentSpecView {
+  replicas: number;
+  resources: {
+    requests?: { cpu?: string | number; memory?: string | number };
+    limits?: { cpu?: string | number; memory?: string | number };
+  };
+  autoscaling?: {
+    enabled: boolean;
+    minReplicas: number;
+    maxReplicas: number;
+    targetCPUUtilizationPercentage?: number;
+    targetConnectionsPerPod?: number;
+    connectionsMetric?: string;
+  };
+  podDisruptionBudget?: { minAvailable?: string | number; maxUnavailable?: string | number };
+  extraEnv: ExtraEnvVar[];
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  podAnnotations?: Record<string, string>;
+}
+
+/** Cluster-wide facts a component's own environment may depend on. */
+export interface ComponentContext {
+  ingressEnabled: boolean;
+}
+
+/**
+ * One platform component: its spec section and everything render needs to run it. Adding a component
+ * (push, upload) is one more entry in `components`; the CRD, RBAC and render follow.
+ */
+export interface ComponentDefinition<S extends ComponentSpecView = ComponentSpecView> {
+  /** Key of its spec section and suffix of its object names. */
+  name: string;
+  /** One line for `kubectl explain`. */
+  description: string;
+  /** Its spec section. */
+  schema: z.ZodType<S>;
+  /** Script the image runs with node (relative to the image's working directory). */
+  entrypoint: string;
+  /** The one port it listens on; /metrics is served there too. */
+  port: number;
+  /** Container port name: "http" for client-facing servers, "metrics" when the port only serves probes and metrics. */
+  portName: "http" | "metrics";
+  metricsPath: string;
+  probes: { liveness: string; readiness: string };
+  /** Services it connects to (MONGO_URL, REDIS_URL, S3_*). */
+  needs: readonly Dependency[];
+  /** Its own environment (ports, ids, component settings), hashed with everything else it consumes. */
+  env: (spec: S, context: ComponentContext) => EnvVar[];
+  /** Exposed through the ingress at these path prefixes; websocket adds long timeouts (and cookie affinity when polling is allowed). */
+  ingress?: { paths: readonly string[]; websocket: boolean; stickyWhen?: (spec: S) => boolean };
+  /** Scale-down policy of its autoscaler; scaling a gateway down disconnects its users. */
+  scaleDown?: { stabilizationWindowSeconds: number; podsPerMinute: number };
+  terminationGracePeriodSeconds: number;
+}
+
+function defineComponent<S extends ComponentSpecView>(definition: ComponentDefinition<S>): ComponentDefinition<S> {
+  return definition;
+}
+
+const podName: EnvVar["valueFrom"] = { fieldRef: { fieldPath: "metadata.name" } };
+
+const apiDefaults: ComponentDefaults = { replicas: 2, cpuRequest: "250m", memoryRequest: "256Mi", memoryLimit: "512Mi", maxReplicas: 10 };
+const gatewayDefaults: ComponentDefaults = { replicas: 2, cpuRequest: "500m", memoryRequest: "512Mi", memoryLimit: "1Gi", maxReplicas: 20 };
+const schedulerDefaults: ComponentDefaults = {
+  replicas: 1,
+  cpuRequest: "100m",
+  memoryRequest: "128Mi",
+  memoryLimit: "256Mi",
+  maxReplicas: 1,
+};
+
+const api = defineComponent({
+  name: "api",
+  description: "REST API (express): accounts, friends, rooms, history",
+  schema: z
+    .object({ ...componentShape(apiDefaults), autoscaling: autoscalingSchema(apiDefaults) })
+    .prefault({})
+    .describe("The REST API (apps/api)"),
+  entrypoint: "apps/api/dist/main.js",
+  port: 8092,
+  portName: "http",
+  metricsPath: "/metrics",
+  probes: { liveness: "/healthz", readiness: "/readyz" },
+  needs: ["mongo", "redis"],
+  env: (_spec, context) => [
+    { name: "API_PORT", value: "8092" },
+    { name: "API_TRUST_PROXY", value: context.ingressEnabled ? "1" : "0" },
+  ],
+  ingress: { paths: ["/v1"], websocket: false },
+  terminationGracePeriodSeconds: 30,
+});
+
+const gateway = defineComponent({
+  name: "gateway",
+  description: "Socket.IO gateway: device connections, message send and delivery",
+  schema: z
+    .object({
+      ...componentShape(gatewayDefaults),
+      autoscaling: connectionAutoscalingSchema(gatewayDefaults, "im_connected_devices"),
+      allowPolling: z
+        .boolean()
+        .default(true)
+        .describe("Allow Socket.IO's HTTP long-polling transport (GATEWAY_ALLOW_POLLING); the ingress then adds cookie affinity"),
+    })
+    .prefault({})
+    .describe("The Socket.IO gateway (apps/gateway)"),
+  entrypoint: "apps/gateway/dist/main.js",
+  port: 5280,
+  portName: "http",
+  metricsPath: "/metrics",
+  probes: { liveness: "/healthz", readiness: "/healthz" },
+  needs: ["mongo", "redis"],
+  env: (spec) => [
+    { name: "GATEWAY_PORT", value: "5280" },
+    { name: "GATEWAY_ID", valueFrom: podName },
+    { name: "GATEWAY_ALLOW_POLLING", value: String(spec.allowPolling) },
+  ],
+  ingress: { paths: ["/socket.io"], websocket: true, stickyWhen: (spec) => spec.allowPolling },
+  scaleDown: { stabilizationWindowSeconds: 600, podsPerMinute: 1 },
+  terminationGracePeriodSeconds: 60,
+});
+
+const scheduler = defineComponent({
+  name: "scheduler",
+  description: "Periodic jobs on Agenda (status snapshots, retention)",
+  schema: z
+    .object({ ...componentShape(schedulerDefaults) })
+    .prefault({})
+    .describe("The job scheduler (apps/scheduler); jobs take a lock, so extra replicas are standbys"),
+  entrypoint: "apps/scheduler/dist/main.js",
+  port: 9470,
+  portName: "metrics",
+  metricsPath: "/metrics",
+  probes: { liveness: "/healthz", readiness: "/healthz" },
+  needs: ["mongo", "redis"],
+  env: () => [
+    { name: "SCHEDULER_PORT", value: "9470" },
+    { name: "SCHEDULER_ID", valueFrom: podName },
+  ],
+  terminationGracePeriodSeconds: 30,
+});
+
+/** The component table: spec section name → definition. Order is render order. */
+export const components = { api, gateway, scheduler };
+
+export type ComponentName = keyof typeof components;
+
+/** The table as a list, typed for code that treats every component alike. */
+export const componentList = Object.values(components) as unknown as ComponentDefinition[];
