@@ -1,0 +1,50 @@
+import { childKinds } from "../render/child-kinds.js";
+import type { KubeObject } from "../render/kube-object.js";
+import { group, operatorName, operatorNamespace, plural } from "./constants.js";
+
+const labels = { "app.kubernetes.io/name": operatorName, "app.kubernetes.io/part-of": "im-platform" };
+const childVerbs = ["get", "list", "watch", "create", "update", "patch", "delete"];
+
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** Least-privilege rules: the child kinds (one rule per API group), the ImCluster resource, leader election and events. */
+export function operatorRules(): PolicyRule[] {
+  const groups = new Map<string, string[]>();
+  for (const child of childKinds) groups.set(child.group, [...(groups.get(child.group) ?? []), child.resource]);
+  const children = [...groups].map(([apiGroup, resources]) => ({ apiGroups: [apiGroup], resources: resources.sort(), verbs: childVerbs }));
+  return [
+    ...children,
+    { apiGroups: [group], resources: [plural], verbs: ["get", "list", "watch", "update", "patch"] },
+    { apiGroups: [group], resources: [`${plural}/status`], verbs: ["get", "update", "patch"] },
+    { apiGroups: [group], resources: [`${plural}/finalizers`], verbs: ["update"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
+    { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+  ];
+}
+
+export function operatorServiceAccount(): KubeObject {
+  return { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: operatorName, namespace: operatorNamespace, labels } };
+}
+
+export function operatorClusterRole(): KubeObject {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name: operatorName, labels },
+    rules: operatorRules(),
+  };
+}
+
+export function operatorClusterRoleBinding(): KubeObject {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: operatorName, labels },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: operatorName },
+    subjects: [{ kind: "ServiceAccount", name: operatorName, namespace: operatorNamespace }],
+  };
+}
