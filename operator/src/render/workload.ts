@@ -1,0 +1,120 @@
+import type { ImClusterSpec } from "../spec/imcluster.js";
+import type { ComponentContext, ComponentDefinition, ComponentSpecView } from "./components.js";
+import { configHash } from "./config-hash.js";
+import type { EnvVar, KubeObject } from "./kube-object.js";
+import { childMeta, configHashAnnotation, labels, type Owner, selectorLabels } from "./metadata.js";
+import { dependencyEnv, mergeEnv } from "./settings.js";
+
+/** What a component's pods consume besides the spec: the platform ConfigMap and its Secrets' versions. */
+export interface WorkloadInputs {
+  configMapName: string;
+  settings: Record<string, string>;
+  secretVersions: Record<string, string>;
+}
+
+/** The container environment of a component: ConfigMap settings, Secret-backed URLs, its own variables, extraEnv last. */
+export function componentEnv(
+  spec: ImClusterSpec,
+  component: ComponentDefinition,
+  section: ComponentSpecView,
+  inputs: WorkloadInputs,
+): EnvVar[] {
+  const context: ComponentContext = { ingressEnabled: spec.ingress.enabled };
+  const settings = Object.keys(inputs.settings).map((key) => ({
+    name: key,
+    valueFrom: { configMapKeyRef: { name: inputs.configMapName, key } },
+  }));
+  return mergeEnv(settings, dependencyEnv(spec, component.needs), component.env(section, context), section.extraEnv);
+}
+
+/**
+ * sha256 of exactly what a component consumes: the settings it reads from the ConfigMap, its environment
+ * (literal values and references) and the versions of the Secrets it references (when the operator knows them).
+ */
+export function componentConfigHash(env: EnvVar[], inputs: WorkloadInputs): string {
+  const settings: Record<string, string | undefined> = {};
+  const secrets: Record<string, string | undefined> = {};
+  for (const variable of env) {
+    const fromMap = variable.valueFrom?.configMapKeyRef;
+    if (fromMap?.name === inputs.configMapName) settings[fromMap.key] = inputs.settings[fromMap.key];
+    const fromSecret = variable.valueFrom?.secretKeyRef;
+    if (fromSecret) secrets[fromSecret.name] = inputs.secretVersions[fromSecret.name];
+  }
+  return configHash({ env, settings, secrets });
+}
+
+/** The Deployment of a component. With autoscaling on, spec.replicas is left out so the HPA alone owns it. */
+export function deployment(
+  owner: Owner,
+  spec: ImClusterSpec,
+  component: ComponentDefinition,
+  section: ComponentSpecView,
+  inputs: WorkloadInputs,
+): KubeObject {
+  const env = componentEnv(spec, component, section, inputs);
+  const probe = (path: string) => ({ httpGet: { path, port: component.portName } });
+  const image = `${spec.image.registry}/${spec.image.repository}:${spec.image.tag ?? spec.version}`;
+  const podSpec: Record<string, unknown> = {
+    automountServiceAccountToken: false,
+    // Service links would add variables such as <SERVICE>_PORT, which the apps' prefix checks reject.
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: component.terminationGracePeriodSeconds,
+    securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+  };
+  if (spec.image.pullSecrets.length > 0) podSpec.imagePullSecrets = spec.image.pullSecrets.map((name) => ({ name }));
+  if (section.nodeSelector) podSpec.nodeSelector = section.nodeSelector;
+  if (section.tolerations) podSpec.tolerations = section.tolerations;
+  podSpec.containers = [
+    {
+      name: component.name,
+      image,
+      imagePullPolicy: spec.image.pullPolicy,
+      command: ["node", component.entrypoint],
+      ports: [{ name: component.portName, containerPort: component.port, protocol: "TCP" }],
+      env,
+      resources: section.resources,
+      startupProbe: { ...probe(component.probes.liveness), periodSeconds: 2, failureThreshold: 60 },
+      readinessProbe: { ...probe(component.probes.readiness), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+      livenessProbe: { ...probe(component.probes.liveness), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
+      securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+      volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    },
+  ];
+  podSpec.volumes = [{ name: "tmp", emptyDir: {} }];
+
+  const deploymentSpec: Record<string, unknown> = {};
+  if (!section.autoscaling?.enabled) deploymentSpec.replicas = section.replicas;
+  Object.assign(deploymentSpec, {
+    revisionHistoryLimit: 5,
+    selector: { matchLabels: selectorLabels(owner, component.name) },
+    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: 0 } },
+    template: {
+      metadata: {
+        labels: labels(owner, component.name),
+        annotations: { ...section.podAnnotations, [configHashAnnotation]: componentConfigHash(env, inputs) },
+      },
+      spec: podSpec,
+    },
+  });
+  return { apiVersion: "apps/v1", kind: "Deployment", metadata: childMeta(owner, component.name, component.name), spec: deploymentSpec };
+}
+
+/** Service port on which client-facing components expose their /metrics (the container serves it on its one port). */
+export const metricsServicePort = 9090;
+
+/** The ClusterIP Service of a component: `http` for clients (when it has one) and `metrics` for Prometheus. */
+export function service(owner: Owner, component: ComponentDefinition): KubeObject {
+  const ports =
+    component.portName === "http"
+      ? [
+          { name: "http", port: component.port, targetPort: "http", protocol: "TCP" },
+          { name: "metrics", port: metricsServicePort, targetPort: "http", protocol: "TCP" },
+        ]
+      : [{ name: "metrics", port: component.port, targetPort: "metrics", protocol: "TCP" }];
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: childMeta(owner, component.name, component.name),
+    spec: { type: "ClusterIP", selector: selectorLabels(owner, component.name), ports },
+  };
+}
