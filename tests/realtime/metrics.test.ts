@@ -79,7 +79,15 @@ describe("gateway Prometheus metrics", () => {
     assert.ok(delta(connected1, sent1, "im_message_write_batch_size_count") >= 1);
     assert.ok(delta(connected1, sent1, "im_message_write_batch_size_sum") >= 3, "every stored copy went through a batch");
     assert.equal(delta(connected1, sent1, "im_message_write_seconds_count"), delta(connected1, sent1, "im_message_write_batch_size_count"));
-    assert.equal(delta(start2, await scrape(gw2().url), "im_messages_received_total"), 0, "bob's gateway only delivered");
+    const sent2 = await scrape(gw2().url);
+    assert.equal(delta(start2, sent2, "im_messages_received_total"), 0, "bob's gateway only delivered");
+    // Delivery is measured where the message reaches the recipient's socket: bob's gateway, through Redis.
+    assert.equal(delta(start2, sent2, "im_delivery_latency_seconds_count", single), 5, "3 + the resend + typing");
+    assert.ok(delta(start2, sent2, "im_delivery_latency_seconds_sum", single) >= 0);
+    assert.ok(delta(start1, sent1, "im_adapter_messages_published_total", { type: "broadcast" }) >= 5);
+    assert.ok(delta(start2, sent2, "im_adapter_messages_received_total", { type: "broadcast" }) >= 5);
+    assert.equal(metricValue(sent2, "im_gateway_ready"), 1);
+    assert.equal((await fetch(`${gw2().url}/readyz`)).status, 200);
 
     const beforeSync = await scrape(gw2().url);
     const synced = await b.socket.timeout(5_000).emitWithAck("sync", { cursors: {} });

@@ -1,5 +1,6 @@
 import { userRoom } from "@im/messaging";
 import { type AckResult, PROTOCOL_VERSION, pickLanguage } from "@im/protocol";
+import { inSpan, SpanKind } from "@im/telemetry";
 import { failure, safeAck, toErrorBody } from "./ack.js";
 import type { GatewayDeps, ImSocket } from "./context.js";
 import { sendMessage } from "./handlers/send-message.js";
@@ -23,7 +24,15 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
         const reply = safeAck<T>(ack);
         queue = queue.then(async () => {
           try {
-            reply(await handler(payload));
+            // One span per event: its Redis and MongoDB calls are children, and a delivered message carries
+            // its context to the recipients' gateways (see adapter.ts).
+            const attributes = {
+              "messaging.system": "socket.io",
+              "messaging.operation.name": name,
+              "im.user_id": userId,
+              "im.resource": resource,
+            };
+            reply(await inSpan("@im/gateway", `socket.io ${name}`, { kind: SpanKind.SERVER, attributes }, () => handler(payload)));
           } catch (error) {
             const body = toErrorBody(error, language, logger);
             onRefused?.(body.error.key);

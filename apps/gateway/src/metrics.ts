@@ -7,7 +7,12 @@ type SessionSource = () => Iterable<{ userId: number; resource: string }>;
 type RedisSource = () => Array<{ role: "store" | "adapter_pub" | "adapter_sub"; ready: boolean }>;
 
 /** Every Prometheus metric of a gateway (docs/architecture.md, "Observability"). Labels are bounded sets. */
-export function createGatewayMetrics(registry: Registry, sessions: SessionSource, redis: RedisSource = () => []) {
+export function createGatewayMetrics(
+  registry: Registry,
+  sessions: SessionSource,
+  redis: RedisSource = () => [],
+  ready: () => boolean = () => true,
+) {
   const registers = [registry];
   const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
     new Counter<L>({ name, help, labelNames, registers });
@@ -41,6 +46,14 @@ export function createGatewayMetrics(registry: Registry, sessions: SessionSource
       for (const { role, ready } of redis()) this.set({ role }, ready ? 1 : 0);
     },
   });
+  new Gauge({
+    name: "im_gateway_ready",
+    help: "1 while this gateway is ready for connections (Redis and MongoDB usable, not draining), else 0",
+    registers,
+    collect() {
+      this.set(ready() ? 1 : 0);
+    },
+  });
   return {
     registry,
     connectionsOpened: counter("im_connections_opened_total", "Sockets accepted after the handshake", ["resource"]),
@@ -56,6 +69,20 @@ export function createGatewayMetrics(registry: Registry, sessions: SessionSource
       "message:send handler start to durable store and ack",
       [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       ["chat_type"],
+    ),
+    deliveryLatency: histogram(
+      "im_delivery_latency_seconds",
+      "Message stored (its serverTime) to written to a recipient socket on this gateway, per delivering gateway",
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      ["chat_type"],
+    ),
+    adapterPublished: counter("im_adapter_messages_published_total", "Messages this gateway published to the Redis adapter, by type", [
+      "type",
+    ]),
+    adapterReceived: counter(
+      "im_adapter_messages_received_total",
+      "Messages received from other nodes through the Redis adapter, by type",
+      ["type"],
     ),
     groupFanout: histogram("im_group_fanout_size", "Recipients per group message", [1, 5, 10, 50, 100, 500, 1000, 5000]),
     syncRequests: counter("im_sync_requests_total", "sync requests answered"),

@@ -4,12 +4,13 @@ import { createModels } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
 import { createMessageStore, KeywordFilter, syncMessageIndexes } from "@im/messaging";
 import { createLogger, createMetricsRegistry, type Logger } from "@im/telemetry";
-import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Server } from "socket.io";
+import { observedShardedAdapter, recordDeliverySpan } from "./adapter.js";
 import type { GatewayConfig } from "./config.js";
 import { onConnection } from "./connection.js";
 import type { GatewayDeps, ImServer } from "./context.js";
 import { handshake } from "./handshake.js";
+import { chatTypeLabel } from "./metric-labels.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { Presence } from "./presence.js";
 
@@ -29,6 +30,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const sub = pub.duplicate();
   const models = createModels(mongo);
   const registry = createMetricsRegistry("gateway");
+  let draining = false;
+  const isReady = () => !draining && mongo.readyState === 1 && redis.status === "ready" && pub.status === "ready" && sub.status === "ready";
   // Read at scrape time only, once `io` exists.
   const metrics = createGatewayMetrics(
     registry,
@@ -38,6 +41,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       { role: "adapter_pub", ready: pub.status === "ready" },
       { role: "adapter_sub", ready: sub.status === "ready" },
     ],
+    isReady,
   );
   const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {
     writeBatch: config.MESSAGE_WRITE_BATCH,
@@ -55,6 +59,13 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
       return;
     }
+    if (req.url === "/readyz") {
+      const ready = isReady();
+      res
+        .writeHead(ready ? 200 : 503, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: ready ? "ready" : "not ready" }));
+      return;
+    }
     if (req.url === "/metrics") {
       registry.metrics().then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text));
       return;
@@ -62,7 +73,17 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     res.writeHead(404).end();
   });
   const io: ImServer = new Server(http, {
-    adapter: createShardedAdapter(pub, sub, { subscriptionMode: "dynamic" }),
+    adapter: observedShardedAdapter(pub, sub, {
+      published: (type) => metrics.adapterPublished.inc({ type }),
+      received: (type) => metrics.adapterReceived.inc({ type }),
+      delivered: (message, sockets) => {
+        metrics.deliveryLatency.observe(
+          { chat_type: chatTypeLabel(message.chatType) },
+          Math.max(0, Date.now() - message.serverTime) / 1000,
+        );
+        recordDeliverySpan(message, sockets, config.GATEWAY_ID);
+      },
+    }),
     transports: config.GATEWAY_ALLOW_POLLING ? ["polling", "websocket"] : ["websocket"],
     pingInterval: config.GATEWAY_PING_INTERVAL_MS,
     pingTimeout: config.GATEWAY_PING_TIMEOUT_MS,
@@ -95,6 +116,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     port,
     deps,
     async close() {
+      // Readiness goes first, so a load balancer stops sending new connections while the sockets close.
+      draining = true;
       clearInterval(refresher);
       await keywords.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { chatTypes, type DeliveredMessage, type MessageTypeCode } from "@im/protocol";
-import { type Broadcaster, userRoom } from "./delivery.js";
+import { type Broadcaster, userRoom, withTraceContext } from "./delivery.js";
 import type { MessageStore } from "./store-context.js";
 import { storeSingle } from "./store-single.js";
 
@@ -40,6 +40,6 @@ export async function sendSystemMessage(store: MessageStore, broadcaster: Broadc
     message.toUserId,
     { senderCopy: false },
   );
-  broadcaster.to(userRoom(message.toUserId)).emit("message", stored.message);
+  broadcaster.to(userRoom(message.toUserId)).emit("message", withTraceContext(stored.message));
   return stored.message;
 }

@@ -73,6 +73,11 @@ export interface DeliveredMessage {
   /** When the server stored it, epoch ms. */
   serverTime: number;
   recalled?: boolean;
+  /**
+   * W3C trace context of the send that produced this delivery, when the platform runs with tracing on;
+   * clients may use it to continue the trace. Not stored: messages served by sync carry none.
+   */
+  traceparent?: string;
 }
 
 /** The receipt of section 八: sent to the sender once the message is durably stored. */
