@@ -69,5 +69,6 @@ ensure_node_modules() {
 ensure_redis
 ensure_promtool
 ensure_ferretdb
+bash "$ROOT/scripts/ensure-k8s-tools.sh" >/dev/null # etcd, kube-apiserver, kubectl, helm for the operator's tests
 ensure_node_modules
 echo "$TOOLS_DIR"
