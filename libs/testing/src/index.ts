@@ -1,5 +1,17 @@
 export { type FerretDbOptions, type FerretDbServer, startFerretDb } from "./ferretdb.js";
 export { freePort } from "./free-port.js";
+export {
+  helm,
+  type KubeApiServer,
+  type KubeApiServerOptions,
+  type KubeCommandOptions,
+  type KubeTools,
+  type KubeUser,
+  kubectl,
+  kubeTools,
+  OPERATOR_TEST_USER,
+  startKubeApiServer,
+} from "./kube.js";
 export { type ManagedProcess, type SpawnOptions, spawnServer } from "./managed-process.js";
 export { type RedisServer, type RedisServerOptions, startRedis } from "./redis-server.js";
 export { ferretDbBinary, redisServerBinary, toolsDir } from "./tools.js";
