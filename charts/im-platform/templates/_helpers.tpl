@@ -1,0 +1,77 @@
+{{/* Prefix of the objects this chart creates itself: fullnameOverride, else the release name. */}}
+{{- define "im-platform.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 40 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Name of the ImCluster: imcluster.name, else the release name. */}}
+{{- define "im-platform.clusterName" -}}
+{{- $name := default .Release.Name .Values.imcluster.name }}
+{{- if or (gt (len $name) 40) (not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name)) }}
+{{- fail (printf "ImCluster name %q must be a DNS-1035 label of at most 40 characters: set imcluster.name" $name) }}
+{{- end }}
+{{- $name }}
+{{- end }}
+
+{{- define "im-platform.labels" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{ include "im-platform.commonLabels" . }}
+{{- end }}
+
+{{- define "im-platform.commonLabels" -}}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: im-platform
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end }}
+
+{{/* Labels of a quick-start data store; call with (list . "mongo"). */}}
+{{- define "im-platform.storeSelector" -}}
+{{- $ := index . 0 -}}
+app.kubernetes.io/name: {{ index . 1 }}
+app.kubernetes.io/instance: {{ $.Release.Name }}
+app.kubernetes.io/component: quick-start
+{{- end }}
+
+{{- define "im-platform.storeLabels" -}}
+{{ include "im-platform.storeSelector" . }}
+{{ include "im-platform.commonLabels" (index . 0) }}
+{{- end }}
+
+{{/* Names of the quick-start Secrets (referenced by the ImCluster). */}}
+{{- define "im-platform.mongoSecret" -}}{{ include "im-platform.fullname" . }}-mongo{{- end }}
+{{- define "im-platform.redisSecret" -}}{{ include "im-platform.fullname" . }}-redis{{- end }}
+{{- define "im-platform.objectStorageSecret" -}}{{ include "im-platform.fullname" . }}-object-storage{{- end }}
+
+{{/* Pod and container security settings of the quick-start stores (the official images' own users). */}}
+{{- define "im-platform.storeContainerSecurity" -}}
+allowPrivilegeEscalation: false
+capabilities:
+  drop:
+    - ALL
+{{- end }}
+
+{{/*
+The ImCluster spec: imcluster.spec as given, plus what is missing of version (the chart's appVersion) and, with
+quickStart.enabled, mongo, redis and objectStorage pointing at the quick-start Secrets.
+*/}}
+{{- define "im-platform.spec" -}}
+{{- $spec := deepCopy (default (dict) .Values.imcluster.spec) }}
+{{- if not (hasKey $spec "version") }}
+{{- $_ := set $spec "version" .Chart.AppVersion }}
+{{- end }}
+{{- if .Values.quickStart.enabled }}
+{{- if not (hasKey $spec "mongo") }}
+{{- $_ := set $spec "mongo" (dict "secretName" (include "im-platform.mongoSecret" .) "key" "url") }}
+{{- end }}
+{{- if not (hasKey $spec "redis") }}
+{{- $_ := set $spec "redis" (dict "secretName" (include "im-platform.redisSecret" .) "key" "url") }}
+{{- end }}
+{{- if and .Values.quickStart.minio.enabled (not (hasKey $spec "objectStorage")) }}
+{{- $_ := set $spec "objectStorage" (dict "secretName" (include "im-platform.objectStorageSecret" .)) }}
+{{- end }}
+{{- end }}
+{{- if not (and (hasKey $spec "mongo") (hasKey $spec "redis")) }}
+{{- fail "imcluster.spec.mongo and imcluster.spec.redis are required (Secrets with the connection URLs), unless quickStart.enabled=true" }}
+{{- end }}
+{{- toYaml $spec }}
+{{- end }}
