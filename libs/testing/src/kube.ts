@@ -206,13 +206,13 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       "etcd",
       tools.etcd,
       [
-        "--name=default",
+        "--name=im-test",
         `--data-dir=${join(dir, "etcd")}`,
         `--listen-client-urls=${etcdUrl}`,
         `--advertise-client-urls=${etcdUrl}`,
         `--listen-peer-urls=${peerUrl}`,
         `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=default=${peerUrl}`,
+        `--initial-cluster=im-test=${peerUrl}`,
         "--initial-cluster-state=new",
         "--unsafe-no-fsync", // a throw-away store: skip fsync for speed
         "--log-level=warn",
