@@ -16,7 +16,8 @@ export function imClusterOpenApiSchema(): SchemaNode {
     properties: {
       apiVersion: { description: "APIVersion of this object (im.platform.io/v1alpha1)", type: "string" },
       kind: { description: "Kind of this object (ImCluster)", type: "string" },
-      metadata: { description: "Standard object metadata", type: "object" },
+      // The API server allows nothing but `type: object` here (no description); the name rule is a CEL rule at the root.
+      metadata: { type: "object" },
       spec: toStructural(json(imClusterSpecSchema), "spec"),
       status: toStructural(json(imClusterStatusSchema), "status"),
     },

@@ -118,7 +118,7 @@ const gateway = defineComponent({
   port: 5280,
   portName: "http",
   metricsPath: "/metrics",
-  probes: { liveness: "/healthz", readiness: "/healthz" },
+  probes: { liveness: "/healthz", readiness: "/readyz" },
   needs: ["mongo", "redis"],
   env: (spec) => [
     { name: "GATEWAY_PORT", value: "5280" },

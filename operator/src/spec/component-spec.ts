@@ -29,7 +29,10 @@ export function resourcesSchema(defaults: ComponentDefaults) {
     .describe("CPU and memory of each pod (core/v1 ResourceRequirements)");
 }
 
-const minMaxRule = { rule: "self.minReplicas <= self.maxReplicas", message: "minReplicas must not exceed maxReplicas" };
+const minMaxRule = {
+  rule: "!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",
+  message: "minReplicas must not exceed maxReplicas",
+};
 
 /** HorizontalPodAutoscaler settings shared by every component that can autoscale. */
 export function autoscalingShape(defaults: ComponentDefaults) {

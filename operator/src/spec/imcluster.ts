@@ -54,7 +54,10 @@ const hostName = z
     "must be a fully qualified DNS name such as im.example.com",
   );
 
-const ingressRule = { rule: "!self.enabled || has(self.host)", message: "host is required when the ingress is enabled" };
+const ingressRule = {
+  rule: "!has(self.enabled) || !self.enabled || has(self.host)",
+  message: "host is required when the ingress is enabled",
+};
 
 const ingressSchema = z
   .object({

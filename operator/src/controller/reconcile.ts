@@ -1,0 +1,206 @@
+import { apiVersion as imApiVersion, operatorName, plural } from "../crd/constants.js";
+import { isNotFound, KubeApiError, type KubeClient } from "../kube/client.js";
+import { collectionPath, objectPath, type ResourceRef } from "../kube/paths.js";
+import { type ChildKind, childKinds } from "../render/child-kinds.js";
+import { componentList } from "../render/components.js";
+import type { KubeObject } from "../render/kube-object.js";
+import { clusterLabel } from "../render/metadata.js";
+import { render } from "../render/render.js";
+import { type ReconcileResult, requeueAfter } from "../runtime/requeue.js";
+import { type ImCluster, imClusterSchema } from "../spec/imcluster.js";
+import { planShardChange } from "../spec/shard-plan.js";
+import { type ImClusterStatus, imClusterStatusSchema } from "../spec/status.js";
+import { computeStatus, type DeploymentView } from "./status.js";
+
+export const finalizer = "im.platform.io/cleanup";
+export const clusterResource: ResourceRef = { apiVersion: imApiVersion, resource: plural, namespaced: true };
+export const childResource = (child: ChildKind): ResourceRef => ({
+  apiVersion: child.apiVersion,
+  resource: child.resource,
+  namespaced: true,
+});
+
+/** An ImCluster as read from the API server, before validation. */
+export interface RawCluster extends KubeObject {
+  metadata: KubeObject["metadata"] & { resourceVersion?: string; deletionTimestamp?: string; finalizers?: string[]; generation?: number };
+  spec?: unknown;
+  status?: unknown;
+}
+
+/** What reconcile reads and writes through; the controller provides informer caches and the client. */
+export interface ReconcileDeps {
+  client: KubeClient;
+  /** The ImCluster as last seen by the informer (undefined: gone). */
+  getCluster(namespace: string, name: string): RawCluster | undefined;
+  /** Children of this kind in the namespace labelled for the cluster, as last seen. */
+  listChildren(kind: ChildKind, namespace: string, clusterName: string): KubeObject[];
+  /** Child kinds the API server serves (ServiceMonitor needs the Prometheus Operator's CRD). */
+  servedKinds(): ReadonlySet<string>;
+  dashboards(): Record<string, string>;
+  now(): Date;
+}
+
+const ownedBy = (object: KubeObject, uid: string | undefined) => object.metadata.ownerReferences?.some((ref) => ref.uid === uid) ?? false;
+
+/** Reads status.shardLayout even from a status that no longer parses, so a shard change is never allowed by accident. */
+function previousStatus(raw: unknown): ImClusterStatus | undefined {
+  const parsed = imClusterStatusSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const shards = (raw as { shardLayout?: { messageShards?: unknown; since?: unknown } } | undefined)?.shardLayout;
+  if (typeof shards?.messageShards === "number" && typeof shards.since === "string") {
+    return { shardLayout: { messageShards: shards.messageShards, since: shards.since } };
+  }
+  return undefined;
+}
+
+/**
+ * One reconcile of one ImCluster: validate, ensure the finalizer, render the desired children, apply each
+ * with server-side apply (field manager im-operator, so edits to fields it owns are taken back), prune the
+ * children it no longer wants, and write the status through the status subresource. On deletion it
+ * deletes every child (the finalizer keeps the ImCluster until they are gone) and releases it.
+ */
+export async function reconcile(deps: ReconcileDeps, namespace: string, name: string): Promise<ReconcileResult> {
+  const raw = deps.getCluster(namespace, name);
+  if (!raw) return undefined;
+  if (raw.metadata.deletionTimestamp) return finalize(deps, raw);
+  if (!raw.metadata.finalizers?.includes(finalizer)) {
+    await deps.client.mergePatch(objectPath(clusterResource, name, namespace), {
+      metadata: { finalizers: [...(raw.metadata.finalizers ?? []), finalizer], resourceVersion: raw.metadata.resourceVersion },
+    });
+    // The update comes back through the watch and queues this cluster again.
+    return undefined;
+  }
+
+  const previous = previousStatus(raw.status);
+  const generation = raw.metadata.generation ?? 0;
+  const parsed = imClusterSchema.safeParse({ ...raw, status: undefined });
+  if (!parsed.success) {
+    const message = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    const shardPlan = {
+      allowed: true,
+      reason: "ShardLayoutUnchanged",
+      message: "",
+      messageShards: previous?.shardLayout?.messageShards ?? 1,
+    } as const;
+    await writeStatus(deps, raw, previous, {
+      generation,
+      previous,
+      components: componentList,
+      deployments: deploymentsOf(deps, raw),
+      shardPlan,
+      failure: { reason: "InvalidSpec", message },
+      notes: [],
+      now: deps.now(),
+    });
+    // Nothing to retry until the spec changes; the watch brings that change.
+    return undefined;
+  }
+  const cluster: ImCluster = { ...parsed.data, status: previous };
+  const shardPlan = planShardChange(previous?.shardLayout?.messageShards, cluster.spec.messageShards, cluster.spec.messageShardsMigration);
+
+  const served = deps.servedKinds();
+  const notes: string[] = [];
+  let failure: { reason: string; message: string } | undefined;
+  try {
+    const desired = render(cluster, cluster.spec.observability.dashboards.enabled ? { dashboards: deps.dashboards() } : {});
+    const wanted = new Set<string>();
+    for (const object of desired) {
+      const child = childKinds.find((c) => c.kind === object.kind && c.apiVersion === object.apiVersion);
+      if (!child) throw new Error(`render produced ${object.apiVersion} ${object.kind}, which is not a child kind`);
+      if (!served.has(child.kind)) {
+        notes.push(`${object.kind} ${object.metadata.name} skipped: ${child.apiVersion} is not served by this cluster`);
+        continue;
+      }
+      wanted.add(`${object.kind}/${object.metadata.name}`);
+      await deps.client.apply(objectPath(childResource(child), object.metadata.name, namespace), object, operatorName, true);
+    }
+    for (const child of childKinds) {
+      if (!served.has(child.kind)) continue;
+      for (const existing of deps.listChildren(child, namespace, name)) {
+        if (wanted.has(`${child.kind}/${existing.metadata.name}`) || !ownedBy(existing, raw.metadata.uid)) continue;
+        await deleteIgnoringMissing(deps.client, objectPath(childResource(child), existing.metadata.name, namespace));
+      }
+    }
+  } catch (error) {
+    failure = { reason: "ApplyFailed", message: error instanceof Error ? error.message : String(error) };
+  }
+
+  await writeStatus(deps, raw, previous, {
+    generation,
+    previous,
+    components: componentList,
+    deployments: deploymentsOf(deps, raw),
+    shardPlan,
+    failure,
+    notes,
+    now: deps.now(),
+  });
+  // Retried with backoff by the work queue; the status already says why.
+  if (failure) throw new Error(failure.message);
+  return undefined;
+}
+
+function deploymentsOf(deps: ReconcileDeps, raw: RawCluster): Record<string, DeploymentView | undefined> {
+  const deployment = childKinds.find((c) => c.kind === "Deployment") as ChildKind;
+  const namespace = raw.metadata.namespace ?? "";
+  const found = deps.listChildren(deployment, namespace, raw.metadata.name).filter((d) => ownedBy(d, raw.metadata.uid));
+  return Object.fromEntries(
+    componentList.map((component) => [
+      component.name,
+      found.find((d) => d.metadata.name === `${raw.metadata.name}-${component.name}`) as DeploymentView | undefined,
+    ]),
+  );
+}
+
+async function writeStatus(
+  deps: ReconcileDeps,
+  raw: RawCluster,
+  previous: ImClusterStatus | undefined,
+  inputs: Parameters<typeof computeStatus>[0],
+): Promise<void> {
+  const status = computeStatus(inputs);
+  // Unchanged status: no write, so the status update does not wake this cluster up again and again.
+  if (JSON.stringify(status) === JSON.stringify(previous)) return;
+  await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, { status });
+}
+
+async function deleteIgnoringMissing(client: KubeClient, path: string): Promise<void> {
+  try {
+    await client.delete(path, { propagationPolicy: "Background" });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+/** Deletes every child of a cluster being deleted, then removes the finalizer once none is left. */
+async function finalize(deps: ReconcileDeps, raw: RawCluster): Promise<ReconcileResult> {
+  if (!raw.metadata.finalizers?.includes(finalizer)) return undefined;
+  const namespace = raw.metadata.namespace ?? "";
+  const served = deps.servedKinds();
+  let remaining = 0;
+  for (const child of childKinds) {
+    if (!served.has(child.kind)) continue;
+    const resource = childResource(child);
+    // Listed from the API server, not the cache: the finalizer must not be released while a child remains.
+    const listed = await deps.client.get<{ items: KubeObject[] }>(collectionPath(resource, namespace), {
+      labelSelector: `${clusterLabel}=${raw.metadata.name}`,
+    });
+    for (const existing of listed.items.filter((o) => ownedBy(o, raw.metadata.uid))) {
+      remaining++;
+      await deleteIgnoringMissing(deps.client, objectPath(resource, existing.metadata.name, namespace));
+    }
+  }
+  if (remaining > 0) return requeueAfter(1_000, `waiting for ${remaining} child objects to be deleted`);
+  try {
+    await deps.client.mergePatch(objectPath(clusterResource, raw.metadata.name, namespace), {
+      metadata: {
+        finalizers: (raw.metadata.finalizers ?? []).filter((f) => f !== finalizer),
+        resourceVersion: raw.metadata.resourceVersion,
+      },
+    });
+  } catch (error) {
+    // Already gone: nothing left to release.
+    if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+  }
+  return undefined;
+}
