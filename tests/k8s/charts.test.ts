@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { helm, kubeTools } from "@im/testing";
 import { parse, parseAllDocuments } from "yaml";
 // The operator package by path until tests/ depends on @im/operator (its dist may be stale while tsc -b runs).
+import { loadOperatorConfig } from "../../operator/src/config.js";
 import { crdName, driftedFiles, imClusterCrd, imClusterSchema, operatorRules } from "../../operator/src/index.js";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -141,6 +142,12 @@ describe("im-operator chart", () => {
     assert.equal(env.OPERATOR_LEASE_NAMESPACE, "im-system");
     assert.equal(env.OPERATOR_PORT, "8080");
     assert.equal(env.LOG_LEVEL, "info");
+    // Every plain setting the chart passes is one the operator knows and accepts (its config refuses unknown
+    // OPERATOR_* names and bad values at start-up).
+    const plain = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+    const config = loadOperatorConfig({ ...plain, POD_NAME: "im-operator-0", POD_NAMESPACE: "im-system" });
+    assert.equal(config.OPERATOR_PORT, 8080);
+    assert.equal(config.OPERATOR_LEASE_NAMESPACE, "im-system");
     const probe = (name: string) => (container[name] as { httpGet: { path: string; port: string } }).httpGet;
     assert.deepEqual(probe("livenessProbe"), { path: "/healthz", port: "http" });
     assert.deepEqual(probe("readinessProbe"), { path: "/readyz", port: "http" });

@@ -241,6 +241,21 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
     );
   });
 
+  it("documents every field for kubectl explain (descriptions from the zod schema)", async () => {
+    const explained = await until(
+      "kubectl explain",
+      () => world.kubectl(["explain", "imcluster.spec.gateway.autoscaling"]),
+      (text) => text.includes("targetConnectionsPerPod"),
+    );
+    assert.match(explained, /maxReplicas\s+<integer>/);
+    const recursive = await world.kubectl(["explain", "imcluster.spec", "--recursive"]);
+    for (const field of ["messageShards", "ingress", "observability", "api", "gateway", "scheduler", "mongo", "redis"]) {
+      assert.match(recursive, new RegExp(`\\b${field}\\b`), `${field} is explained`);
+    }
+    const status = await world.kubectl(["explain", "imcluster.status.shardLayout"]);
+    assert.match(status, /MESSAGE_SHARDS the apps run with/);
+  });
+
   it("rejects an invalid spec at the API server (the CRD schema generated from zod)", async () => {
     const bad = async (spec: Record<string, unknown>, pattern: RegExp) =>
       assert.rejects(
