@@ -227,6 +227,13 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
     assert.equal(condition(degraded, "Degraded")?.reason, "ShardDecreaseRefused");
     assert.equal((degraded.status as typeof current).shardLayout.messageShards, shards);
     assert.equal((await get(paths.configMap)).data?.MESSAGE_SHARDS, String(shards), "the apps keep the count in force");
+    const events = await get<{ items: Array<{ type: string; reason: string; involvedObject: { name: string } }> }>(
+      `/api/v1/namespaces/${ns}/events`,
+    );
+    assert.ok(
+      events.items.some((e) => e.type === "Warning" && e.reason === "ShardDecreaseRefused" && e.involvedObject.name === name),
+      "kubectl describe shows the refusal as a Warning event",
+    );
 
     await applyCluster({ ...spec, messageShards: shards * 2 });
     const migration = await until("ShardMigrationRequired", cluster, (c) => condition(c, "Degraded")?.reason === "ShardMigrationRequired");

@@ -10,6 +10,7 @@ import { type ReconcileResult, requeueAfter } from "../runtime/requeue.js";
 import { type ImCluster, imClusterSchema } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
 import { type ImClusterStatus, imClusterStatusSchema } from "../spec/status.js";
+import { changedConditions, eventType, recordEvent } from "./events.js";
 import { computeStatus, type DeploymentView } from "./status.js";
 
 export const finalizer = "im.platform.io/cleanup";
@@ -162,6 +163,15 @@ async function writeStatus(
   // Unchanged status: no write, so the status update does not wake this cluster up again and again.
   if (JSON.stringify(status) === JSON.stringify(previous)) return;
   await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, { status });
+  for (const condition of changedConditions(previous?.conditions, status.conditions)) {
+    await recordEvent(
+      deps.client,
+      raw,
+      eventType(condition),
+      condition.reason,
+      `${condition.type}=${condition.status}: ${condition.message}`,
+    );
+  }
 }
 
 async function deleteIgnoringMissing(client: KubeClient, path: string): Promise<void> {
