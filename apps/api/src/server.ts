@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createModels, syncIndexes } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
 import { createMessageStore, createPublisher, syncMessageIndexes } from "@im/messaging";
-import { createLogger, createMetricsRegistry, type Logger } from "@im/telemetry";
+import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
 import { createApp } from "./app.js";
 import type { ApiConfig } from "./config.js";
 import type { ApiDeps } from "./context.js";
@@ -30,14 +30,14 @@ export interface StartOptions {
 /** Connects to MongoDB and Redis, prepares indexes and seed data, and starts listening. */
 export async function startApi(config: ApiConfig, options: StartOptions = {}): Promise<RunningApi> {
   const logger = options.logger ?? createLogger({ name: "api", level: config.LOG_LEVEL });
-  const mongo = await connectMongo(config.MONGO_URL);
+  const metrics = createMetricsRegistry("api");
+  const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(metrics) });
   const redis = createRedis(config.REDIS_URL, "api");
   const models = createModels(mongo);
   await syncIndexes(models);
   const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, { writeBatch: config.MESSAGE_WRITE_BATCH });
   await syncMessageIndexes(messages);
   const publisherRedis = createRedis(config.REDIS_URL, "api-publisher");
-  const metrics = createMetricsRegistry("api");
   const publisher = countingPublisher(createPublisher(publisherRedis), metrics);
   const deps: ApiDeps = {
     config,

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createModels } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
 import { createMessageStore, KeywordFilter, syncMessageIndexes } from "@im/messaging";
-import { createLogger, createMetricsRegistry, type Logger } from "@im/telemetry";
+import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
 import { Server } from "socket.io";
 import { observedShardedAdapter, recordDeliverySpan } from "./adapter.js";
 import type { GatewayConfig } from "./config.js";
@@ -24,12 +24,12 @@ export interface RunningGateway {
 /** Starts one gateway process: Socket.IO over HTTP, sharded Redis adapter, presence, message handlers. */
 export async function startGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ name: "gateway", level: config.LOG_LEVEL });
-  const mongo = await connectMongo(config.MONGO_URL);
+  const registry = createMetricsRegistry("gateway");
+  const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(registry) });
   const redis = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}`);
   const pub = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}-pub`);
   const sub = pub.duplicate();
   const models = createModels(mongo);
-  const registry = createMetricsRegistry("gateway");
   let draining = false;
   const isReady = () => !draining && mongo.readyState === 1 && redis.status === "ready" && pub.status === "ready" && sub.status === "ready";
   // Read at scrape time only, once `io` exists.

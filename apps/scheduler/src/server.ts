@@ -4,7 +4,7 @@ import { MongoBackend } from "@agendajs/mongo-backend";
 import { createModels, type Models } from "@im/data";
 import { type Connection, connectMongo, createRedis, type Redis, withLocks } from "@im/infra";
 import { assertShardLayout, MessageShards } from "@im/messaging";
-import { Counter, createLogger, createMetricsRegistry, Gauge, type Logger, type Registry } from "@im/telemetry";
+import { Counter, createLogger, createMetricsRegistry, createMongoCommandMetrics, Gauge, type Logger, type Registry } from "@im/telemetry";
 import { Agenda } from "agenda";
 import type { Db } from "mongodb";
 import type { SchedulerConfig } from "./config.js";
@@ -56,7 +56,8 @@ export interface RunningScheduler {
 /** Starts one scheduler process: Agenda on the platform's MongoDB, every run guarded by a Redis lock. */
 export async function startScheduler(config: SchedulerConfig, options: SchedulerOptions = {}): Promise<RunningScheduler> {
   const logger = options.logger ?? createLogger({ name: "scheduler", level: config.LOG_LEVEL });
-  const mongo = await connectMongo(config.MONGO_URL);
+  const metrics = createMetricsRegistry("scheduler");
+  const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(metrics) });
   const redis = createRedis(config.REDIS_URL, `scheduler-${config.SCHEDULER_ID}`);
   const db = mongo.db as unknown as Db | undefined;
   if (!db) throw new Error("MongoDB connection is not open");
@@ -66,7 +67,6 @@ export async function startScheduler(config: SchedulerConfig, options: Scheduler
   await shards.syncIndexes();
   await ensureUserStatusIndexes(db);
 
-  const metrics = createMetricsRegistry("scheduler");
   const runs = new Counter({
     name: "scheduler_job_runs_total",
     help: "Scheduler job run attempts by job and outcome (ran, done, busy, failed)",

@@ -6,13 +6,24 @@ export type { Connection } from "mongoose";
  * Opens a mongoose connection (not the global one). Index builds are explicit (see syncIndexes in
  * @im/data), never automatic on first use.
  */
-export async function connectMongo(url: string): Promise<Connection> {
+export async function connectMongo(
+  url: string,
+  options: { onCommand?: (command: string, durationMs: number, ok: boolean) => void } = {},
+): Promise<Connection> {
   const connection = mongoose.createConnection(url, {
     autoIndex: false,
     autoCreate: false,
     serverSelectionTimeoutMS: 5_000,
+    // The driver reports each command's duration (metrics: im_mongo_command_seconds).
+    monitorCommands: options.onCommand !== undefined,
   });
   await connection.asPromise();
+  const onCommand = options.onCommand;
+  if (onCommand) {
+    const client = connection.getClient();
+    client.on("commandSucceeded", (event) => onCommand(event.commandName, event.duration, true));
+    client.on("commandFailed", (event) => onCommand(event.commandName, event.duration, false));
+  }
   return connection;
 }
 
