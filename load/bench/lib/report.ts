@@ -49,7 +49,7 @@ export function writeResult(name: string, result: unknown): string {
   return file;
 }
 
-export const ratio = (a: number, b: number) => (b === 0 ? "n/a" : (Math.round((a / b) * 100) / 100).toString());
+export const ratio = (a: number, b: number) => (b === 0 ? "n/a" : Number((a / b).toPrecision(2)).toString());
 export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
