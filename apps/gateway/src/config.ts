@@ -16,6 +16,12 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_PING_INTERVAL_MS: envInt(25_000, 1_000, 600_000).describe("Heartbeat interval"),
   GATEWAY_PING_TIMEOUT_MS: envInt(20_000, 1_000, 600_000).describe("A device that misses a heartbeat this long is disconnected"),
   GATEWAY_MAX_MESSAGE_BYTES: envInt(65_536, 1_024, 10_485_760).describe("Largest Socket.IO packet accepted"),
+  GATEWAY_SYNC_CONCURRENCY: envInt(8, 1, 1_000).describe(
+    "Syncs served at once by this gateway; more wait (see GATEWAY_SYNC_MAX_WAIT_MS), so a reconnect storm cannot swamp the database",
+  ),
+  GATEWAY_SYNC_MAX_WAIT_MS: envInt(10_000, 1, 120_000).describe(
+    "Longest a sync waits for a slot before it is refused with BUSY_RETRY (the SDK retries with jittered backoff); keep it well under the client's 30 s sync timeout",
+  ),
   GATEWAY_RECALL_WINDOW_SECONDS: envInt(120, 1, 86_400).describe("How long after sending a message its sender may recall it (type 202)"),
 });
 

@@ -4,6 +4,7 @@ import type { KeywordFilter, MessageStore } from "@im/messaging";
 import type { ClientToServerEvents, ServerToClientEvents } from "@im/protocol";
 import type { Logger } from "@im/telemetry";
 import type { Server, Socket } from "socket.io";
+import type { Admission } from "./admission.js";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayMetrics } from "./metrics.js";
 
@@ -32,4 +33,6 @@ export interface GatewayDeps {
   io: ImServer;
   /** Banned words of the keyword filter, kept current from MongoDB (seed 三.5). */
   keywords: KeywordFilter;
+  /** Bounds the syncs running at once (admission.ts). */
+  syncAdmission: Admission;
 }

@@ -86,6 +86,7 @@ export function createGatewayMetrics(
     ),
     groupFanout: histogram("im_group_fanout_size", "Recipients per group message", [1, 5, 10, 50, 100, 500, 1000, 5000]),
     syncRequests: counter("im_sync_requests_total", "sync requests answered"),
+    syncRefused: counter("im_sync_refused_total", "sync requests refused with BUSY_RETRY: no slot within GATEWAY_SYNC_MAX_WAIT_MS"),
     syncMessagesServed: counter("im_sync_messages_served_total", "Messages returned by sync"),
     writeBatchSize: histogram("im_message_write_batch_size", "Message documents per insertMany", [1, 2, 4, 8, 16, 32, 64, 128, 256]),
     writeSeconds: histogram(

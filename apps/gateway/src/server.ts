@@ -6,6 +6,7 @@ import { createMessageStore, KeywordFilter, syncMessageIndexes } from "@im/messa
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
 import { Server } from "socket.io";
 import { observedShardedAdapter, recordDeliverySpan } from "./adapter.js";
+import { Admission } from "./admission.js";
 import type { GatewayConfig } from "./config.js";
 import { onConnection } from "./connection.js";
 import type { GatewayDeps, ImServer } from "./context.js";
@@ -90,7 +91,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     maxHttpBufferSize: config.GATEWAY_MAX_MESSAGE_BYTES,
     cors: { origin: true, credentials: true },
   });
-  const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io, keywords };
+  const syncAdmission = new Admission(config.GATEWAY_SYNC_CONCURRENCY, config.GATEWAY_SYNC_MAX_WAIT_MS);
+  const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io, keywords, syncAdmission };
   const presenceTtl = config.GATEWAY_PING_INTERVAL_MS + config.GATEWAY_PING_TIMEOUT_MS + 15_000;
   const presence = new Presence(redis, models, config.GATEWAY_ID, presenceTtl);
   io.use(handshake(deps));

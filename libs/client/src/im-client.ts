@@ -122,6 +122,14 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
         this.socket.disconnect();
         this.emit("loginFailed", body);
         for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ImError(body));
+      } else if (body?.error && body.error.key !== "SERVICE_UNAVAILABLE" && body.error.key !== "BUSY_RETRY") {
+        // Refused for good (VALIDATION_FAILED, PROTOCOL_UNSUPPORTED, ...): Socket.IO does not retry a
+        // handshake the server refused, so connect() must fail instead of waiting forever.
+        this.socket.disconnect();
+        for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ImError(body));
+      } else if (body?.error && !this.closed) {
+        // Refused for now (the gateway cannot reach Redis or MongoDB): try again, as for a lost connection.
+        setTimeout(() => !this.closed && !this.socket.connected && this.socket.connect(), 1_000 + Math.round(Math.random() * 1_000));
       }
     });
     this.socket.on("disconnect", (reason) => {
@@ -265,11 +273,13 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   /** Retries a failed sync with backoff (1 s doubling to 30 s) until one succeeds or the client closes. */
   private scheduleResync(delayMs = 1_000): void {
     if (this.resyncTimer || this.closed) return;
+    // Jittered (0.5–1.5×), so clients refused together (BUSY_RETRY in a reconnect storm) do not come back together.
+    const jittered = Math.round(delayMs * (0.5 + Math.random()));
     this.resyncTimer = setTimeout(() => {
       this.resyncTimer = undefined;
       if (!this.socket.connected) return; // the next connect syncs anyway
       this.enqueue(() => this.syncAll().catch(() => this.scheduleResync(Math.min(delayMs * 2, 30_000))));
-    }, delayMs);
+    }, jittered);
   }
 
   /** Pulls everything missed, conversation by conversation, until nothing more is pending. */

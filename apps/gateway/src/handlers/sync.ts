@@ -20,7 +20,14 @@ export async function sync(
       issues: parsed.error.issues.map((issue) => ({ field: issue.path.join(".") || "sync", message: issue.message })),
     });
   }
-  const conversations = await syncConversations(deps.store, socket.data.userId, parsed.data.cursors, parsed.data.limit);
+  const admitted = await deps.syncAdmission.run(() =>
+    syncConversations(deps.store, socket.data.userId, parsed.data.cursors, parsed.data.limit),
+  );
+  if (admitted.refused) {
+    deps.metrics.syncRefused.inc();
+    throw new AppError("BUSY_RETRY");
+  }
+  const conversations = admitted.value;
   deps.metrics.syncRequests.inc();
   deps.metrics.syncMessagesServed.inc(conversations.reduce((sum, c) => sum + c.messages.length, 0));
   return { ok: true, conversations };
