@@ -73,61 +73,29 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   }
 
   const previous = previousStatus(raw.status);
-  const generation = raw.metadata.generation ?? 0;
+  const current = previous?.shardLayout?.messageShards;
   const parsed = imClusterSchema.safeParse({ ...raw, status: undefined });
-  if (!parsed.success) {
-    const message = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    const shardPlan = {
-      allowed: true,
-      reason: "ShardLayoutUnchanged",
-      message: "",
-      messageShards: previous?.shardLayout?.messageShards ?? 1,
-    } as const;
-    await writeStatus(deps, raw, previous, {
-      generation,
-      previous,
-      components: componentList,
-      deployments: deploymentsOf(deps, raw),
-      shardPlan,
-      failure: { reason: "InvalidSpec", message },
-      notes: [],
-      now: deps.now(),
-    });
-    // Nothing to retry until the spec changes; the watch brings that change.
-    return undefined;
-  }
-  const cluster: ImCluster = { ...parsed.data, status: previous };
-  const shardPlan = planShardChange(previous?.shardLayout?.messageShards, cluster.spec.messageShards, cluster.spec.messageShardsMigration);
-
-  const served = deps.servedKinds();
   const notes: string[] = [];
   let failure: { reason: string; message: string } | undefined;
-  try {
-    const desired = render(cluster, cluster.spec.observability.dashboards.enabled ? { dashboards: deps.dashboards() } : {});
-    const wanted = new Set<string>();
-    for (const object of desired) {
-      const child = childKinds.find((c) => c.kind === object.kind && c.apiVersion === object.apiVersion);
-      if (!child) throw new Error(`render produced ${object.apiVersion} ${object.kind}, which is not a child kind`);
-      if (!served.has(child.kind)) {
-        notes.push(`${object.kind} ${object.metadata.name} skipped: ${child.apiVersion} is not served by this cluster`);
-        continue;
-      }
-      wanted.add(`${object.kind}/${object.metadata.name}`);
-      await deps.client.apply(objectPath(childResource(child), object.metadata.name, namespace), object, operatorName, true);
+  let shardPlan = planShardChange(current, current ?? 1);
+  if (!parsed.success) {
+    // Nothing is applied and nothing retried until the spec changes (the watch brings that change).
+    failure = {
+      reason: "InvalidSpec",
+      message: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
+    };
+  } else {
+    const cluster: ImCluster = { ...parsed.data, status: previous };
+    shardPlan = planShardChange(current, cluster.spec.messageShards, cluster.spec.messageShardsMigration);
+    try {
+      await applyChildren(deps, cluster, raw, notes);
+    } catch (error) {
+      failure = { reason: "ApplyFailed", message: error instanceof Error ? error.message : String(error) };
     }
-    for (const child of childKinds) {
-      if (!served.has(child.kind)) continue;
-      for (const existing of deps.listChildren(child, namespace, name)) {
-        if (wanted.has(`${child.kind}/${existing.metadata.name}`) || !ownedBy(existing, raw.metadata.uid)) continue;
-        await deleteIgnoringMissing(deps.client, objectPath(childResource(child), existing.metadata.name, namespace));
-      }
-    }
-  } catch (error) {
-    failure = { reason: "ApplyFailed", message: error instanceof Error ? error.message : String(error) };
   }
 
   await writeStatus(deps, raw, previous, {
-    generation,
+    generation: raw.metadata.generation ?? 0,
     previous,
     components: componentList,
     deployments: deploymentsOf(deps, raw),
@@ -137,8 +105,33 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     now: deps.now(),
   });
   // Retried with backoff by the work queue; the status already says why.
-  if (failure) throw new Error(failure.message);
+  if (failure && failure.reason !== "InvalidSpec") throw new Error(failure.message);
   return undefined;
+}
+
+/** Server-side applies every rendered child the API server serves, then prunes owned children no longer rendered. */
+async function applyChildren(deps: ReconcileDeps, cluster: ImCluster, raw: RawCluster, notes: string[]): Promise<void> {
+  const { name, namespace = "" } = raw.metadata;
+  const served = deps.servedKinds();
+  const desired = render(cluster, cluster.spec.observability.dashboards.enabled ? { dashboards: deps.dashboards() } : {});
+  const wanted = new Set<string>();
+  for (const object of desired) {
+    const child = childKinds.find((c) => c.kind === object.kind && c.apiVersion === object.apiVersion);
+    if (!child) throw new Error(`render produced ${object.apiVersion} ${object.kind}, which is not a child kind`);
+    if (!served.has(child.kind)) {
+      notes.push(`${object.kind} ${object.metadata.name} skipped: ${child.apiVersion} is not served by this cluster`);
+      continue;
+    }
+    wanted.add(`${object.kind}/${object.metadata.name}`);
+    await deps.client.apply(objectPath(childResource(child), object.metadata.name, namespace), object, operatorName, true);
+  }
+  for (const child of childKinds) {
+    if (!served.has(child.kind)) continue;
+    for (const existing of deps.listChildren(child, namespace, name)) {
+      if (wanted.has(`${child.kind}/${existing.metadata.name}`) || !ownedBy(existing, raw.metadata.uid)) continue;
+      await deleteIgnoringMissing(deps.client, objectPath(childResource(child), existing.metadata.name, namespace));
+    }
+  }
 }
 
 function deploymentsOf(deps: ReconcileDeps, raw: RawCluster): Record<string, DeploymentView | undefined> {

@@ -90,4 +90,11 @@ describe("computeStatus", () => {
     assert.equal(conditionOf(status, "Degraded")?.reason, "RolloutFailed");
     assert.match(conditionOf(status, "Degraded")?.message ?? "", /api: ProgressDeadlineExceeded timed out/);
   });
+
+  it("a failed first reconcile records no shard layout, so the first valid spec is not taken for a change", () => {
+    const failed = computeStatus(base({ shardPlan: planShardChange(undefined, 1), failure: { reason: "InvalidSpec", message: "bad" } }));
+    assert.equal(failed.shardLayout, undefined);
+    const applied = computeStatus(base({ previous: failed, shardPlan: planShardChange(undefined, 8), now: t1 }));
+    assert.deepEqual(applied.shardLayout, { messageShards: 8, since: t1.toISOString() });
+  });
 });

@@ -98,13 +98,13 @@ export function computeStatus(inputs: StatusInputs): ImClusterStatus {
   };
 
   const previousLayout = previous?.shardLayout;
-  // A layout counts as in force once the children carrying it were applied: a failed reconcile keeps the old one.
-  const shardLayout =
-    inputs.failure && previousLayout
-      ? previousLayout
-      : shardPlan.allowed && previousLayout?.messageShards !== shardPlan.messageShards
-        ? { messageShards: shardPlan.messageShards, since: now.toISOString() }
-        : (previousLayout ?? { messageShards: shardPlan.messageShards, since: now.toISOString() });
+  // A layout counts as in force once the children carrying it were applied: a failed reconcile keeps the old
+  // one, or records none on a cluster that never had one (else a later valid spec would look like a change).
+  let shardLayout: ImClusterStatus["shardLayout"];
+  if (inputs.failure) shardLayout = previousLayout;
+  else if (shardPlan.allowed && previousLayout?.messageShards !== shardPlan.messageShards)
+    shardLayout = { messageShards: shardPlan.messageShards, since: now.toISOString() };
+  else shardLayout = previousLayout ?? { messageShards: shardPlan.messageShards, since: now.toISOString() };
 
   const status: ImClusterStatus = {
     observedGeneration: generation,
@@ -112,7 +112,7 @@ export function computeStatus(inputs: StatusInputs): ImClusterStatus {
       condition(previous?.conditions, conditions[type], generation, now),
     ),
     components,
-    shardLayout,
+    ...(shardLayout ? { shardLayout } : {}),
     gatewaysReady: deployments.gateway?.status?.readyReplicas ?? 0,
   };
   if (previous?.onlineUsers !== undefined) status.onlineUsers = previous.onlineUsers;
