@@ -63,13 +63,21 @@ for (const size of sizes) {
   }
   const docs = await shard.countDocuments();
   const some = await shard.findOne({}).lean();
+  const resent = sendMessageSchema.parse({ messageId: randomUUID(), chatType: 1, to: "100003", type: 1, content: "again" });
+  await storeSingle(store, { userId: 100_004, resource: "web" }, resent, 100_003);
   const ops: Record<string, () => Promise<unknown>> = {
     "users.findOne({userId}) (targets/single.ts)": () => models.users.findOne({ userId: 100_050 }, { status: 1 }).lean(),
     "friendships.exists({userId,toUserId,blacklist}) (targets/single.ts)": () =>
       models.friendships.exists({ userId: 100_050, toUserId: 100_051, blacklist: 1 }),
-    "messages.findOne({ownerId,conversationId,messageId}) (storeSingle idempotency)": () =>
+    "messages.findOne({ownerId,conversationId,messageId}) (idempotency lookup before deterministic _ids)": () =>
       shard.findOne({ ownerId: some?.ownerId ?? 0, conversationId: some?.conversationId ?? "", messageId: randomUUID() }).lean(),
-    "messages.findOne({_id})": () => shard.findOne({ _id: some?._id }).lean(),
+    "messages.findOne({_id}) (idempotency lookup now)": () => shard.findOne({ _id: some?._id }).lean(),
+    "storeSingle (whole, existing conversation)": () => {
+      const message = sendMessageSchema.parse({ messageId: randomUUID(), chatType: 1, to: "100003", type: 1, content: "x" });
+      stored += 1;
+      return storeSingle(store, { userId: 100_004, resource: "web" }, message, 100_003);
+    },
+    "storeSingle (resend of a stored messageId)": () => storeSingle(store, { userId: 100_004, resource: "web" }, resent, 100_003),
     "storeSingle (whole, new conversation each time)": () => {
       const message = sendMessageSchema.parse({ messageId: randomUUID(), chatType: 1, to: "100002", type: 1, content: "x" });
       stored += 1;

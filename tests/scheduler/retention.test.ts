@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { type MessageDoc, roomShard, userShard } from "@im/messaging";
+import { type MessageDoc, messageDocId, roomShard, userShard } from "@im/messaging";
 import { type JobContext, RETENTION_JOB, type RunningScheduler } from "@im/scheduler";
 import { type SchedulerStack, startSchedulerStack } from "./harness.js";
 
@@ -10,6 +10,7 @@ const AGES = [1, 10, 40]; // days
 function message(ownerId: number, conversationId: string, ageDays: number, now: number): MessageDoc {
   const time = now - ageDays * DAY_MS;
   return {
+    _id: messageDocId(ownerId, conversationId, `${conversationId}-${ageDays}`),
     ownerId,
     conversationId,
     seq: ageDays,

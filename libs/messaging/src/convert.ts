@@ -1,5 +1,5 @@
 import type { ChatType, DeliveredMessage, SendMessage } from "@im/protocol";
-import type { MessageDoc } from "./message-model.js";
+import { type MessageDoc, messageDocId } from "./message-model.js";
 
 /** The wire form of a stored message: optional fields only when set. */
 export function toDelivered(doc: MessageDoc): DeliveredMessage {
@@ -41,6 +41,7 @@ export interface Placement {
 /** The stored document of a validated client message: optional fields only when the client set them. */
 export function buildMessageDoc(message: SendMessage, sender: { userId: number; resource: string }, at: Placement): MessageDoc {
   return {
+    _id: messageDocId(at.ownerId, at.conversationId, message.messageId),
     ownerId: at.ownerId,
     conversationId: at.conversationId,
     seq: at.seq,

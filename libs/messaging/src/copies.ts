@@ -1,4 +1,4 @@
-import type { MessageDoc, MessageModel } from "./message-model.js";
+import { type MessageDoc, type MessageModel, messageDocId } from "./message-model.js";
 import { roomShard, userShard } from "./shards.js";
 import type { MessageStore } from "./store-context.js";
 
@@ -37,10 +37,27 @@ export function copiesOf(store: MessageStore, conversationId: string): CopyLocat
   throw new Error(`not a conversation id: ${conversationId}`);
 }
 
+/**
+ * One owner's copy of a message, by its deterministic `_id` (a primary-key lookup everywhere). Right after
+ * an insert failed on a duplicate key, a copy not found by `_id` is looked up by the unique index's fields
+ * too: it was written with another `_id` (by a version that gave copies ObjectIds).
+ */
+export async function findCopy(
+  model: MessageModel,
+  ownerId: number,
+  conversationId: string,
+  messageId: string,
+  options: { afterDuplicateKey?: boolean } = {},
+): Promise<MessageDoc | null> {
+  const found = await model.findOne({ _id: messageDocId(ownerId, conversationId, messageId) }).lean<MessageDoc>();
+  if (found || !options.afterDuplicateKey) return found;
+  return model.findOne({ ownerId, conversationId, messageId }).lean<MessageDoc>();
+}
+
 /** A message of the conversation, from whichever copy still holds it (a user may have deleted theirs). */
 export async function findStoredMessage(store: MessageStore, conversationId: string, messageId: string): Promise<MessageDoc | null> {
   for (const { model, ownerId } of copiesOf(store, conversationId)) {
-    const found = await model.findOne({ ownerId, conversationId, messageId }).lean<MessageDoc>();
+    const found = await findCopy(model, ownerId, conversationId, messageId);
     if (found) return found;
   }
   return null;
@@ -50,7 +67,7 @@ export async function findStoredMessage(store: MessageStore, conversationId: str
 export async function deleteStoredMessage(store: MessageStore, conversationId: string, messageId: string): Promise<number> {
   let removed = 0;
   for (const { model, ownerId } of copiesOf(store, conversationId)) {
-    removed += (await model.deleteMany({ ownerId, conversationId, messageId })).deletedCount;
+    removed += (await model.deleteOne({ _id: messageDocId(ownerId, conversationId, messageId) })).deletedCount;
   }
   return removed;
 }

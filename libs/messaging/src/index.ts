@@ -1,11 +1,11 @@
 export { type UserConversationDoc, type UserConversationModel, userConversationModel } from "./conversation-model.js";
 export { forgetConversation, rememberConversation } from "./conversations.js";
 export { toDelivered } from "./convert.js";
-export { type CopyLocation, copiesOf, deleteStoredMessage, findStoredMessage, groupRoomId, singleParties } from "./copies.js";
+export { type CopyLocation, copiesOf, deleteStoredMessage, findCopy, findStoredMessage, groupRoomId, singleParties } from "./copies.js";
 export { type Broadcaster, deliverMessage, userRoom } from "./delivery.js";
 export { type BatcherOptions, InsertBatcher, type InsertOutcome } from "./insert-batcher.js";
 export { KEYWORDS_CHANNEL, KeywordFilter, type KeywordFilterOptions, publishKeywordsChanged } from "./keywords.js";
-export { type MessageDoc, type MessageModel, MessageShards } from "./message-model.js";
+export { type MessageDoc, type MessageModel, MessageShards, messageDocId } from "./message-model.js";
 export { createPublisher, type Publisher } from "./publisher.js";
 export {
   applyReadReceipt,

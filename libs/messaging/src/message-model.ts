@@ -2,8 +2,18 @@ import type { Connection, Model } from "mongoose";
 import { Schema } from "mongoose";
 import { groupCollection, userCollection } from "./shards.js";
 
+/**
+ * A stored copy's `_id`: `<ownerId>:<conversationId>:<messageId>`. Deterministic, so finding a copy by
+ * its messageId is a primary-key lookup on every MongoDB-protocol server (FerretDB v1 uses no other index
+ * to find), and two concurrent stores of one message collide on it.
+ */
+export const messageDocId = (ownerId: number, conversationId: string, messageId: string): string =>
+  `${ownerId}:${conversationId}:${messageId}`;
+
 /** A stored message. In a user shard `ownerId` is the user whose copy it is; in a group shard it is 0. */
 export interface MessageDoc {
+  /** messageDocId(ownerId, conversationId, messageId). */
+  _id: string;
   ownerId: number;
   conversationId: string;
   seq: number;
@@ -29,6 +39,7 @@ export interface MessageDoc {
 
 const schema = new Schema<MessageDoc>(
   {
+    _id: { type: String, required: true },
     ownerId: { type: Number, required: true },
     conversationId: { type: String, required: true },
     seq: { type: Number, required: true },
@@ -54,6 +65,7 @@ const schema = new Schema<MessageDoc>(
   { versionKey: false, autoIndex: false },
 );
 // Idempotency: one copy per owner and messageId (group shards use ownerId 0 and the conversation below).
+// `_id` says the same and is what lookups use; this index also guards copies written with another _id.
 schema.index({ ownerId: 1, conversationId: 1, messageId: 1 }, { unique: true });
 // Sync and history: a conversation's messages by seq, per owner.
 schema.index({ ownerId: 1, conversationId: 1, seq: 1 });

@@ -1,6 +1,6 @@
 import { AppError, messageTypes } from "@im/protocol";
 import { copiesOf, findStoredMessage } from "./copies.js";
-import type { MessageDoc } from "./message-model.js";
+import { type MessageDoc, messageDocId } from "./message-model.js";
 import type { MessageStore } from "./store-context.js";
 
 export interface RecallCheck {
@@ -38,6 +38,6 @@ export async function checkRecall(store: MessageStore, check: RecallCheck): Prom
  */
 export async function markRecalled(store: MessageStore, conversationId: string, messageId: string): Promise<void> {
   for (const { model, ownerId } of copiesOf(store, conversationId)) {
-    await model.updateMany({ ownerId, conversationId, messageId }, { $set: { recalled: true, content: "" } });
+    await model.updateOne({ _id: messageDocId(ownerId, conversationId, messageId) }, { $set: { recalled: true, content: "" } });
   }
 }

@@ -1,10 +1,11 @@
 import { chatTypes, groupConversationId, type SendMessage } from "@im/protocol";
 import { buildMessageDoc, toDelivered } from "./convert.js";
+import { findCopy } from "./copies.js";
 import type { MessageModel } from "./message-model.js";
 import { nextSeq } from "./sequences.js";
 import { roomShard } from "./shards.js";
 import type { MessageStore } from "./store-context.js";
-import type { Sender, StoredResult } from "./store-single.js";
+import { insertCopy, type Sender, type StoredResult } from "./store-single.js";
 
 /** Group messages are stored once, in the room's shard, owned by nobody (ownerId 0). */
 const GROUP_OWNER = 0;
@@ -30,16 +31,13 @@ export async function highestGroupSeq(store: MessageStore, roomId: string): Prom
 export async function storeGroup(store: MessageStore, sender: Sender, message: SendMessage, roomId: string): Promise<StoredResult> {
   const conversationId = groupConversationId(roomId);
   const model = groupModelOf(store, roomId);
-  const key = { ownerId: GROUP_OWNER, conversationId, messageId: message.messageId };
-  const already = await model.findOne(key).lean();
+  const already = await findCopy(model, GROUP_OWNER, conversationId, message.messageId);
   if (already) return { message: toDelivered(already), duplicate: true };
 
   const seq = await nextSeq(store.redis, conversationId, () => highestGroupSeq(store, roomId));
   const now = Date.now();
   const doc = buildMessageDoc(message, sender, { ownerId: GROUP_OWNER, conversationId, seq, chatType: chatTypes.group, to: roomId, now });
-  if ((await store.insert(model, doc)) === "inserted") return { message: toDelivered(doc), duplicate: false };
-  // A concurrent resend won: answer with its copy (its seq is the truth; ours is a harmless gap).
-  const existing = await model.findOne(key).lean();
-  if (!existing) throw new Error(`duplicate key for ${doc.messageId} but no stored copy`);
-  return { message: toDelivered(existing), duplicate: true };
+  // On a duplicate key a concurrent resend won: answer with its copy (its seq is the truth; ours is a harmless gap).
+  const { doc: stored, inserted } = await insertCopy(store, model, doc);
+  return { message: toDelivered(stored), duplicate: !inserted };
 }

@@ -1,7 +1,8 @@
 import { chatTypes, type DeliveredMessage, type SendMessage, singleConversationId } from "@im/protocol";
 import { rememberConversation } from "./conversations.js";
 import { buildMessageDoc, toDelivered } from "./convert.js";
-import type { MessageDoc, MessageModel } from "./message-model.js";
+import { findCopy } from "./copies.js";
+import { type MessageDoc, type MessageModel, messageDocId } from "./message-model.js";
 import { nextSeq } from "./sequences.js";
 import { userShard } from "./shards.js";
 import type { MessageStore } from "./store-context.js";
@@ -31,9 +32,13 @@ async function highestSeq(model: MessageModel, ownerId: number, conversationId: 
 }
 
 /** Inserts one copy; on a duplicate key returns the copy already stored instead. */
-async function insertCopy(store: MessageStore, model: MessageModel, doc: MessageDoc): Promise<{ doc: MessageDoc; inserted: boolean }> {
+export async function insertCopy(
+  store: MessageStore,
+  model: MessageModel,
+  doc: MessageDoc,
+): Promise<{ doc: MessageDoc; inserted: boolean }> {
   if ((await store.insert(model, doc)) === "inserted") return { doc, inserted: true };
-  const existing = await model.findOne({ ownerId: doc.ownerId, conversationId: doc.conversationId, messageId: doc.messageId }).lean();
+  const existing = await findCopy(model, doc.ownerId, doc.conversationId, doc.messageId, { afterDuplicateKey: true });
   if (!existing) throw new Error(`duplicate key for ${doc.messageId} but no stored copy`);
   return { doc: existing, inserted: false };
 }
@@ -54,9 +59,8 @@ export async function storeSingle(
   const conversationId = singleConversationId(sender.userId, toUserId);
   const senderModel = store.shards.user(userShard(sender.userId, store.shards.count));
   const recipientModel = store.shards.user(userShard(toUserId, store.shards.count));
-  const already = senderCopy
-    ? await senderModel.findOne({ ownerId: sender.userId, conversationId, messageId: message.messageId }).lean()
-    : null;
+  // A primary-key lookup (deterministic _id), so a resend costs no sequence number.
+  const already = senderCopy ? await findCopy(senderModel, sender.userId, conversationId, message.messageId) : null;
   if (already) return { message: toDelivered(already), duplicate: true };
 
   const seq = await nextSeq(store.redis, conversationId, async () =>
@@ -74,9 +78,8 @@ export async function storeSingle(
   const committed = await insertCopy(store, recipientModel, base);
   if (senderCopy && toUserId !== sender.userId) {
     // The sender's copy repeats the committed one (same seq even when a concurrent resend won the race).
-    const { ownerId: _ignored, ...shared } = committed.doc as MessageDoc & { _id?: unknown };
-    delete (shared as { _id?: unknown })._id;
-    await insertCopy(store, senderModel, { ...shared, ownerId: sender.userId });
+    const ownerId = sender.userId;
+    await insertCopy(store, senderModel, { ...committed.doc, _id: messageDocId(ownerId, conversationId, message.messageId), ownerId });
   }
   await Promise.all([
     rememberConversation(store, toUserId, { conversationId, chatType: chatTypes.single, peer: String(sender.userId) }),
