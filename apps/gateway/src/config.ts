@@ -22,6 +22,9 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_SYNC_MAX_WAIT_MS: envInt(10_000, 1, 120_000).describe(
     "Longest a sync waits for a slot before it is refused with BUSY_RETRY (the SDK retries with jittered backoff); keep it well under the client's 30 s sync timeout",
   ),
+  GATEWAY_TARGET_CACHE_ENTRIES: envInt(100_000, 0, 10_000_000).describe(
+    "Size of each of the two caches of what authorises a send (recipients' status and blacklists, rooms with their members), in records: a user counts 1 plus the users they block, a room 1 plus its members. Exact, not time-limited (every change replaces a version in Redis); 0 turns caching off",
+  ),
   GATEWAY_RECALL_WINDOW_SECONDS: envInt(120, 1, 86_400).describe("How long after sending a message its sender may recall it (type 202)"),
 });
 

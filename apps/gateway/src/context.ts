@@ -7,6 +7,7 @@ import type { Server, Socket } from "socket.io";
 import type { Admission } from "./admission.js";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayMetrics } from "./metrics.js";
+import type { TargetCaches } from "./targets/caches.js";
 
 /** What the gateway keeps about each authenticated socket. */
 export interface SocketData {
@@ -35,4 +36,6 @@ export interface GatewayDeps {
   keywords: KeywordFilter;
   /** Bounds the syncs running at once (admission.ts). */
   syncAdmission: Admission;
+  /** Users and rooms as message sends check them, cached exactly (targets/caches.ts). */
+  targets: TargetCaches;
 }

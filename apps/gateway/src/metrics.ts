@@ -85,6 +85,11 @@ export function createGatewayMetrics(
       ["type"],
     ),
     groupFanout: histogram("im_group_fanout_size", "Recipients per group message", [1, 5, 10, 50, 100, 500, 1000, 5000]),
+    targetCache: counter(
+      "im_gateway_target_cache_total",
+      "Send authorisation lookups by cache (user, room) and result (hit: cached or a load already in flight; miss: read from MongoDB)",
+      ["kind", "result"],
+    ),
     syncRequests: counter("im_sync_requests_total", "sync requests answered"),
     syncRefused: counter("im_sync_refused_total", "sync requests refused with BUSY_RETRY: no slot within GATEWAY_SYNC_MAX_WAIT_MS"),
     syncMessagesServed: counter("im_sync_messages_served_total", "Messages returned by sync"),

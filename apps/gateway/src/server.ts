@@ -14,6 +14,7 @@ import { handshake } from "./handshake.js";
 import { chatTypeLabel } from "./metric-labels.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { Presence } from "./presence.js";
+import { createTargetCaches } from "./targets/caches.js";
 
 export interface RunningGateway {
   readonly url: string;
@@ -92,7 +93,11 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     cors: { origin: true, credentials: true },
   });
   const syncAdmission = new Admission(config.GATEWAY_SYNC_CONCURRENCY, config.GATEWAY_SYNC_MAX_WAIT_MS);
-  const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io, keywords, syncAdmission };
+  const targets = createTargetCaches(models, redis, {
+    maxWeight: config.GATEWAY_TARGET_CACHE_ENTRIES,
+    onResult: (kind, result) => metrics.targetCache.inc({ kind, result }),
+  });
+  const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io, keywords, syncAdmission, targets };
   const presenceTtl = config.GATEWAY_PING_INTERVAL_MS + config.GATEWAY_PING_TIMEOUT_MS + 15_000;
   const presence = new Presence(redis, models, config.GATEWAY_ID, presenceTtl);
   io.use(handshake(deps));

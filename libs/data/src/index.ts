@@ -1,3 +1,13 @@
+export {
+  bumpVersions,
+  CHANGE_MARK_TTL_MS,
+  claimVersion,
+  readVersion,
+  roomVersionKey,
+  userVersionKey,
+  VERSION_TTL_SECONDS,
+  withVersionBump,
+} from "./cache-versions.js";
 export type { ClientConfigDoc } from "./models/client-config.js";
 export type { FriendGroupDoc } from "./models/friend-group.js";
 export { type FanDoc, FriendStatus, type FriendshipDoc } from "./models/friendship.js";

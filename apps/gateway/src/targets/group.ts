@@ -6,25 +6,23 @@ import type { Target } from "./target.js";
 
 /**
  * A room: it must exist, the sender must be a member and not muted (room-wide mute spares the owner and
- * admins). Recipients are read from shiku_room_member on every send, so joins, leaves and kicks take
- * effect at once on every gateway.
+ * admins). The room and its members come from the room's cached entry (caches.ts), exact because every
+ * change of the room or its members replaces the room's version: joins, leaves, kicks, mutes and deletion
+ * take effect at once on every gateway.
  */
 export async function groupTarget(deps: GatewayDeps, socket: ImSocket, message: SendMessage): Promise<Target> {
   const from = socket.data.userId;
   const roomId = message.to;
-  const [room, member] = await Promise.all([
-    deps.models.rooms.findOne({ roomId }, { status: 1, talkTime: 1 }).lean(),
-    deps.models.roomMembers.findOne({ roomId, userId: from }, { role: 1, talkTime: 1 }).lean(),
-  ]);
+  const room = await deps.targets.rooms.get(roomId);
   if (!room || room.status !== RoomStatus.normal) throw new AppError("ROOM_NOT_FOUND");
+  const member = room.members.get(from);
   if (!member) throw new AppError("NOT_ROOM_MEMBER");
   const now = Date.now();
   if ((room.talkTime > now && member.role === RoomRole.member) || member.talkTime > now) throw new AppError("ROOM_MUTED");
-  const members = await deps.models.roomMembers.find({ roomId }, { _id: 0, userId: 1 }).lean();
   return {
     chatType: chatTypes.group,
     conversationId: groupConversationId(roomId),
-    recipients: members.map((m) => m.userId),
+    recipients: [...room.members.keys()],
     store: (m) => storeGroup(deps.store, { userId: from, resource: socket.data.resource }, m, roomId),
   };
 }

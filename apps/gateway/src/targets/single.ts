@@ -3,17 +3,18 @@ import { AppError, chatTypes, type SendMessage, singleConversationId } from "@im
 import type { GatewayDeps, ImSocket } from "../context.js";
 import type { Target } from "./target.js";
 
-/** A single chat: the recipient must exist, be enabled, and not have blocked the sender. */
+/**
+ * A single chat: the recipient must exist, be enabled, and not have blocked the sender. Both are read from
+ * the recipient's cached entry (caches.ts), exact because every blacklist change replaces its version.
+ */
 export async function singleTarget(deps: GatewayDeps, socket: ImSocket, message: SendMessage): Promise<Target> {
   const from = socket.data.userId;
   const to = Number(message.to);
   if (!Number.isSafeInteger(to) || to < 1)
     throw new AppError("VALIDATION_FAILED", { issues: [{ field: "to", message: "must be a userId" }] });
-  const recipient = await deps.models.users.findOne({ userId: to }, { status: 1 }).lean();
+  const recipient = await deps.targets.users.get(to);
   if (!recipient || recipient.status === -1) throw new AppError("USER_NOT_FOUND");
-  if (to !== from && (await deps.models.friendships.exists({ userId: to, toUserId: from, blacklist: 1 }))) {
-    throw new AppError("BLOCKED_BY_USER");
-  }
+  if (to !== from && recipient.blocked.has(from)) throw new AppError("BLOCKED_BY_USER");
   return {
     chatType: chatTypes.single,
     conversationId: singleConversationId(from, to),

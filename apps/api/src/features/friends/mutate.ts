@@ -38,7 +38,7 @@ export async function withPair<T>(deps: ApiDeps, me: number, other: number, edit
         afterSave: (work) => void after.push(work),
       };
       const result = await edit(draft);
-      const [, written] = await Promise.all([savePair(deps.models, loaded, draft), writeNotices(deps.models, me, other, notices)]);
+      const [, written] = await Promise.all([savePair(deps, loaded, draft), writeNotices(deps.models, me, other, notices)]);
       for (const work of after) await work();
       // Still under both locks, so a pair's notices reach its users in the order of the changes.
       await deliverNotices(deps, written);

@@ -1,4 +1,5 @@
-import type { FriendshipDoc, Models } from "@im/data";
+import { type FriendshipDoc, type Models, userVersionKey, withVersionBump } from "@im/data";
+import type { Redis } from "@im/infra";
 
 /** One direction of a relationship as the use cases edit it (a u_friends record, or its absence). */
 export interface Side {
@@ -51,6 +52,12 @@ const sameSide = (a: Side, b: Side) =>
   a.offlineNoPushMsg === b.offlineNoPushMsg &&
   a.chatRecordTimeOut === b.chatRecordTimeOut;
 
+/** What saving one direction does to its u_friends record: delete it, upsert it, or leave it. */
+function friendshipWrite(before: Side, after: Side, existed: boolean): "delete" | "upsert" | null {
+  if (after.status === 0 && after.blacklist === 0 && after.isBeenBlack === 0) return existed ? "delete" : null;
+  return !existed || !sameSide(before, after) ? "upsert" : null;
+}
+
 /**
  * Writes one direction (from → to): deletes a record left with status 0 and no flags, upserts a changed
  * one, and makes the u_fans doc {userId: to, toUserId: from} exist exactly when status ≥ 1.
@@ -61,23 +68,34 @@ async function saveSide(models: Models, from: number, to: number, before: Side, 
   const writes: Array<Promise<unknown>> = [
     after.status >= 1 ? models.fans.updateOne(fan, { $setOnInsert: { createTime: now } }, { upsert: true }) : models.fans.deleteOne(fan),
   ];
-  if (after.status === 0 && after.blacklist === 0 && after.isBeenBlack === 0) {
-    if (existed) writes.push(models.friendships.deleteOne(key));
-  } else if (!existed || !sameSide(before, after)) {
+  const write = friendshipWrite(before, after, existed);
+  if (write === "delete") writes.push(models.friendships.deleteOne(key));
+  else if (write === "upsert") {
     if (!existed || before.status !== after.status) after.createTime = now;
     writes.push(models.friendships.updateOne(key, { $set: { ...after, modifyTime: now } }, { upsert: true }));
   }
   await Promise.all(writes);
 }
 
-/** Persists the edited pair against what was loaded. Call only while holding both users' friend locks. */
-export async function savePair(models: Models, loaded: LoadedPair, edited: Pair): Promise<void> {
+/**
+ * Persists the edited pair against what was loaded. Call only while holding both users' friend locks.
+ * A user whose own u_friends record is written (it holds their blacklist) gets a new version, so the
+ * gateways' cached "who blocks whom" is replaced before this returns (libs/data cache-versions.ts).
+ */
+export async function savePair(deps: { models: Models; redis: Redis }, loaded: LoadedPair, edited: Pair): Promise<void> {
+  const { models } = deps;
   const now = Date.now();
   const { pair: before, existed } = loaded;
   edited.mine.isBeenBlack = edited.theirs.blacklist;
   edited.theirs.isBeenBlack = edited.mine.blacklist;
-  await Promise.all([
-    saveSide(models, edited.me, edited.other, before.mine, edited.mine, existed.mine, now),
-    saveSide(models, edited.other, edited.me, before.theirs, edited.theirs, existed.theirs, now),
-  ]);
+  const owners = [
+    friendshipWrite(before.mine, edited.mine, existed.mine) ? edited.me : null,
+    friendshipWrite(before.theirs, edited.theirs, existed.theirs) ? edited.other : null,
+  ].filter((userId) => userId !== null);
+  await withVersionBump(deps.redis, owners.map(userVersionKey), () =>
+    Promise.all([
+      saveSide(models, edited.me, edited.other, before.mine, edited.mine, existed.mine, now),
+      saveSide(models, edited.other, edited.me, before.theirs, edited.theirs, existed.theirs, now),
+    ]),
+  );
 }

@@ -1,4 +1,4 @@
-import { type RoomDoc, RoomRole, RoomStatus } from "@im/data";
+import { type RoomDoc, RoomRole, RoomStatus, roomVersionKey, withVersionBump } from "@im/data";
 import { leaveRoomConversation, roomEventTypes } from "@im/messaging";
 import { AppError } from "@im/protocol";
 import { Types } from "mongoose";
@@ -29,6 +29,7 @@ export async function createRoom(deps: ApiDeps, me: number, body: z.output<typeo
   if (invited.length + 1 > maxUserSize) throw new AppError("ROOM_FULL");
   const roomId = new Types.ObjectId().toHexString();
   const now = Date.now();
+  // No version bump: a room nobody can have cached yet; adding the members below bumps it.
   await deps.models.rooms.create({
     roomId,
     name: body.name,
@@ -60,9 +61,13 @@ export async function deleteRoom(deps: ApiDeps, me: number, roomId: string): Pro
     await loadRoom(deps, roomId);
     requireOwner(await requireMember(deps, roomId, me));
     const everyone = await memberIds(deps, roomId);
-    await deps.models.rooms.updateOne({ roomId }, { $set: { status: RoomStatus.deleted, modifier: me, modifyTime: Date.now() } });
+    // Each write replaces the room's version before the next step (cache-versions.ts).
+    const version = [roomVersionKey(roomId)];
+    await withVersionBump(deps.redis, version, () =>
+      deps.models.rooms.updateOne({ roomId }, { $set: { status: RoomStatus.deleted, modifier: me, modifyTime: Date.now() } }),
+    );
     const notice = await announce(deps, roomId, roomEventTypes.delete, { userIds: [], operator: me }, everyone);
-    await deps.models.roomMembers.deleteMany({ roomId });
+    await withVersionBump(deps.redis, version, () => deps.models.roomMembers.deleteMany({ roomId }));
     await deps.models.roomJoinRequests.deleteMany({ roomId });
     await leaveRoomConversation(deps.messages, everyone, roomId, notice.seq);
     await deps.models.rooms.updateOne({ roomId }, { $set: { userSize: 0 } });

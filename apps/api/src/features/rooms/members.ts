@@ -1,4 +1,4 @@
-import { type RoomMemberDoc, RoomRole } from "@im/data";
+import { type RoomMemberDoc, RoomRole, roomVersionKey, withVersionBump } from "@im/data";
 import { roomEventTypes } from "@im/messaging";
 import { AppError } from "@im/protocol";
 import type { z } from "zod";
@@ -75,7 +75,10 @@ export async function updateMember(
     if (patch.role !== undefined) set.role = patch.role;
     if (patch.talkTime !== undefined) set.talkTime = patch.talkTime;
     if (patch.nickname !== undefined) set.nickname = patch.nickname;
-    await deps.models.roomMembers.updateOne({ roomId, userId }, { $set: set });
+    const write = () => deps.models.roomMembers.updateOne({ roomId, userId }, { $set: set });
+    // Role and mute are in the gateways' cached room (cache-versions.ts); a nickname is not.
+    if (patch.role !== undefined || patch.talkTime !== undefined) await withVersionBump(deps.redis, [roomVersionKey(roomId)], write);
+    else await write();
 
     const everyone = await memberIds(deps, roomId);
     if (patch.role !== undefined && patch.role !== target.role) {

@@ -1,4 +1,4 @@
-import { type RoomDoc, RoomRole } from "@im/data";
+import { type RoomDoc, RoomRole, roomVersionKey, withVersionBump } from "@im/data";
 import { roomEventTypes } from "@im/messaging";
 import { AppError } from "@im/protocol";
 import type { z } from "zod";
@@ -39,7 +39,10 @@ export async function updateRoom(deps: ApiDeps, me: number, roomId: string, patc
     if (patch.isNeedVerify !== undefined) set.isNeedVerify = patch.isNeedVerify;
     if (patch.showRead !== undefined) set.showRead = patch.showRead;
     if (patch.talkTime !== undefined) set.talkTime = patch.talkTime;
-    await deps.models.rooms.updateOne({ roomId }, { $set: set });
+    const write = () => deps.models.rooms.updateOne({ roomId }, { $set: set });
+    // The room-wide mute is in the gateways' cached room (cache-versions.ts); names and notices are not.
+    if (patch.talkTime !== undefined) await withVersionBump(deps.redis, [roomVersionKey(roomId)], write);
+    else await write();
 
     const everyone = await memberIds(deps, roomId);
     const tell = (type: Parameters<typeof announce>[2], detail: Record<string, unknown>) =>
