@@ -3,7 +3,11 @@
  * and the latency percentiles at half that rate — the platform (one gateway process, SDK clients) beside the
  * bare Socket.IO relay (one process, in-memory adapter, raw socket.io-client) in the same run.
  *
- *   node --conditions=development --import tsx load/bench/throughput.ts [--quick] [--users 100] [--step-seconds 10]
+ *   node --conditions=development --import tsx load/bench/throughput.ts [--quick] [--users 100] [--step-seconds 10] [--contacts K]
+ *
+ * --contacts K: each member writes only to its K fixed neighbours, and every one of those conversations is
+ * opened before measuring (steady-state chat); without it (0) sends go to any other member, so most
+ * messages open a new conversation (the expensive first message: sequence rebuild, conversation records).
  *
  * Rates step up by ×1.5 from --start (platform) / --relay-start (relay), each step open-loop for
  * --step-seconds (fixed-rate sends from random members to random other members, load/runner/scheduler.ts),
@@ -13,7 +17,7 @@
  * load generator, not the server, was the limit.
  */
 import { parseArgs } from "node:util";
-import { type Member, openAll, relayMember, runStep, type StepResult, sdkMember, wire } from "./lib/drive.js";
+import { type Member, openAll, openConversations, relayMember, runStep, type StepResult, sdkMember, wire } from "./lib/drive.js";
 import { log, machine, ratio, round, sleep, table, writeResult } from "./lib/report.js";
 import { childPids, cpuOf, cpuSeconds, registerBenchUsers, startPlatform, startRelay } from "./lib/servers.js";
 
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     "cooldown-seconds": { type: "string", default: "15" },
     "gateway-node-args": { type: "string", default: "" },
     only: { type: "string" },
+    contacts: { type: "string", default: "0" },
   },
 });
 const quick = values.quick ?? false;
@@ -38,6 +43,8 @@ const p99Ms = Number(values["p99-ms"]);
 const maxSteps = Number(values["max-steps"]);
 const cooldownSeconds = Number(values["cooldown-seconds"]);
 const gatewayNodeArgs = (values["gateway-node-args"] ?? "").split(" ").filter(Boolean);
+/** 0: sends go to any other member (mostly new conversations); K: to one of K fixed contacts, opened first. */
+const contacts = Number(values.contacts);
 
 const passes = (s: StepResult) => s.receipt.p99 <= p99Ms && s.failures === 0 && s.unsettled === 0 && s.missing === 0 && s.duplicates === 0;
 
@@ -54,7 +61,7 @@ async function measure(members: Member[], rate: number, seconds: number, pid: nu
   const redis = childPids("redis-server");
   const before = [cpuSeconds(pid), cpuOf(ferretdb), cpuOf(redis)];
   const t0 = performance.now();
-  const result = await runStep(members, "direct", rate, seconds, 10);
+  const result = await runStep(members, "direct", rate, seconds, 10, undefined, contacts);
   const elapsed = (performance.now() - t0) / 1000;
   const after = [cpuSeconds(pid), cpuOf(ferretdb), cpuOf(redis)];
   const cores = (i: number) => round(((after[i] ?? 0) - (before[i] ?? 0)) / elapsed, 2);
@@ -68,8 +75,9 @@ async function search(name: string, members: Member[], start: number, pid: numbe
   wire(members);
   const steps: Search["steps"] = [];
   const step = (rate: number) => measure(members, rate, stepSeconds, pid);
-  // Warm-up (JIT, connection pools), not recorded.
-  await runStep(members, "direct", Math.max(5, Math.round(start / 4)), 2, 5);
+  // Warm-up (JIT, connection pools; with --contacts, every conversation opened once), not recorded.
+  if (contacts > 0) await openConversations(members, contacts);
+  await runStep(members, "direct", Math.max(5, Math.round(start / 4)), 2, 5, undefined, contacts);
   let good = 0;
   let bad = 0;
   const show = (rate: number, s: Search["steps"][number], note = "") =>
@@ -101,7 +109,8 @@ async function search(name: string, members: Member[], start: number, pid: numbe
 async function half(name: string, members: Member[], maxRate: number, pid: number): Promise<NonNullable<Search["half"]>> {
   wire(members);
   const rate = Math.max(1, Math.round(maxRate / 2));
-  await runStep(members, "direct", Math.max(5, Math.round(rate / 4)), 2, 5);
+  if (contacts > 0) await openConversations(members, contacts);
+  await runStep(members, "direct", Math.max(5, Math.round(rate / 4)), 2, 5, undefined, contacts);
   const { pass: _pass, ...h } = await measure(members, rate, stepSeconds * 2, pid);
   log(`${name} half rate ${rate}/s: receipt p50/p95/p99 ${round(h.receipt.p50)}/${round(h.receipt.p95)}/${round(h.receipt.p99)} ms`);
   return h;
@@ -239,6 +248,10 @@ for (const s of searches) {
     ),
   );
 }
-const file = writeResult("throughput", { machine: env, options: { quick, users, stepSeconds, p99Ms, gatewayNodeArgs }, searches });
+const file = writeResult("throughput", {
+  machine: env,
+  options: { quick, users, stepSeconds, p99Ms, gatewayNodeArgs, contacts },
+  searches,
+});
 console.log(`\nJSON: ${file}`);
 process.exit(0);

@@ -101,11 +101,34 @@ export interface StepResult {
   clientElu: number;
 }
 
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+/**
+ * Who member `i` of `n` sends 1:1 messages to: with `contacts` > 0, one of its `contacts` fixed neighbours
+ * (i+1 … i+contacts, wrapping), so the traffic runs in a fixed set of n × contacts conversations; with 0, any
+ * other member (almost every message opens a new conversation while few have been used).
+ */
+export function peerIndex(i: number, n: number, contacts: number, random = Math.random): number {
+  if (contacts > 0) return (i + 1 + Math.floor(random() * Math.min(contacts, n - 1))) % n;
+  const other = Math.floor(random() * (n - 1));
+  return other >= i ? other + 1 : other;
+}
+
+/** Sends one message in every conversation `peerIndex` can pick (so a later step only continues them). */
+export async function openConversations(members: Member[], contacts: number): Promise<void> {
+  for (let i = 0; i < members.length; i++) {
+    const from = members[i] as Member;
+    const sends: Array<Promise<void>> = [];
+    for (let k = 1; k <= Math.min(contacts, members.length - 1); k++) {
+      const to = members[(i + k) % members.length] as Member;
+      const messageId = randomUUID();
+      sends.push(from.send("direct", String(to.userId), messageId, encodePayload({ t: epochMs(), id: messageId })));
+    }
+    await Promise.all(sends);
+  }
+}
 
 /**
  * A fixed-rate step: `rate` sends per second for `seconds`, open loop; each send goes from a random member
- * (1:1: to another random member; group: to `roomId`, received by every other member), then waits up to
+ * (1:1: to a peer by `peerIndex`; group: to `roomId`, received by every other member), then waits up to
  * `drainSeconds` for receipts and deliveries.
  */
 export async function runStep(
@@ -115,6 +138,7 @@ export async function runStep(
   seconds: number,
   drainSeconds: number,
   roomId?: string,
+  contacts = 0,
 ): Promise<StepResult> {
   const ledger = new ExactlyOnceLedger();
   const receiptMs: number[] = [];
@@ -130,15 +154,15 @@ export async function runStep(
   });
   active = handlers;
   const tick = () => {
-    const from = pick(members);
+    const fromIndex = Math.floor(Math.random() * members.length);
+    const from = members[fromIndex] as Member;
     let to = "";
     let recipients: number[];
     if (kind === "group") {
       to = roomId ?? "";
       recipients = members.filter((m) => m !== from).map((m) => m.userId);
     } else {
-      let peer = pick(members);
-      while (peer === from) peer = pick(members);
+      const peer = members[peerIndex(fromIndex, members.length, contacts)] as Member;
       to = String(peer.userId);
       recipients = [peer.userId];
     }
