@@ -32,6 +32,13 @@ export interface ImClientOptions {
   maxAttempts?: number;
   /** Messages per conversation per sync round. @default 200 */
   syncLimit?: number;
+  /**
+   * How long a live message that arrived after a gap is held, waiting for the missing ones to arrive live,
+   * before the client syncs (jittered 1–1.5×). Concurrent sends to one conversation are stored and pushed
+   * in parallel, so small reorderings are normal; syncing at once would make every member of a busy room
+   * sync together. 0 syncs at once. @default 1000
+   */
+  gapWaitMs?: number;
   /** Passed to socket.io-client (transports, reconnection delays, ...). */
   socket?: Partial<ManagerOptions & SocketOptions>;
 }
@@ -79,6 +86,10 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   private readonly timeouts: { text: number; media: number };
   private readonly maxAttempts: number;
   private readonly syncLimit: number;
+  private readonly gapWaitMs: number;
+  /** Live messages past a gap, by conversation and seq, until the gap fills (live or by sync). */
+  private readonly held = new Map<string, Map<number, DeliveredMessage>>();
+  private gapTimer: ReturnType<typeof setTimeout> | undefined;
   /** Incoming messages and syncs are handled one at a time, in arrival order. */
   private inbox: Promise<void> = Promise.resolve();
   private readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
@@ -94,6 +105,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     this.timeouts = options.receiptTimeouts ?? { text: 15_000, media: 45_000 };
     this.maxAttempts = options.maxAttempts ?? 5;
     this.syncLimit = options.syncLimit ?? 200;
+    this.gapWaitMs = options.gapWaitMs ?? 1_000;
     this.socket = io(options.url, {
       autoConnect: false,
       transports: ["websocket"],
@@ -150,6 +162,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     this.closed = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     this.resyncTimer = undefined;
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
     this.socket.disconnect();
     for (const item of this.pending.all()) {
       this.pending.settle(item.message.messageId);
@@ -249,7 +263,10 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     if (message.objectId && message.type === messageType.readReceipt) this.emit("read", message.objectId, message);
   }
 
-  /** A live message: in order it is delivered at once; after a gap, the gap is synced first. */
+  /**
+   * A live message: in order it is delivered at once (with any held messages it makes contiguous); after a
+   * gap it is held for `gapWaitMs` while the missing messages may still arrive live, then the gap is synced.
+   */
   private async receive(message: DeliveredMessage): Promise<void> {
     if (message.seq === 0) {
       this.emit("message", message); // typing and other relayed-only events
@@ -257,17 +274,76 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     }
     const current = this.positions.get(message.conversationId) ?? 0;
     if (message.seq > current + 1 && !this.seen.has(message.messageId)) {
-      try {
-        await this.syncAll();
-      } catch {
-        // The gap stays open: hand over this message without moving the cursor past the gap, and sync
-        // again later from the old cursor (it returns the gap, and this message, which is then dropped).
-        this.deliver(message, true);
-        this.scheduleResync();
+      if (this.gapWaitMs > 0) {
+        this.hold(message);
         return;
       }
+      if (await this.syncGap([message])) this.deliver(message);
+      return;
     }
     this.deliver(message);
+    this.release(message.conversationId);
+  }
+
+  private hold(message: DeliveredMessage): void {
+    let messages = this.held.get(message.conversationId);
+    if (!messages) {
+      messages = new Map();
+      this.held.set(message.conversationId, messages);
+    }
+    messages.set(message.seq, message);
+    this.armGapTimer();
+  }
+
+  private armGapTimer(): void {
+    if (this.gapTimer || this.closed) return;
+    this.gapTimer = setTimeout(
+      () => {
+        this.gapTimer = undefined;
+        this.enqueue(async () => {
+          const waiting = [...this.held.values()].flatMap((m) => [...m.values()]);
+          if (waiting.length > 0) await this.syncGap(waiting);
+        });
+      },
+      Math.round(this.gapWaitMs * (1 + Math.random() * 0.5)),
+    );
+  }
+
+  /** Delivers the held messages of a conversation that now follow its cursor, in seq order. */
+  private release(conversationId: string): void {
+    const messages = this.held.get(conversationId);
+    if (!messages) return;
+    for (;;) {
+      const cursor = this.positions.get(conversationId) ?? 0;
+      for (const [seq, held] of messages) {
+        if (seq > cursor) continue;
+        messages.delete(seq);
+        this.deliver(held); // normally synced meanwhile (then dropped as seen)
+      }
+      const next = messages.get(cursor + 1);
+      if (!next) break;
+      messages.delete(cursor + 1);
+      this.deliver(next);
+    }
+    if (messages.size === 0) this.held.delete(conversationId);
+  }
+
+  /** Syncs a gap the live stream did not fill; if that fails, hands over what arrived past it (false). */
+  private async syncGap(waiting: DeliveredMessage[]): Promise<boolean> {
+    try {
+      await this.syncAll();
+      return true;
+    } catch {
+      // The gap stays open: hand over these messages without moving the cursor past the gap, and sync
+      // again later from the old cursor (it returns the gap, and these messages, which are then dropped).
+      for (const message of waiting.sort((a, b) => a.seq - b.seq)) {
+        this.held.get(message.conversationId)?.delete(message.seq);
+        this.deliver(message, true);
+      }
+      for (const [conversationId, messages] of this.held) if (messages.size === 0) this.held.delete(conversationId);
+      this.scheduleResync();
+      return false;
+    }
   }
 
   /** Retries a failed sync with backoff (1 s doubling to 30 s) until one succeeds or the client closes. */
@@ -292,7 +368,10 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
         for (const message of conversation.messages) this.deliver(message);
         more ||= conversation.hasMore;
       }
-      if (!more) return;
+      if (!more) break;
     }
+    // Held messages the sync covered are dropped; any past a gap still open wait for the next sync.
+    for (const conversationId of [...this.held.keys()]) this.release(conversationId);
+    if (this.held.size > 0) this.armGapTimer();
   }
 }

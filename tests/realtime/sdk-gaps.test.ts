@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { ImClient } from "@im/client";
+import type { DeliveredMessage, SyncedConversation } from "@im/protocol";
+import { Server, type Socket } from "socket.io";
+
+/**
+ * The SDK's handling of gaps in the live stream, against a real Socket.IO server scripted to play the
+ * gateway (so the order and loss of live messages can be chosen exactly).
+ */
+describe("SDK: gaps in the live stream", () => {
+  const conversationId = "g_room1";
+  const stored: DeliveredMessage[] = [];
+  let syncs = 0;
+  let server: Server;
+  let url: string;
+  let current: Socket | undefined;
+
+  const message = (seq: number): DeliveredMessage => ({
+    conversationId,
+    seq,
+    messageId: randomUUID(),
+    chatType: 2,
+    fromUserId: 7,
+    fromResource: "web",
+    to: "room1",
+    type: 1,
+    content: `m${seq}`,
+    isEncrypt: false,
+    isReadDel: false,
+    timeSend: Date.now(),
+    serverTime: Date.now(),
+  });
+
+  before(async () => {
+    const http = createServer();
+    server = new Server(http);
+    server.on("connection", (socket) => {
+      current = socket;
+      socket.on("sync", (payload: { cursors: Record<string, number> }, ack: (r: unknown) => void) => {
+        syncs += 1;
+        const from = payload.cursors[conversationId] ?? 0;
+        const messages = stored.filter((m) => m.seq > from);
+        const conversations: SyncedConversation[] =
+          messages.length === 0 ? [] : [{ conversationId, messages, hasMore: false, maxSeq: stored.length }];
+        ack({ ok: true, conversations });
+      });
+      socket.emit("session:ready", { userId: 8, resource: "web", serverTime: Date.now(), protocolVersion: 1 });
+    });
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+  after(() => server.close());
+
+  const connect = async (gapWaitMs?: number) => {
+    stored.length = 0;
+    syncs = 0;
+    const client = new ImClient({ url, token: "t", ...(gapWaitMs === undefined ? {} : { gapWaitMs }) });
+    const got: number[] = [];
+    client.on("message", (m) => got.push(m.seq));
+    await client.connect();
+    assert.equal(syncs, 1, "the connect sync");
+    return { client, got };
+  };
+  const push = (m: DeliveredMessage) => current?.emit("message", m);
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("waits for a gap the live stream fills, without syncing, and hands messages over in order", async () => {
+    const { client, got } = await connect(1_000);
+    const [m1, m2, m3] = [message(1), message(2), message(3)];
+    stored.push(m1, m2, m3);
+    push(m3);
+    push(m2);
+    await sleep(100);
+    assert.deepEqual(got, [], "held behind the gap");
+    push(m1);
+    await sleep(100);
+    assert.deepEqual(got, [1, 2, 3]);
+    await sleep(1_600);
+    assert.equal(syncs, 1, "no sync: the gap filled live");
+    client.close();
+  });
+
+  it("syncs a gap that stays open after the wait, and delivers each message once, in order", async () => {
+    const { client, got } = await connect(300);
+    const [m1, m2, m3] = [message(1), message(2), message(3)];
+    stored.push(m1, m2, m3);
+    push(m2); // m1 never arrives live
+    push(m3);
+    await sleep(100);
+    assert.deepEqual(got, []);
+    await sleep(600);
+    assert.equal(syncs, 2, "one sync for the gap");
+    assert.deepEqual(got, [1, 2, 3]);
+    client.close();
+  });
+
+  it("with gapWaitMs 0 syncs at once", async () => {
+    const { client, got } = await connect(0);
+    const [m1, m2] = [message(1), message(2)];
+    stored.push(m1, m2);
+    push(m2);
+    await sleep(150);
+    assert.equal(syncs, 2);
+    assert.deepEqual(got, [1, 2]);
+    client.close();
+  });
+});
