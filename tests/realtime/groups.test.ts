@@ -1,25 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ImClient, type ImClientOptions, ImError } from "@im/client";
+import { ImClient, type ImClientOptions } from "@im/client";
 import { type DeliveredMessage, groupConversationId, messageType } from "@im/protocol";
-import { collect, connectClient, eventually, gateway, type RealtimeWorld, startRealtime } from "../support/realtime.js";
+import { collect, connectClient, eventually, gateway, type RealtimeWorld, sendOutcome, startRealtime, texts } from "../support/realtime.js";
 import { expectStatus, Rooms } from "../support/rooms.js";
 import type { TestUser } from "../support/users.js";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The key of the error a send was refused with. */
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ImError) return error.body.error.key;
-    throw error;
-  }
-  return "sent";
-}
-
-const texts = (inbox: DeliveredMessage[]) => inbox.filter((m) => m.type === messageType.text).map((m) => m.content);
 const ofType = (inbox: DeliveredMessage[], type: number) => inbox.filter((m) => m.type === type);
 
 describe("group chat across two gateway processes", () => {
@@ -181,7 +169,7 @@ describe("group chat across two gateway processes", () => {
     assert.deepEqual(texts(roomSynced), [], "nothing sent after the removal");
     assert.deepEqual(removedOf(roomSynced).at(-1), { roomId, userIds: [kicked.userId], operator: owner.userId });
     const kickedClient = await connectClient(world, kicked, gw(1), { resource: "mac" });
-    assert.equal(await refusal(text(kickedClient, roomId, "let me back")), "NOT_ROOM_MEMBER");
+    assert.equal(await sendOutcome(text(kickedClient, roomId, "let me back")), "NOT_ROOM_MEMBER");
   });
 
   it("a non-member's send is refused with NOT_ROOM_MEMBER and reaches nobody; unknown rooms → ROOM_NOT_FOUND", async () => {
@@ -190,9 +178,9 @@ describe("group chat across two gateway processes", () => {
     const ownerInbox = collect(await connectClient(world, owner, gw(0)));
     const memberInbox = collect(await connectClient(world, member, gw(1)));
     const outsiderClient = await connectClient(world, outsider, gw(0));
-    assert.equal(await refusal(text(outsiderClient, roomId, "spam")), "NOT_ROOM_MEMBER");
-    assert.equal(await refusal(text(outsiderClient, "0123456789abcdef01234567", "x")), "ROOM_NOT_FOUND");
-    assert.equal(await refusal(text(outsiderClient, "not-a-room", "x")), "ROOM_NOT_FOUND");
+    assert.equal(await sendOutcome(text(outsiderClient, roomId, "spam")), "NOT_ROOM_MEMBER");
+    assert.equal(await sendOutcome(text(outsiderClient, "0123456789abcdef01234567", "x")), "ROOM_NOT_FOUND");
+    assert.equal(await sendOutcome(text(outsiderClient, "not-a-room", "x")), "ROOM_NOT_FOUND");
     await pause(400);
     assert.deepEqual(texts(ownerInbox), []);
     assert.deepEqual(texts(memberInbox), []);
@@ -214,15 +202,15 @@ describe("group chat across two gateway processes", () => {
 
     expectStatus(await r.patch(owner, roomId, { talkTime: Date.now() + 60_000 }), 200);
     await eventually("the 906 arrives", () => ofType(otherInbox, 906).length === 1);
-    assert.equal(await refusal(text(memberClient, roomId, "muted")), "ROOM_MUTED");
-    assert.equal(await refusal(text(otherClient, roomId, "muted too")), "ROOM_MUTED");
+    assert.equal(await sendOutcome(text(memberClient, roomId, "muted")), "ROOM_MUTED");
+    assert.equal(await sendOutcome(text(otherClient, roomId, "muted too")), "ROOM_MUTED");
     await text(ownerClient, roomId, "owner speaks");
     await text(adminClient, roomId, "admin speaks");
     expectStatus(await r.patch(owner, roomId, { talkTime: 0 }), 200);
     await text(memberClient, roomId, "member again");
 
     expectStatus(await r.putMember(admin, roomId, member.userId, { talkTime: Date.now() + 60_000 }), 200);
-    assert.equal(await refusal(text(memberClient, roomId, "still muted")), "ROOM_MUTED");
+    assert.equal(await sendOutcome(text(memberClient, roomId, "still muted")), "ROOM_MUTED");
     await text(otherClient, roomId, "other speaks");
     expectStatus(await r.putMember(owner, roomId, member.userId, { talkTime: 0 }), 200);
     await text(memberClient, roomId, "member back");
@@ -238,8 +226,8 @@ describe("group chat across two gateway processes", () => {
     const inboxes = [collect(ownerClient), collect(aClient), collect(await connectClient(world, b, gw(0)))];
     expectStatus(await r.delete(owner, roomId), 204);
     await eventually("every member gets the 903", () => inboxes.every((inbox) => ofType(inbox, 903).length === 1));
-    assert.equal(await refusal(text(aClient, roomId, "hello?")), "ROOM_NOT_FOUND");
-    assert.equal(await refusal(text(ownerClient, roomId, "hello?")), "ROOM_NOT_FOUND");
+    assert.equal(await sendOutcome(text(aClient, roomId, "hello?")), "ROOM_NOT_FOUND");
+    assert.equal(await sendOutcome(text(ownerClient, roomId, "hello?")), "ROOM_NOT_FOUND");
   });
 
   it("a resent messageId is stored and counted once", async () => {

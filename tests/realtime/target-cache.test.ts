@@ -1,25 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type ImClient, ImError } from "@im/client";
+import type { ImClient } from "@im/client";
 import { claimVersion, readVersion, roomVersionKey, userVersionKey, withVersionBump } from "@im/data";
-import { type DeliveredMessage, messageType } from "@im/protocol";
+import { messageType } from "@im/protocol";
 import { metricValue, scrape } from "../support/prometheus.js";
-import { collect, connectClient, eventually, gateway, type RealtimeWorld, startRealtime } from "../support/realtime.js";
+import { collect, connectClient, eventually, gateway, type RealtimeWorld, sendOutcome, startRealtime, texts } from "../support/realtime.js";
 import { expectStatus, Rooms } from "../support/rooms.js";
 import type { TestUser } from "../support/users.js";
 
-/** The key of the error a send was refused with, or "sent". */
-async function outcome(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ImError) return error.body.error.key;
-    throw error;
-  }
-  return "sent";
-}
-
-const texts = (inbox: DeliveredMessage[]) => inbox.filter((m) => m.type === messageType.text).map((m) => m.content);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -38,9 +26,9 @@ describe("send authorisation caches across two gateway processes", () => {
 
   const gw = (i: number) => gateway(world, i);
   const single = (client: ImClient, to: TestUser, content: string) =>
-    outcome(client.send({ chatType: 1, to: String(to.userId), type: messageType.text, content }));
+    sendOutcome(client.send({ chatType: 1, to: String(to.userId), type: messageType.text, content }));
   const group = (client: ImClient, roomId: string, content: string) =>
-    outcome(client.send({ chatType: 2, to: roomId, type: messageType.text, content }));
+    sendOutcome(client.send({ chatType: 2, to: roomId, type: messageType.text, content }));
   const cacheCount = async (i: number, kind: string, result: string) =>
     metricValue(await scrape(gw(i).url), "im_gateway_target_cache_total", { kind, result });
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { ImClient, type ImClientOptions } from "@im/client";
+import { ImClient, type ImClientOptions, ImError } from "@im/client";
+import { type DeliveredMessage, messageType } from "@im/protocol";
 import { freePort, type ManagedProcess, spawnServer } from "@im/testing";
 import { ApiClient } from "./client.js";
 import { startStack, type TestStack } from "./stack.js";
@@ -108,5 +109,19 @@ export async function eventually(what: string, check: () => boolean, timeoutMs =
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The key of the error a send was refused with, or "sent". */
+export async function sendOutcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ImError) return error.body.error.key;
+    throw error;
+  }
+  return "sent";
+}
+
+/** The contents of the text messages in an inbox, in arrival order. */
+export const texts = (inbox: DeliveredMessage[]) => inbox.filter((m) => m.type === messageType.text).map((m) => m.content);
 
 export { registerUser };
