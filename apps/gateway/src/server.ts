@@ -11,6 +11,7 @@ import type { GatewayConfig } from "./config.js";
 import { onConnection } from "./connection.js";
 import type { GatewayDeps, ImServer } from "./context.js";
 import { handshake } from "./handshake.js";
+import { InFlightEvents } from "./in-flight.js";
 import { chatTypeLabel } from "./metric-labels.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { Presence } from "./presence.js";
@@ -89,6 +90,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io, keywords, syncAdmission, targets };
   const presenceTtl = config.GATEWAY_PING_INTERVAL_MS + config.GATEWAY_PING_TIMEOUT_MS + 15_000;
   const presence = new Presence(redis, models, config.GATEWAY_ID, presenceTtl);
+  const inFlight = new InFlightEvents();
+  io.on("connection", (socket) => socket.use(inFlight.track));
   io.use(handshake(deps));
   io.on("connection", onConnection(deps, presence));
   const refresher = setInterval(
@@ -127,6 +130,13 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
             const closing = io.close();
             await presence.drain();
             await closing;
+          },
+        },
+        {
+          // Events already being served (a send being stored) finish; their acks go nowhere, the clients resend.
+          name: "in-flight events",
+          run: async () => {
+            if (!(await inFlight.drained(10_000))) logger.warn({ owed: inFlight.size }, "socket events still running at shutdown");
           },
         },
         // The adapter's SUNSUBSCRIBEs are not awaited by it: a PING answered after them means they are done.
