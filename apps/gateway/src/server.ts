@@ -81,6 +81,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     pingTimeout: config.GATEWAY_PING_TIMEOUT_MS,
     maxHttpBufferSize: config.GATEWAY_MAX_MESSAGE_BYTES,
     cors: { origin: true, credentials: true },
+    // A handshake over a connection still open while shutting down is refused; the client retries elsewhere.
+    allowRequest: (_req, callback) => callback(readiness.isDraining ? "shutting down" : null, !readiness.isDraining),
   });
   const syncAdmission = new Admission(config.GATEWAY_SYNC_CONCURRENCY, config.GATEWAY_SYNC_MAX_WAIT_MS);
   const targets = createTargetCaches(models, redis, {
