@@ -1,5 +1,4 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { orderedClose, Readiness, startHealthServer } from "@im/service";
 import { createLogger, createMetricsRegistry, type Logger } from "@im/telemetry";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { OperatorConfig } from "./config.js";
@@ -88,41 +87,37 @@ export async function startOperator(config: OperatorConfig, options: { logger?: 
     onError: (error) => logger.warn({ err: error }, "leader election request failed"),
   });
 
-  const http = createServer((req, res) => {
-    if (req.url === "/healthz") {
-      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-      return;
-    }
-    if (req.url === "/readyz") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ready", leader: elector.isLeader }));
-      return;
-    }
-    if (req.url === "/metrics") {
-      registry.metrics().then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text));
-      return;
-    }
-    res.writeHead(404).end();
+  const readiness = new Readiness();
+  const health = await startHealthServer({
+    registry,
+    ready: () => readiness.isReady(),
+    details: () => ({ leader: elector.isLeader }),
+    host: config.OPERATOR_HOST,
+    port: config.OPERATOR_PORT,
   });
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(config.OPERATOR_PORT, config.OPERATOR_HOST, () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
-  const host = config.OPERATOR_HOST === "0.0.0.0" ? "127.0.0.1" : config.OPERATOR_HOST;
   elector.start();
-  logger.info({ port, identity: config.POD_NAME }, "operator started; campaigning for the lease");
+  logger.info({ port: health.port, identity: config.POD_NAME }, "operator started; campaigning for the lease");
 
   return {
-    url: `http://${host}:${port}`,
+    url: health.url,
     isLeader: () => elector.isLeader,
     lost,
-    async close() {
-      await starting;
-      const running = controller;
-      controller = undefined;
-      await running?.stop();
-      await elector.release();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
+    close: orderedClose(
+      [
+        { name: "readiness", run: () => readiness.drain() },
+        {
+          name: "controller",
+          run: async () => {
+            await starting;
+            const running = controller;
+            controller = undefined;
+            await running?.stop();
+          },
+        },
+        { name: "lease", run: () => elector.release() },
+        { name: "health server", run: () => health.close() },
+      ],
+      logger,
+    ),
   };
 }

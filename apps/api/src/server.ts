@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createModels, syncIndexes } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
 import { createMessageStore, createPublisher, syncMessageIndexes } from "@im/messaging";
+import { closeHttpServer, listen, orderedClose } from "@im/service";
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
 import { createApp } from "./app.js";
 import type { ApiConfig } from "./config.js";
@@ -56,27 +56,22 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
 
   const server = createServer(createApp(deps));
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.API_PORT, config.API_HOST, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = config.API_HOST === "0.0.0.0" ? "127.0.0.1" : config.API_HOST;
+  const { port, url } = await listen(server, config.API_PORT, config.API_HOST);
   logger.info({ port }, "api listening");
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     deps,
     server,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await publisher.close();
-      await publisherRedis.quit().catch(() => undefined);
-      redis.disconnect();
-      await mongo.close();
-    },
+    // Stop accepting, let in-flight requests finish (their writes need the stores), then close the stores.
+    close: orderedClose(
+      [
+        { name: "http", run: () => closeHttpServer(server, 10_000) },
+        { name: "publisher", run: () => publisher.close() },
+        { name: "redis", run: () => Promise.all([publisherRedis.quit(), redis.quit()].map((p) => p.catch(() => undefined))) },
+        { name: "mongodb", run: () => mongo.close() },
+      ],
+      logger,
+    ),
   };
 }

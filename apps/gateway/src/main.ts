@@ -1,53 +1,11 @@
-import { ConfigError, describeConfig, redactConfig } from "@im/config";
-import { startTracing } from "@im/telemetry";
+import { runService } from "@im/service";
 import { gatewayConfigSchema, loadGatewayConfig } from "./config.js";
 
-/** Entry point: `node dist/main.js [--check-config | --print-config | --describe-config]`. */
-async function main(): Promise<void> {
-  const args = new Set(process.argv.slice(2));
-  if (args.has("--describe-config")) {
-    console.log(describeConfig(gatewayConfigSchema).join("\n"));
-    return;
-  }
-  let config: ReturnType<typeof loadGatewayConfig>;
-  try {
-    config = loadGatewayConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`gateway: ${error.message}`);
-      process.exit(78);
-    }
-    throw error;
-  }
-  if (args.has("--check-config")) {
-    console.log("gateway: configuration is valid");
-    return;
-  }
-  if (args.has("--print-config")) {
-    console.log(JSON.stringify(redactConfig(config), null, 2));
-    return;
-  }
-  const tracing = startTracing({ serviceName: "im-gateway", otlpEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT });
-  const { startGateway } = await import("./server.js");
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
-  try {
-    gateway = await startGateway(config);
-  } catch (error) {
-    // Matched by name: importing @im/messaging here would load mongoose before tracing starts.
-    if (error instanceof Error && error.name === "ShardLayoutError") {
-      console.error(`gateway: ${error.message}`);
-      process.exit(78);
-    }
-    throw error;
-  }
-  const shutdown = async (signal: string) => {
-    gateway.deps.logger.info({ signal }, "shutting down");
-    await gateway.close();
-    await tracing.shutdown();
-    process.exit(0);
-  };
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-}
-
-await main();
+/** Entry point: `node dist/main.js [--check-config | --print-config | --describe-config]` (see runService). */
+await runService({
+  name: "gateway",
+  configSchema: gatewayConfigSchema,
+  loadConfig: loadGatewayConfig,
+  tracesEndpoint: (config) => config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+  start: async (config, { logger }) => (await import("./server.js")).startGateway(config, { logger }),
+});

@@ -16,6 +16,10 @@ const key = (userId: number) => `im:presence:${userId}`;
  */
 export class Presence {
   private readonly writer: PresenceWriter;
+  /** This gateway's devices recorded online and not yet offline, by socket id. */
+  private readonly local = new Map<string, { userId: number; resource: string }>();
+  /** Presence writes still running (drain() waits for them). */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly redis: Redis,
@@ -30,8 +34,39 @@ export class Presence {
     return `${this.gatewayId}|${resource}|${socketId}`;
   }
 
+  private track<T>(write: Promise<T>): Promise<T> {
+    this.inFlight.add(write);
+    const done = () => this.inFlight.delete(write);
+    write.then(done, done);
+    return write;
+  }
+
   /** Records the device; resolves once the user document says online too when it is their first device. */
-  async online(userId: number, socketId: string, resource: string): Promise<void> {
+  online(userId: number, socketId: string, resource: string): Promise<void> {
+    this.local.set(socketId, { userId, resource });
+    return this.track(this.writeOnline(userId, socketId, resource));
+  }
+
+  /** Removes the device; resolves once the user document says offline too when it was their last device. */
+  offline(userId: number, socketId: string, resource: string): Promise<void> {
+    this.local.delete(socketId);
+    return this.track(this.writeOffline(userId, socketId, resource));
+  }
+
+  /**
+   * For a graceful shutdown, after the sockets were disconnected: waits for every presence write still
+   * running (the disconnect handlers' "went offline"), then takes offline any device still recorded here
+   * (an online write that finished after its socket's offline one). When it resolves, no device of this
+   * gateway is left in Redis and the user documents say so; Redis and MongoDB may close. Rejects with the
+   * first failed write of its own.
+   */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    const left = [...this.local].map(([socketId, { userId, resource }]) => this.offline(userId, socketId, resource));
+    await Promise.all(left);
+  }
+
+  private async writeOnline(userId: number, socketId: string, resource: string): Promise<void> {
     const now = Date.now();
     const replies = await this.redis
       .multi()
@@ -43,7 +78,7 @@ export class Presence {
     if (live <= 1) await this.writer.update(userId);
   }
 
-  async offline(userId: number, socketId: string, resource: string): Promise<void> {
+  private async writeOffline(userId: number, socketId: string, resource: string): Promise<void> {
     const replies = await this.redis
       .multi()
       .zrem(key(userId), this.member(socketId, resource))

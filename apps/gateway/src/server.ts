@@ -1,8 +1,8 @@
 import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createModels } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
 import { createMessageStore, KeywordFilter, syncMessageIndexes } from "@im/messaging";
+import { healthHandler, listen, orderedClose, Readiness } from "@im/service";
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
 import { Server } from "socket.io";
 import { observedShardedAdapter, recordDeliverySpan } from "./adapter.js";
@@ -11,6 +11,7 @@ import type { GatewayConfig } from "./config.js";
 import { onConnection } from "./connection.js";
 import type { GatewayDeps, ImServer } from "./context.js";
 import { handshake } from "./handshake.js";
+import { InFlightEvents } from "./in-flight.js";
 import { chatTypeLabel } from "./metric-labels.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { Presence } from "./presence.js";
@@ -32,8 +33,11 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const pub = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}-pub`);
   const sub = pub.duplicate();
   const models = createModels(mongo);
-  let draining = false;
-  const isReady = () => !draining && mongo.readyState === 1 && redis.status === "ready" && pub.status === "ready" && sub.status === "ready";
+  const readiness = new Readiness({
+    mongo: () => mongo.readyState === 1,
+    redis: () => redis.status === "ready",
+    adapter: () => pub.status === "ready" && sub.status === "ready",
+  });
   // Read at scrape time only, once `io` exists.
   const metrics = createGatewayMetrics(
     registry,
@@ -43,7 +47,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       { role: "adapter_pub", ready: pub.status === "ready" },
       { role: "adapter_sub", ready: sub.status === "ready" },
     ],
-    isReady,
+    () => readiness.isReady(),
   );
   const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {
     writeBatch: config.MESSAGE_WRITE_BATCH,
@@ -56,23 +60,9 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const keywords = new KeywordFilter(models, redis, { onError: (error) => logger.warn({ err: error }, "keyword filter reload failed") });
   await keywords.start();
 
+  const health = healthHandler({ registry, ready: () => readiness.isReady() });
   const http: HttpServer = createServer((req, res) => {
-    if (req.url === "/healthz") {
-      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-      return;
-    }
-    if (req.url === "/readyz") {
-      const ready = isReady();
-      res
-        .writeHead(ready ? 200 : 503, { "content-type": "application/json" })
-        .end(JSON.stringify({ status: ready ? "ready" : "not ready" }));
-      return;
-    }
-    if (req.url === "/metrics") {
-      registry.metrics().then((text) => res.writeHead(200, { "content-type": registry.contentType }).end(text));
-      return;
-    }
-    res.writeHead(404).end();
+    if (!health(req, res)) res.writeHead(404).end();
   });
   const io: ImServer = new Server(http, {
     adapter: observedShardedAdapter(pub, sub, {
@@ -91,6 +81,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
     pingTimeout: config.GATEWAY_PING_TIMEOUT_MS,
     maxHttpBufferSize: config.GATEWAY_MAX_MESSAGE_BYTES,
     cors: { origin: true, credentials: true },
+    // A handshake over a connection still open while shutting down is refused; the client retries elsewhere.
+    allowRequest: (_req, callback) => callback(readiness.isDraining ? "shutting down" : null, !readiness.isDraining),
   });
   const syncAdmission = new Admission(config.GATEWAY_SYNC_CONCURRENCY, config.GATEWAY_SYNC_MAX_WAIT_MS);
   const targets = createTargetCaches(models, redis, {
@@ -100,6 +92,8 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io, keywords, syncAdmission, targets };
   const presenceTtl = config.GATEWAY_PING_INTERVAL_MS + config.GATEWAY_PING_TIMEOUT_MS + 15_000;
   const presence = new Presence(redis, models, config.GATEWAY_ID, presenceTtl);
+  const inFlight = new InFlightEvents();
+  io.on("connection", (socket) => socket.use(inFlight.track));
   io.use(handshake(deps));
   io.on("connection", onConnection(deps, presence));
   const refresher = setInterval(
@@ -111,27 +105,48 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   );
   refresher.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
-  const host = config.GATEWAY_HOST === "0.0.0.0" ? "127.0.0.1" : config.GATEWAY_HOST;
+  const { port, url } = await listen(http, config.GATEWAY_PORT, config.GATEWAY_HOST);
   logger.info({ port, gatewayId: config.GATEWAY_ID }, "gateway listening");
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     deps,
-    async close() {
-      // Readiness goes first, so a load balancer stops sending new connections while the sockets close.
-      draining = true;
-      clearInterval(refresher);
-      await keywords.close();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      // The adapter's SUNSUBSCRIBEs are not awaited by it: a PING answered after them means they are done.
-      await sub.ping().catch(() => undefined);
-      await Promise.all([sub.quit(), pub.quit(), redis.quit()].map((p) => p.catch(() => undefined)));
-      await mongo.close();
-    },
+    // The order of issue 10 item h: every socket's "went offline" is written before Redis and MongoDB close.
+    close: orderedClose(
+      [
+        {
+          // Readiness goes first, so a load balancer stops sending new connections; no new TCP connections either.
+          name: "stop accepting",
+          run: () => {
+            readiness.drain();
+            clearInterval(refresher);
+            http.close();
+          },
+        },
+        { name: "keyword filter", run: () => keywords.close() },
+        {
+          // io.close() runs every socket's disconnect handler at once (clients see a transport close and
+          // reconnect elsewhere), then closes the adapter and the HTTP server; presence writes run meanwhile.
+          name: "drain sockets",
+          run: async () => {
+            const closing = io.close();
+            await presence.drain();
+            await closing;
+          },
+        },
+        {
+          // Events already being served (a send being stored) finish; their acks go nowhere, the clients resend.
+          name: "in-flight events",
+          run: async () => {
+            if (!(await inFlight.drained(10_000))) logger.warn({ owed: inFlight.size }, "socket events still running at shutdown");
+          },
+        },
+        // The adapter's SUNSUBSCRIBEs are not awaited by it: a PING answered after them means they are done.
+        { name: "adapter", run: () => sub.ping() },
+        { name: "redis", run: () => Promise.all([sub.quit(), pub.quit(), redis.quit()].map((p) => p.catch(() => undefined))) },
+        { name: "mongodb", run: () => mongo.close() },
+      ],
+      logger,
+    ),
   };
 }

@@ -1,9 +1,8 @@
-import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { MongoBackend } from "@agendajs/mongo-backend";
 import { createModels, type Models } from "@im/data";
 import { type Connection, connectMongo, createRedis, type Redis, withLocks } from "@im/infra";
 import { assertShardLayout, MessageShards } from "@im/messaging";
+import { orderedClose, Readiness, startHealthServer } from "@im/service";
 import { Counter, createLogger, createMetricsRegistry, createMongoCommandMetrics, Gauge, type Logger, type Registry } from "@im/telemetry";
 import { Agenda } from "agenda";
 import type { Db } from "mongodb";
@@ -177,41 +176,40 @@ export async function startScheduler(config: SchedulerConfig, options: Scheduler
   );
   await agenda.start();
 
-  const http: HttpServer = createServer((req, res) => {
-    if (req.url === "/healthz") {
-      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-      return;
-    }
-    if (req.url === "/metrics") {
-      metrics
-        .metrics()
-        .then((text) => res.writeHead(200, { "content-type": metrics.contentType }).end(text))
-        .catch(() => res.writeHead(500).end());
-      return;
-    }
-    res.writeHead(404).end();
+  const readiness = new Readiness({ mongo: () => mongo.readyState === 1, redis: () => redis.status === "ready" });
+  const health = await startHealthServer({
+    registry: metrics,
+    ready: () => readiness.isReady(),
+    host: config.SCHEDULER_HOST,
+    port: config.SCHEDULER_PORT,
   });
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(config.SCHEDULER_PORT, config.SCHEDULER_HOST, () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
-  const host = config.SCHEDULER_HOST === "0.0.0.0" ? "127.0.0.1" : config.SCHEDULER_HOST;
+  const { port, url } = health;
   logger.info({ port, schedulerId: config.SCHEDULER_ID, jobs: [...jobs.keys()] }, "scheduler started");
 
   const deps: SchedulerDeps = { config, logger, redis, mongo, db, models, shards, metrics, agenda, jobs };
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     deps,
     runJob,
-    async close() {
-      // Waits for running jobs. Agenda leaves a liveness timer of up to half the lock lifetime pending
-      // after each run; main exits the process, tests use a short SCHEDULER_JOB_LOCK_TTL_MS.
-      await agenda.drain({ timeout: 30_000, closeConnection: false }).catch((error) => logger.warn({ err: error }, "agenda drain failed"));
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      await redis.quit().catch(() => undefined);
-      await mongo.close();
-    },
+    close: orderedClose(
+      [
+        { name: "readiness", run: () => readiness.drain() },
+        {
+          // Agenda polls no more and waits for running jobs; each run releases its Redis run lock and its
+          // Agenda lock as it ends. Agenda leaves a liveness timer of up to half the lock lifetime pending
+          // after each run; main exits the process, tests use a short SCHEDULER_JOB_LOCK_TTL_MS.
+          name: "agenda",
+          run: async () => {
+            const drained = await agenda.drain({ timeout: 20_000, closeConnection: false });
+            if (drained.timedOut) logger.warn({ running: drained.running }, "jobs still running at shutdown");
+          },
+        },
+        { name: "health server", run: () => health.close() },
+        { name: "redis", run: () => redis.quit() },
+        { name: "mongodb", run: () => mongo.close() },
+      ],
+      logger,
+    ),
   };
 }
