@@ -14,6 +14,7 @@ import { handshake } from "./handshake.js";
 import { chatTypeLabel } from "./metric-labels.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { Presence } from "./presence.js";
+import { watchSessionEnds } from "./session-end.js";
 import { createTargetCaches } from "./targets/caches.js";
 
 export interface RunningGateway {
@@ -100,6 +101,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io, keywords, syncAdmission, targets };
   const presenceTtl = config.GATEWAY_PING_INTERVAL_MS + config.GATEWAY_PING_TIMEOUT_MS + 15_000;
   const presence = new Presence(redis, models, config.GATEWAY_ID, presenceTtl);
+  const sessionEnds = await watchSessionEnds(io, redis, logger, { checkMs: config.GATEWAY_SESSION_CHECK_MS });
   io.use(handshake(deps));
   io.on("connection", onConnection(deps, presence));
   const refresher = setInterval(
@@ -126,6 +128,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       // Readiness goes first, so a load balancer stops sending new connections while the sockets close.
       draining = true;
       clearInterval(refresher);
+      await sessionEnds.close();
       await keywords.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The adapter's SUNSUBSCRIBEs are not awaited by it: a PING answered after them means they are done.

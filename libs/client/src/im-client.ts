@@ -1,14 +1,17 @@
 import {
   type AckResult,
+  AppError,
   type ClientToServerEvents,
   type DeliveredMessage,
   type ErrorBody,
+  errorBody,
   messageType,
   PROTOCOL_VERSION,
   type Receipt,
   type Resource,
   type SendMessageInput,
   type ServerToClientEvents,
+  type SessionEndReason,
   type SyncCursors,
   type SyncedConversation,
 } from "@im/protocol";
@@ -58,6 +61,11 @@ export interface ImClientEvents {
   receipt: (receipt: Receipt) => void;
   /** A message was handed to the socket (each attempt). */
   sent: (messageId: string, attempt: number) => void;
+  /**
+   * The server ended this session (logout, signed out elsewhere, password changed, account disabled, token
+   * expired): the token no longer works, the client has closed and will not reconnect — log in again.
+   */
+  sessionEnded: (reason: SessionEndReason) => void;
   /** The connection dropped; the client reconnects by itself unless `close()` was called. */
   closed: (reason: string) => void;
 }
@@ -128,6 +136,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       });
     });
     this.socket.on("message", (message) => this.enqueue(() => this.receive(message)));
+    this.socket.on("session:ended", ({ reason }) => this.endSession(reason));
     this.socket.on("connect_error", (error) => {
       const body = (error as Error & { data?: ErrorBody }).data;
       if (body?.error && (body.error.key === "TOKEN_INVALID" || body.error.key === "TOKEN_MISSING")) {
@@ -169,6 +178,15 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       this.pending.settle(item.message.messageId);
       item.reject(new Error("client closed"));
     }
+  }
+
+  /** The session is over (`session:ended`): never reconnect with this token; tell the app. */
+  private endSession(reason: SessionEndReason): void {
+    if (this.closed) return;
+    this.close();
+    const body = errorBody(new AppError("TOKEN_INVALID"), "en");
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ImError(body));
+    this.emit("sessionEnded", reason);
   }
 
   /** The device's sync positions, to save and pass back as `cursors` next time. */

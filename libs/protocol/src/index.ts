@@ -30,6 +30,7 @@ export type {
   AckResult,
   ClientToServerEvents,
   ServerToClientEvents,
+  SessionEndReason,
   SyncCursors,
   SyncedConversation,
   SyncRequest,

@@ -16,8 +16,21 @@ interface IssueInput {
 }
 
 /**
- * Issues a 6-digit code: rate-limited per phone (one per resend interval, N per day) and per IP, kept in
- * Redis with a TTL and an attempt budget, sent through the provider, and recorded in SmsRecord.
+ * Whether a code for `purpose` can be of use to this phone: a registration code only for a phone not yet
+ * registered, a reset or login code only for a registered one.
+ */
+async function codeIsOfUse(deps: ApiDeps, purpose: SmsPurpose, telephone: string): Promise<boolean> {
+  const registered = (await deps.models.users.exists({ telephone })) !== null;
+  return purpose === "register" ? !registered : registered;
+}
+
+/**
+ * Issues a 6-digit code: rate-limited per phone (one per resend interval, N per day) and per IP — counted
+ * first, for every ask — then, only when the code can be of use to the phone (see `codeIsOfUse`), kept in
+ * Redis with a TTL and an attempt budget, sent through the provider, and recorded in SmsRecord. The answer
+ * is the same whether or not a code was sent, so it does not tell registered phones from others (issue 10
+ * 2m); only the phone's owner learns it, from the SMS. Throws SMS_TOO_FREQUENT (429) past a limit and
+ * SMS_SEND_FAILED (503) when the provider refused a code that was to be sent.
  */
 export async function issueSmsCode(deps: ApiDeps, input: IssueInput): Promise<{ expiresInSeconds: number }> {
   const { config, redis } = deps;
@@ -34,6 +47,7 @@ export async function issueSmsCode(deps: ApiDeps, input: IssueInput): Promise<{ 
     const result = await hitRateLimit(redis, rule);
     if (!result.allowed) throw new AppError("SMS_TOO_FREQUENT", { retryAfterSeconds: result.retryAfterSeconds });
   }
+  if (!(await codeIsOfUse(deps, input.purpose, telephone))) return { expiresInSeconds: config.API_SMS_CODE_TTL_SECONDS };
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   const key = codeKey(input.purpose, telephone);
   await redis.multi().del(key).hset(key, { code, attempts: "0" }).expire(key, config.API_SMS_CODE_TTL_SECONDS).exec();
