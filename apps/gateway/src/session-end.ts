@@ -97,8 +97,12 @@ export async function watchSessionEnds(
     if (!entry) return Promise.resolve(ended.has(socket) ? "revoked" : undefined);
     entry.checking ??= sessionTimesLeft(redis, [entry.tokenHash])
       .then(([left]) => (watched.get(socket) === entry ? apply(socket, entry, left) : ended.has(socket) ? "revoked" : undefined))
-      // Redis unreachable: the event goes on (its own Redis work reports the outage); checked again next time.
-      .catch(() => undefined)
+      // Redis unreachable: the event goes on (its own Redis work reports the outage), and the next events do
+      // not each wait for Redis again before `checkMs` has passed.
+      .catch(() => {
+        entry.checkedAt = Date.now();
+        return undefined;
+      })
       .finally(() => {
         entry.checking = undefined;
       });
@@ -164,7 +168,8 @@ export async function watchSessionEnds(
         if (!reason && !ended.has(socket)) return next();
         // Answered before the disconnect, so the client learns why its event was not served.
         const ack = packet.at(-1);
-        const language = pickLanguage(typeof socket.handshake.auth?.language === "string" ? socket.handshake.auth.language : undefined);
+        const asked = socket.handshake.auth?.language;
+        const language = pickLanguage(typeof asked === "string" ? asked : socket.handshake.headers["accept-language"]);
         if (typeof ack === "function") ack({ ok: false, ...errorBody(new AppError("TOKEN_INVALID"), language) });
         end(socket, reason ?? "revoked");
       });

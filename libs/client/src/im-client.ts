@@ -49,7 +49,7 @@ export interface ImClientOptions {
 export interface ImClientEvents {
   /** The handshake succeeded (the seed's login result) — also after every reconnect. */
   connected: (info: { userId: number; resource: string; serverTime: number }) => void;
-  /** The handshake was refused (bad or revoked token): the client stops reconnecting. */
+  /** The handshake was refused (bad, revoked or expired token): the client closes and stops reconnecting. */
   loginFailed: (error: ErrorBody) => void;
   /** A message, exactly once per messageId, in seq order within its conversation. */
   message: (message: DeliveredMessage) => void;
@@ -140,7 +140,9 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     this.socket.on("connect_error", (error) => {
       const body = (error as Error & { data?: ErrorBody }).data;
       if (body?.error && (body.error.key === "TOKEN_INVALID" || body.error.key === "TOKEN_MISSING")) {
-        this.socket.disconnect();
+        // The token is dead (revoked or expired, also while this device was offline): close for good, so
+        // pending sends reject instead of waiting for a reconnect that will never be allowed.
+        this.close();
         this.emit("loginFailed", body);
         for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ImError(body));
       } else if (body?.error && body.error.key !== "SERVICE_UNAVAILABLE" && body.error.key !== "BUSY_RETRY") {
