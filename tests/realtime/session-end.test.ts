@@ -223,6 +223,32 @@ describe("sockets of an ended session, across two gateway processes", () => {
     assert.equal(await storedCount(messageId), 0);
   });
 
+  it("ends a socket that only listens when its session vanished without an announcement", async () => {
+    const user = await registerUser(world.stack, world.api);
+    const session = await login(user, "listener");
+    const p1 = await probe(gw(0), session.token);
+    const p2 = await probe(gw(1), session.token);
+    const gone = Date.now();
+    assert.equal(await world.stack.api.deps.redis.del(sessionKey(session.token)), 1);
+    await eventually("both sockets end", () => p1.disconnectedAt !== undefined && p2.disconnectedAt !== undefined, 6 * CHECK_MS + 2_000);
+    assert.deepEqual([...p1.ended, ...p2.ended], ["revoked", "revoked"]);
+    for (const p of [p1, p2]) assert.ok((p.disconnectedAt ?? 0) - gone <= 6 * CHECK_MS + 500, "within one sweep period");
+  });
+
+  it("the SDK rejects what was pending or is sent after the session ended, and stays closed", async () => {
+    const user = await registerUser(world.stack, world.api);
+    const session = await login(user, "sdk");
+    const sdk = await connectClient(world, { ...user, token: session.token }, gw(0));
+    const reasons: string[] = [];
+    sdk.on("sessionEnded", (reason) => reasons.push(reason));
+    assert.equal((await world.api.post("/v1/auth/logout", undefined, session.token)).status, 204);
+    await eventually("the SDK was told", () => reasons.length > 0);
+    assert.deepEqual(reasons, ["logout"]);
+    await assert.rejects(sdk.send({ chatType: 1, to: String(user.userId), type: 1, content: "too late" }), /closed/);
+    await sleep(1_500);
+    assert.equal(sdk.socket.connected, false, "no reconnect with the ended token");
+  });
+
   it("ends a socket when its token expires", async () => {
     const user = await registerUser(world.stack, world.api);
     const session = await login(user, "expiring");

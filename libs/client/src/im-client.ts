@@ -198,6 +198,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
 
   /** Sends a message; resolves with the receipt once the server stored it (resending as needed). */
   send(message: SendMessageInput | (Omit<SendMessageInput, "messageId"> & { messageId?: string })): Promise<Receipt> {
+    // A closed client (close(), or its session ended) never sends again: nothing would ever acknowledge it.
+    if (this.closed) return Promise.reject(new Error("client closed"));
     const withId = { ...message, messageId: message.messageId ?? crypto.randomUUID(), timeSend: message.timeSend ?? Date.now() };
     return new Promise<Receipt>((resolve, reject) => {
       this.pending.add({ message: withId, attempts: 0, resolve, reject });
