@@ -1,17 +1,14 @@
 import { resolveSession } from "@im/auth";
-import { AppError, errorBody, type FieldIssue, PROTOCOL_VERSION, pickLanguage, resources } from "@im/protocol";
+import { AppError, errorBody, type FieldIssue, PROTOCOL_VERSION, pickLanguage, resources, serverOnlyResources } from "@im/protocol";
 import { z } from "zod";
 import type { GatewayDeps, ImSocket } from "./context.js";
 import { rememberSession } from "./session-end.js";
-
-/** Resources only the platform itself uses (system notices are sent as `Server`): no client may claim one. */
-const serverOnlyResources: readonly string[] = ["Server"];
 
 const handshakeSchema = z.object({
   token: z.string().min(1).max(512),
   resource: z
     .enum(resources)
-    .refine((resource) => !serverOnlyResources.includes(resource), "reserved for the server")
+    .refine((resource) => !serverOnlyResources.includes(resource), "reserved for the platform's own messages")
     .optional(),
   language: z.string().max(64).optional(),
   protocolVersion: z.number().int().optional(),

@@ -1,14 +1,15 @@
+import { clientResources } from "@im/protocol";
 import { z } from "zod";
 import { areaCode, line, password, phoneNumber, text } from "../../http/common-schemas.js";
 import { selfUserSchema } from "../users/schemas.js";
 
-/** Resources a client may log in as: the seed's list without `Server`, which only the platform's own notices carry. */
-export const resources = ["android", "ios", "web", "pc", "mac"] as const;
-
 const smsCode = z.string().regex(/^[0-9]{6}$/, "must be 6 digits");
 
 const device = {
-  resource: z.enum(resources).default("android").describe("Kind of client (the seed's XMPP resource)"),
+  resource: z
+    .enum(clientResources)
+    .default("android")
+    .describe("Kind of client (the seed's XMPP resource); `Server` is the platform's own and refused"),
   deviceId: z
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,128}$/, "1–128 letters, digits or ._:-")
