@@ -101,7 +101,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const deps: GatewayDeps = { config, logger, redis, models, store, metrics, io, keywords, syncAdmission, targets };
   const presenceTtl = config.GATEWAY_PING_INTERVAL_MS + config.GATEWAY_PING_TIMEOUT_MS + 15_000;
   const presence = new Presence(redis, models, config.GATEWAY_ID, presenceTtl);
-  const sessionEnds = await watchSessionEnds(io, redis, logger, { checkMs: config.GATEWAY_SESSION_CHECK_MS });
+  const sessionEnds = await watchSessionEnds(io, redis, logger, {
+    checkMs: config.GATEWAY_SESSION_CHECK_MS,
+    onEnded: (reason) => metrics.sessionsEnded.inc({ reason }),
+  });
   io.use(handshake(deps));
   io.on("connection", onConnection(deps, presence));
   const refresher = setInterval(
