@@ -1,6 +1,6 @@
-import { SESSIONS_ENDED_CHANNEL, sessionTimesLeft } from "@im/auth";
+import { type SessionEndReason as AuthSessionEndReason, SESSIONS_ENDED_CHANNEL, sessionTimesLeft } from "@im/auth";
 import type { Redis } from "@im/infra";
-import { AppError, errorBody, pickLanguage, type SessionEndReason } from "@im/protocol";
+import { AppError, errorBody, pickLanguage, type SessionEndReason, sessionEndReasons } from "@im/protocol";
 import type { Logger } from "@im/telemetry";
 import { z } from "zod";
 import type { ImServer, ImSocket } from "./context.js";
@@ -9,8 +9,11 @@ import type { ImServer, ImSocket } from "./context.js";
 const sessionsEndedSchema = z.object({
   userId: z.number().int().positive(),
   sessionIds: z.array(z.string().min(1)),
-  reason: z.enum(["logout", "revoked", "password_changed", "disabled", "expired"]),
+  reason: z.enum(sessionEndReasons),
 });
+// libs/auth publishes the reasons the protocol names, no more, no fewer (a compile-time check).
+const sameReasons: [AuthSessionEndReason, SessionEndReason] extends [SessionEndReason, AuthSessionEndReason] ? true : never = true;
+void sameReasons;
 
 /** What is known about one socket's session. */
 interface Watched {

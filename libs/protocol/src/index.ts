@@ -32,11 +32,11 @@ export type {
   AckResult,
   ClientToServerEvents,
   ServerToClientEvents,
-  SessionEndReason,
   SyncCursors,
   SyncedConversation,
   SyncRequest,
 } from "./messaging/events.js";
+export { type SessionEndReason, sessionEndReasons } from "./messaging/events.js";
 export {
   isMessageType,
   type MessageCategory,

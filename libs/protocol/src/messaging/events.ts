@@ -33,7 +33,8 @@ export interface ClientToServerEvents {
  * device or by a newer login), `password_changed` (change or reset), `disabled` (account), `expired` (token TTL).
  * The token no longer works: a client must not reconnect with it, but log in again.
  */
-export type SessionEndReason = "logout" | "revoked" | "password_changed" | "disabled" | "expired";
+export const sessionEndReasons = ["logout", "revoked", "password_changed", "disabled", "expired"] as const;
+export type SessionEndReason = (typeof sessionEndReasons)[number];
 
 /** Events the server sends. */
 export interface ServerToClientEvents {
