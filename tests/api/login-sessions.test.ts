@@ -116,6 +116,62 @@ describe("login and sessions", () => {
     assert.equal((await login(user)).status, 200);
   });
 
+  /** Asks for a login code (as if the resend interval had passed); the code if one was sent, else undefined. */
+  const loginCode = async (areaCode: string, phone: string) => {
+    await stack.api.deps.redis.del(`rl:sms:phone:${areaCode}${phone}`);
+    const sent = stack.sms.sent.length;
+    const reply = await client.post("/v1/sms/codes", { areaCode, phone, purpose: "login" });
+    assert.equal(reply.status, 202, JSON.stringify(reply.body));
+    return stack.sms.sent.length > sent ? stack.sms.lastCode(areaCode, phone) : undefined;
+  };
+  const smsLogin = (user: { areaCode: string; phone: string }, smsCode: string, extra: Record<string, unknown> = {}) =>
+    client.post<LoginReply>("/v1/auth/login/sms", { areaCode: user.areaCode, phone: user.phone, smsCode, ...extra });
+
+  it("lets the owner of a locked phone in with an SMS code, which lifts the lock", async () => {
+    const user = await registerUser(stack, client);
+    for (let i = 0; i < MAX_FAILURES; i++) assert.equal((await login(user, {}, `wrong-password-${i}`)).status, 401);
+    assert.equal(errorOf(await login(user)).key, "LOGIN_LOCKED");
+    const code = await loginCode(user.areaCode, user.phone);
+    assert.ok(code, "a login code goes to a registered phone");
+    assert.equal(stack.sms.sent.at(-1)?.purpose, "login");
+    const wrong = await smsLogin(user, String((Number(code) + 1) % 1_000_000).padStart(6, "0"));
+    assert.equal(wrong.status, 400);
+    assert.equal(errorOf(wrong).key, "SMS_CODE_INVALID");
+    const reply = await smsLogin(user, code, { resource: "ios", deviceId: "sms-phone" });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.equal(reply.body.user.userId, user.userId);
+    assert.ok(await works(reply.body.accessToken));
+    const items = await sessions(reply.body.accessToken);
+    assert.ok(items.some((s) => s.current && s.resource === "ios" && s.deviceId === "sms-phone"));
+    assert.equal(errorOf(await smsLogin(user, code)).key, "SMS_CODE_INVALID", "a code works once");
+    assert.equal((await login(user)).status, 200, "the lock is lifted");
+  });
+
+  it("refuses SMS login for codes of another purpose, unregistered and disabled phones", async () => {
+    const stranger = { areaCode: "86", phone: uniquePhone() };
+    assert.equal(await loginCode(stranger.areaCode, stranger.phone), undefined, "no code goes to an unregistered phone");
+    const guessed = await smsLogin(stranger, "123456");
+    assert.equal(guessed.status, 400);
+    assert.equal(errorOf(guessed).key, "SMS_CODE_INVALID");
+
+    const user = await registerUser(stack, client);
+    await stack.api.deps.redis.del(`rl:sms:phone:${user.areaCode}${user.phone}`);
+    assert.equal(
+      (await client.post("/v1/sms/codes", { areaCode: user.areaCode, phone: user.phone, purpose: "reset_password" })).status,
+      202,
+    );
+    const resetCode = stack.sms.lastCode(user.areaCode, user.phone);
+    assert.equal(errorOf(await smsLogin(user, resetCode)).key, "SMS_CODE_INVALID", "a reset code is not a login code");
+
+    const disabled = await registerUser(stack, client);
+    const code = await loginCode(disabled.areaCode, disabled.phone);
+    assert.ok(code);
+    await stack.api.deps.models.users.updateOne({ userId: disabled.userId }, { $set: { status: -1 } });
+    const refused = await smsLogin(disabled, code);
+    assert.equal(refused.status, 403);
+    assert.equal(errorOf(refused).key, "ACCOUNT_DISABLED");
+  });
+
   it("forgets earlier failures after a successful login", async () => {
     const user = await registerUser(stack, client);
     for (let round = 0; round < 3; round++) {

@@ -194,13 +194,33 @@ describe("register", () => {
     assert.equal(await stack.api.deps.models.users.countDocuments({ telephone: `86${phone}` }), 0);
   });
 
-  it("refuses a phone that is already registered with 409", async () => {
+  it("tells that a phone is already registered only after a valid code", async () => {
     const user = await registerUser(stack, client);
+    await stack.api.deps.redis.del(`rl:sms:phone:86${user.phone}`); // as if the resend interval had passed
+    const sent = stack.sms.sent.length;
     const sms = await client.post("/v1/sms/codes", { areaCode: "86", phone: user.phone, purpose: "register" });
-    assert.equal(sms.status, 409);
-    assert.equal(errorOf(sms).key, "PHONE_ALREADY_REGISTERED");
-    const again = await register({ areaCode: "86", phone: user.phone, password: PASSWORD, nickname: "dup", smsCode: "000000" });
-    assert.equal(again.status, 409);
+    assert.equal(sms.status, 202, "the same answer as for any phone");
+    assert.equal(stack.sms.sent.length, sent, "but no registration code goes to a registered phone");
+    // Without a valid code the registration answers as for any phone: the code is wrong.
+    const guess = await register({ areaCode: "86", phone: user.phone, password: PASSWORD, nickname: "dup", smsCode: "000000" });
+    assert.equal(guess.status, 400, JSON.stringify(guess.body));
+    assert.equal(errorOf(guess).key, "SMS_CODE_INVALID");
+    const unknown = await register({ areaCode: "86", phone: uniquePhone(), password: PASSWORD, nickname: "dup", smsCode: "000000" });
+    assert.deepEqual(
+      [unknown.status, errorOf(unknown).key, errorOf(unknown).message],
+      [guess.status, errorOf(guess).key, errorOf(guess).message],
+    );
+
+    // With a valid code (the phone was registered by someone else after the code was sent): 409.
+    const phone = uniquePhone();
+    const code = await requestCode(phone);
+    const winner = await register({ areaCode: "86", phone, password: PASSWORD, nickname: "first", smsCode: code });
+    assert.equal(winner.status, 201);
+    await stack.api.deps.redis.del(`rl:sms:phone:86${phone}`);
+    // A second, valid code for the now registered phone cannot be had by SMS; plant one as if sent just before.
+    await stack.api.deps.redis.hset(`sms:code:register:86${phone}`, { code: "123456", attempts: "0" });
+    const again = await register({ areaCode: "86", phone, password: PASSWORD, nickname: "second", smsCode: "123456" });
+    assert.equal(again.status, 409, JSON.stringify(again.body));
     assert.equal(errorOf(again).key, "PHONE_ALREADY_REGISTERED");
     assert.equal(errorOf(again).code, 3001);
     assert.equal(await stack.api.deps.models.users.countDocuments({ telephone: `86${user.phone}` }), 1);
@@ -243,6 +263,7 @@ describe("register", () => {
       [{ ...good, description: "d".repeat(201) }, "body.description"],
       [{ ...good, countryId: -1 }, "body.countryId"],
       [{ ...good, resource: "windows" }, "body.resource"],
+      [{ ...good, resource: "Server" }, "body.resource"],
       [{ ...good, deviceId: "has space" }, "body.deviceId"],
       [{ ...good, deviceId: "d".repeat(129) }, "body.deviceId"],
     ];
@@ -268,16 +289,27 @@ describe("register", () => {
       [{ ...good, password: undefined }, "body.password"],
       [{ ...good, password: "p".repeat(129) }, "body.password"],
       [{ ...good, resource: 1 }, "body.resource"],
+      // The platform's own resource: system notices carry it, no client may claim it.
+      [{ ...good, resource: "Server" }, "body.resource"],
     ];
     for (const [body, field] of cases) {
       assertInvalid(await client.post("/v1/auth/login", body), field, `login ${JSON.stringify(body)}`);
+    }
+    const smsLogin: [Record<string, unknown>, string][] = [
+      [{ areaCode: "86", phone: user.phone }, "body.smsCode"],
+      [{ areaCode: "86", phone: user.phone, smsCode: "12345" }, "body.smsCode"],
+      [{ areaCode: "86", phone: user.phone, smsCode: { $ne: "" } }, "body.smsCode"],
+      [{ areaCode: "86", phone: user.phone, smsCode: "123456", resource: "Server" }, "body.resource"],
+    ];
+    for (const [body, field] of smsLogin) {
+      assertInvalid(await client.post("/v1/auth/login/sms", body), field, `sms login ${JSON.stringify(body)}`);
     }
     // None of the refused bodies counted as a failed login.
     assert.equal((await client.post("/v1/auth/login", good)).status, 200);
 
     const sms: [Record<string, unknown>, string][] = [
       [{ areaCode: "86", phone: uniquePhone() }, "body.purpose"],
-      [{ areaCode: "86", phone: uniquePhone(), purpose: "login" }, "body.purpose"],
+      [{ areaCode: "86", phone: uniquePhone(), purpose: "logout" }, "body.purpose"],
       [{ areaCode: "86", phone: { $ne: "" }, purpose: "register" }, "body.phone"],
       [{ areaCode: "x", phone: uniquePhone(), purpose: "register" }, "body.areaCode"],
     ];

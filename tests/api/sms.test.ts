@@ -27,6 +27,15 @@ describe("sms codes", () => {
   /** As if the resend interval had passed for this phone. */
   const skipResendWait = (telephone: string) => stack.api.deps.redis.del(`rl:sms:phone:${telephone}`);
   const records = (telephone: string) => stack.api.deps.models.smsRecords.find({ telephone }).sort({ time: 1 }).lean();
+  /** The records once there are `count` (the provider is called and its outcome recorded after the answer). */
+  const recordsOnce = async (telephone: string, count: number) => {
+    for (let i = 0; i < 100; i++) {
+      const found = await records(telephone);
+      if (found.length >= count) return found;
+      await sleep(20);
+    }
+    return records(telephone);
+  };
   const register = (phone: string, smsCode: string) =>
     client.post("/v1/auth/register", { areaCode: "86", phone, password: "password-123", nickname: "sms", smsCode });
 
@@ -46,7 +55,7 @@ describe("sms codes", () => {
     const ttl = await stack.api.deps.redis.ttl(key);
     assert.ok(ttl > 0 && ttl <= CODE_TTL, `ttl ${ttl}`);
 
-    const [record] = await records(`86${phone}`);
+    const [record] = await recordsOnce(`86${phone}`, 1);
     assert.ok(record);
     assert.equal(record.ok, true);
     assert.equal(record.purpose, "register");
@@ -57,21 +66,41 @@ describe("sms codes", () => {
     assert.ok(!JSON.stringify(record).includes(message?.code ?? "-"), "the record never holds the code");
   });
 
-  it("refuses a register code for a registered phone and a reset code for an unknown one", async () => {
+  it("answers a registered and an unregistered phone alike, sending only the codes that can be used", async () => {
     const user = await registerUser(stack, client);
-    const sent = stack.sms.sent.length;
-    const taken = await requestCode(user.phone, "register");
-    assert.equal(taken.status, 409);
-    assert.equal(errorOf(taken).key, "PHONE_ALREADY_REGISTERED");
+    await skipResendWait(`86${user.phone}`);
     const unknownPhone = uniquePhone();
-    const unknown = await requestCode(unknownPhone, "reset_password");
-    assert.equal(unknown.status, 404);
-    assert.equal(errorOf(unknown).key, "PHONE_NOT_REGISTERED");
-    assert.equal(stack.sms.sent.length, sent, "nothing was sent");
+    const sent = stack.sms.sent.length;
+    const fresh = await requestCode(uniquePhone(), "register"); // a code that is sent, for comparison
+    assert.equal(stack.sms.sent.length, sent + 1);
+    const shape = (reply: Awaited<ReturnType<typeof requestCode>>) => ({
+      status: reply.status,
+      body: reply.body,
+      type: reply.headers.get("content-type"),
+      retryAfter: reply.headers.get("retry-after"),
+    });
+    const taken = await requestCode(user.phone, "register");
+    const unknownReset = await requestCode(unknownPhone, "reset_password");
+    await skipResendWait(`86${unknownPhone}`);
+    const unknownLogin = await requestCode(unknownPhone, "login");
+    for (const reply of [taken, unknownReset, unknownLogin]) assert.deepEqual(shape(reply), shape(fresh));
+    assert.equal(stack.sms.sent.length, sent + 1, "no code was sent where it could not be used");
+    assert.equal(await stack.api.deps.redis.exists(`sms:code:register:86${user.phone}`), 0);
+    assert.equal(await stack.api.deps.redis.exists(`sms:code:reset_password:86${unknownPhone}`), 0);
     assert.equal((await records(`86${unknownPhone}`)).length, 0);
-    // A registered phone gets reset codes (once its resend interval passed).
+    // The limits count those asks too, exactly as for a phone that got a code.
+    const early = await requestCode(user.phone, "reset_password");
+    assert.equal(early.status, 429);
+    assert.equal(errorOf(early).key, "SMS_TOO_FREQUENT");
+    // A registered phone gets reset and login codes (once its resend interval passed).
     await skipResendWait(`86${user.phone}`);
     assert.equal((await requestCode(user.phone, "reset_password")).status, 202);
+    assert.equal(stack.sms.sent.at(-1)?.purpose, "reset_password");
+    const other = await registerUser(stack, client);
+    await skipResendWait(`86${other.phone}`);
+    assert.equal((await requestCode(other.phone, "login")).status, 202);
+    assert.deepEqual(stack.sms.sent.at(-1)?.phone, other.phone);
+    assert.equal(stack.sms.sent.at(-1)?.purpose, "login");
   });
 
   it(`refuses a second code within ${RESEND_SECONDS}s with 429 SMS_TOO_FREQUENT`, async () => {
@@ -144,7 +173,7 @@ describe("sms codes", () => {
     assert.equal(errorOf(capped).key, "SMS_TOO_FREQUENT");
     const retryAfter = Number(capped.headers.get("retry-after"));
     assert.ok(retryAfter > RESEND_SECONDS && retryAfter <= 86_400, `the day window, not the resend interval: ${retryAfter}`);
-    assert.equal((await records(`86${phone}`)).length, PER_DAY);
+    assert.equal((await recordsOnce(`86${phone}`, PER_DAY)).length, PER_DAY);
     // The cap counts both purposes together.
     const user = await registerUser(stack, client);
     for (let i = 1; i < PER_DAY; i++) {
@@ -155,13 +184,14 @@ describe("sms codes", () => {
     assert.equal((await requestCode(user.phone, "reset_password")).status, 429);
   });
 
-  it("answers 503 SMS_SEND_FAILED when the provider fails, records it, and lets the user retry", async () => {
+  it("answers alike when the provider fails, records the failure, and lets the user ask again at once", async () => {
     const phone = uniquePhone();
     stack.sms.failNext = true;
     const failed = await requestCode(phone);
-    assert.equal(failed.status, 503, JSON.stringify(failed.body));
-    assert.equal(errorOf(failed).key, "SMS_SEND_FAILED");
-    const [record] = await records(`86${phone}`);
+    // The provider is called in the background: its failure must not make this answer differ from others.
+    assert.equal(failed.status, 202, JSON.stringify(failed.body));
+    assert.deepEqual(failed.body, { expiresInSeconds: CODE_TTL });
+    const [record] = await recordsOnce(`86${phone}`, 1);
     assert.ok(record);
     assert.equal(record.ok, false);
     assert.equal(record.error, "provider refused");
@@ -173,9 +203,8 @@ describe("sms codes", () => {
     assert.equal(retry.status, 202, JSON.stringify(retry.body));
     const code = stack.sms.lastCode("86", phone);
     assert.equal((await register(phone, code)).status, 201);
-    const all = await records(`86${phone}`);
     assert.deepEqual(
-      all.map((r) => r.ok),
+      (await recordsOnce(`86${phone}`, 2)).map((r) => r.ok),
       [false, true],
     );
   });
@@ -191,5 +220,37 @@ describe("sms codes", () => {
       }
     }
     assert.ok(!/"code"/.test(text), "no field named code");
+  });
+});
+
+describe("sms codes against enumeration", () => {
+  const PER_IP = 20;
+  let stack: TestStack;
+  let client: ApiClient;
+  before(async () => {
+    // Accounts are registered without codes here, so the per-IP budget is all the prober's.
+    stack = await startStack({ API_SMS_REQUIRED: "false", API_SMS_MAX_PER_IP_PER_HOUR: String(PER_IP), API_SMS_RESEND_SECONDS: "60" });
+    client = new ApiClient(stack.api.url);
+  });
+  after(() => stack.stop());
+
+  it("rate-limits 300 asks before any answer tells a registered phone from another", async () => {
+    // Enough accounts that no phone is asked twice before the per-IP limit (the per-phone one would answer first).
+    const users = await Promise.all(Array.from({ length: PER_IP }, () => registerUser(stack, client)));
+    const answers: Array<{ registered: boolean; status: number; body: string }> = [];
+    for (let i = 0; i < 300; i++) {
+      const registered = i % 2 === 0;
+      const phone = registered ? (users[(i >> 1) % users.length]?.phone ?? "") : uniquePhone();
+      const purpose = (["register", "reset_password", "login"] as const)[i % 3];
+      const reply = await client.post("/v1/sms/codes", { areaCode: "86", phone, purpose });
+      const body = reply.status === 429 ? "limited" : JSON.stringify(reply.body);
+      answers.push({ registered, status: reply.status, body });
+    }
+    const firstLimited = answers.findIndex((a) => a.status === 429);
+    assert.ok(firstLimited >= 0 && firstLimited <= PER_IP, `limited from ask ${firstLimited + 1}`);
+    const beforeLimit = answers.slice(0, firstLimited);
+    assert.ok(beforeLimit.some((a) => a.registered) && beforeLimit.some((a) => !a.registered));
+    assert.equal(new Set(beforeLimit.map((a) => `${a.status} ${a.body}`)).size, 1, "every answer before the limit is the same");
+    assert.deepEqual(new Set(answers.slice(firstLimited).map((a) => a.status)), new Set([429]), "and every one after it is 429");
   });
 });

@@ -11,6 +11,7 @@ export const defaultPublicRoutes = [
   "POST /v1/sms/codes",
   "POST /v1/auth/register",
   "POST /v1/auth/login",
+  "POST /v1/auth/login/sms",
   "POST /v1/auth/password/reset",
 ];
 

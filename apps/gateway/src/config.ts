@@ -25,6 +25,9 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_TARGET_CACHE_ENTRIES: envInt(100_000, 0, 10_000_000).describe(
     "Size of each of the two caches of what authorises a send (recipients' status and blacklists, rooms with their members), in records: a user counts 1 plus the users they block, a room 1 plus its members. Exact, not time-limited (every change replaces a version in Redis); 0 turns caching off",
   ),
+  GATEWAY_SESSION_CHECK_MS: envInt(5_000, 100, 600_000).describe(
+    "Longest a socket's cached 'session still exists' check is trusted before an event re-checks it in Redis; every 6 such periods all sockets are re-checked (backstop for a lost session-ended announcement)",
+  ),
   GATEWAY_RECALL_WINDOW_SECONDS: envInt(120, 1, 86_400).describe("How long after sending a message its sender may recall it (type 202)"),
 });
 

@@ -1,11 +1,12 @@
 import { userRoom } from "@im/messaging";
-import { type AckResult, PROTOCOL_VERSION, pickLanguage } from "@im/protocol";
+import { type AckResult, AppError, PROTOCOL_VERSION, pickLanguage } from "@im/protocol";
 import { inSpan, SpanKind } from "@im/telemetry";
 import { failure, safeAck, toErrorBody } from "./ack.js";
 import type { GatewayDeps, ImSocket } from "./context.js";
 import { sendMessage } from "./handlers/send-message.js";
 import { sync } from "./handlers/sync.js";
 import type { Presence } from "./presence.js";
+import { sessionHasEnded } from "./session-end.js";
 
 /**
  * Wires one authenticated socket: joins its user room, records presence, and serves its events. A
@@ -24,6 +25,7 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
         const reply = safeAck<T>(ack);
         queue = queue.then(async () => {
           try {
+            if (sessionHasEnded(socket)) throw new AppError("TOKEN_INVALID");
             // One span per event: its Redis and MongoDB calls are children, and a delivered message carries
             // its context to the recipients' gateways (see adapter.ts).
             const attributes = {

@@ -1,11 +1,15 @@
 import { resolveSession } from "@im/auth";
-import { AppError, errorBody, PROTOCOL_VERSION, pickLanguage, resources } from "@im/protocol";
+import { AppError, errorBody, type FieldIssue, PROTOCOL_VERSION, pickLanguage, resources, serverOnlyResources } from "@im/protocol";
 import { z } from "zod";
 import type { GatewayDeps, ImSocket } from "./context.js";
+import { rememberSession } from "./session-end.js";
 
 const handshakeSchema = z.object({
   token: z.string().min(1).max(512),
-  resource: z.enum(resources).optional(),
+  resource: z
+    .enum(resources)
+    .refine((resource) => !serverOnlyResources.includes(resource), "reserved for the platform's own messages")
+    .optional(),
   language: z.string().max(64).optional(),
   protocolVersion: z.number().int().optional(),
 });
@@ -14,9 +18,10 @@ const handshakeSchema = z.object({
 function refusal(
   key: "TOKEN_MISSING" | "TOKEN_INVALID" | "VALIDATION_FAILED" | "SERVICE_UNAVAILABLE" | "PROTOCOL_UNSUPPORTED",
   language: string | undefined,
+  issues?: FieldIssue[],
 ) {
   const error = new Error(key) as Error & { data: unknown };
-  error.data = errorBody(new AppError(key), pickLanguage(language));
+  error.data = errorBody(new AppError(key, { issues }), pickLanguage(language));
   return error;
 }
 
@@ -25,9 +30,9 @@ function refusal(
  * `access_token` query parameter) and records who it is in `socket.data`.
  */
 export function handshake(deps: Pick<GatewayDeps, "redis" | "logger" | "metrics">) {
-  const refuse = (key: Parameters<typeof refusal>[0], language: string | undefined) => {
+  const refuse = (key: Parameters<typeof refusal>[0], language: string | undefined, issues?: FieldIssue[]) => {
     deps.metrics.handshakeFailures.inc({ reason: key });
-    return refusal(key, language);
+    return refusal(key, language, issues);
   };
   return async (socket: ImSocket, next: (error?: Error) => void) => {
     const query = socket.handshake.query;
@@ -40,7 +45,10 @@ export function handshake(deps: Pick<GatewayDeps, "redis" | "logger" | "metrics"
     const language = typeof raw.language === "string" ? raw.language : undefined;
     if (raw.token === undefined || raw.token === "") return next(refuse("TOKEN_MISSING", language));
     const parsed = handshakeSchema.safeParse(raw);
-    if (!parsed.success) return next(refuse("VALIDATION_FAILED", language));
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message }));
+      return next(refuse("VALIDATION_FAILED", language, issues));
+    }
     // Clients that say nothing speak version 1; a client built for another version is told to update.
     if (parsed.data.protocolVersion !== undefined && parsed.data.protocolVersion !== PROTOCOL_VERSION) {
       return next(refuse("PROTOCOL_UNSUPPORTED", language));
@@ -54,6 +62,7 @@ export function handshake(deps: Pick<GatewayDeps, "redis" | "logger" | "metrics"
         deviceId: session.deviceId,
         sessionId: session.sessionId,
       };
+      rememberSession(socket, session.tokenHash);
       next();
     } catch (error) {
       deps.logger.warn({ err: error }, "handshake could not reach Redis");

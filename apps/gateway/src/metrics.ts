@@ -59,6 +59,7 @@ export function createGatewayMetrics(
     connectionsOpened: counter("im_connections_opened_total", "Sockets accepted after the handshake", ["resource"]),
     connectionsClosed: counter("im_connections_closed_total", "Sockets closed, by Socket.IO disconnect reason", ["reason"]),
     handshakeFailures: counter("im_handshake_failures_total", "Handshakes refused, by error key", ["reason"]),
+    sessionsEnded: counter("im_sessions_ended_total", "Sockets disconnected because their session ended, by reason", ["reason"]),
     messagesReceived: counter("im_messages_received_total", "Valid message:send events", ["chat_type", "type"]),
     messagesStored: counter("im_messages_stored_total", "Messages stored for the first time", ["chat_type", "type"]),
     messagesDuplicate: counter("im_messages_duplicate_total", "Resends of an already stored messageId", ["chat_type"]),

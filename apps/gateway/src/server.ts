@@ -15,6 +15,7 @@ import { InFlightEvents } from "./in-flight.js";
 import { chatTypeLabel } from "./metric-labels.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { Presence } from "./presence.js";
+import { watchSessionEnds } from "./session-end.js";
 import { createTargetCaches } from "./targets/caches.js";
 
 export interface RunningGateway {
@@ -94,6 +95,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const presence = new Presence(redis, models, config.GATEWAY_ID, presenceTtl);
   const inFlight = new InFlightEvents();
   io.on("connection", (socket) => socket.use(inFlight.track));
+  const sessionEnds = await watchSessionEnds(io, redis, logger, {
+    checkMs: config.GATEWAY_SESSION_CHECK_MS,
+    onEnded: (reason) => metrics.sessionsEnded.inc({ reason }),
+  });
   io.use(handshake(deps));
   io.on("connection", onConnection(deps, presence));
   const refresher = setInterval(
@@ -123,6 +128,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
             http.close();
           },
         },
+        { name: "session-end watcher", run: () => sessionEnds.close() },
         { name: "keyword filter", run: () => keywords.close() },
         {
           // io.close() runs every socket's disconnect handler at once (clients see a transport close and

@@ -9,5 +9,9 @@ export {
   revokeAllSessions,
   revokeSession,
   revokeSessionById,
+  SESSIONS_ENDED_CHANNEL,
+  type SessionEndReason,
+  type SessionsEnded,
   type SessionView,
+  sessionTimesLeft,
 } from "./sessions.js";

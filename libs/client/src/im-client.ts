@@ -1,14 +1,17 @@
 import {
   type AckResult,
+  AppError,
   type ClientToServerEvents,
   type DeliveredMessage,
   type ErrorBody,
+  errorBody,
   messageType,
   PROTOCOL_VERSION,
   type Receipt,
   type Resource,
   type SendMessageInput,
   type ServerToClientEvents,
+  type SessionEndReason,
   type SyncCursors,
   type SyncedConversation,
 } from "@im/protocol";
@@ -46,7 +49,7 @@ export interface ImClientOptions {
 export interface ImClientEvents {
   /** The handshake succeeded (the seed's login result) — also after every reconnect. */
   connected: (info: { userId: number; resource: string; serverTime: number }) => void;
-  /** The handshake was refused (bad or revoked token): the client stops reconnecting. */
+  /** The handshake was refused (bad, revoked or expired token): the client closes and stops reconnecting. */
   loginFailed: (error: ErrorBody) => void;
   /** A message, exactly once per messageId, in seq order within its conversation. */
   message: (message: DeliveredMessage) => void;
@@ -58,6 +61,11 @@ export interface ImClientEvents {
   receipt: (receipt: Receipt) => void;
   /** A message was handed to the socket (each attempt). */
   sent: (messageId: string, attempt: number) => void;
+  /**
+   * The server ended this session (logout, signed out elsewhere, password changed, account disabled, token
+   * expired): the token no longer works, the client has closed and will not reconnect — log in again.
+   */
+  sessionEnded: (reason: SessionEndReason) => void;
   /** The connection dropped; the client reconnects by itself unless `close()` was called. */
   closed: (reason: string) => void;
 }
@@ -128,10 +136,13 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       });
     });
     this.socket.on("message", (message) => this.enqueue(() => this.receive(message)));
+    this.socket.on("session:ended", ({ reason }) => this.endSession(reason));
     this.socket.on("connect_error", (error) => {
       const body = (error as Error & { data?: ErrorBody }).data;
       if (body?.error && (body.error.key === "TOKEN_INVALID" || body.error.key === "TOKEN_MISSING")) {
-        this.socket.disconnect();
+        // The token is dead (revoked or expired, also while this device was offline): close for good, so
+        // pending sends reject instead of waiting for a reconnect that will never be allowed.
+        this.close();
         this.emit("loginFailed", body);
         for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ImError(body));
       } else if (body?.error && body.error.key !== "SERVICE_UNAVAILABLE" && body.error.key !== "BUSY_RETRY") {
@@ -171,6 +182,15 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     }
   }
 
+  /** The session is over (`session:ended`): never reconnect with this token; tell the app. */
+  private endSession(reason: SessionEndReason): void {
+    if (this.closed) return;
+    this.close();
+    const body = errorBody(new AppError("TOKEN_INVALID"), "en");
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ImError(body));
+    this.emit("sessionEnded", reason);
+  }
+
   /** The device's sync positions, to save and pass back as `cursors` next time. */
   cursors(): SyncCursors {
     return Object.fromEntries(this.positions);
@@ -178,6 +198,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
 
   /** Sends a message; resolves with the receipt once the server stored it (resending as needed). */
   send(message: SendMessageInput | (Omit<SendMessageInput, "messageId"> & { messageId?: string })): Promise<Receipt> {
+    // A closed client (close(), or its session ended) never sends again: nothing would ever acknowledge it.
+    if (this.closed) return Promise.reject(new Error("client closed"));
     const withId = { ...message, messageId: message.messageId ?? crypto.randomUUID(), timeSend: message.timeSend ?? Date.now() };
     return new Promise<Receipt>((resolve, reject) => {
       this.pending.add({ message: withId, attempts: 0, resolve, reject });

@@ -14,6 +14,7 @@ export { type FriendNoticeType, friendNoticeTypes } from "./friend-notices.js";
 export {
   type ChatType,
   chatTypes,
+  clientResources,
   type DeliveredMessage,
   groupConversationId,
   MAX_CONTENT_LENGTH,
@@ -24,6 +25,7 @@ export {
   type SendMessage,
   type SendMessageInput,
   sendMessageSchema,
+  serverOnlyResources,
   singleConversationId,
 } from "./messaging/envelope.js";
 export type {
@@ -34,6 +36,7 @@ export type {
   SyncedConversation,
   SyncRequest,
 } from "./messaging/events.js";
+export { type SessionEndReason, sessionEndReasons } from "./messaging/events.js";
 export {
   isMessageType,
   type MessageCategory,

@@ -11,6 +11,10 @@ export type ChatType = (typeof chatTypes)[keyof typeof chatTypes];
 /** Client kinds (the seed's XMPP resources). */
 export const resources = ["android", "ios", "web", "pc", "mac", "Server"] as const;
 export type Resource = (typeof resources)[number];
+/** Resources only the platform uses (its notices carry `Server`): a handshake or login claiming one is refused. */
+export const serverOnlyResources: readonly Resource[] = ["Server"];
+/** Resources a client may connect or log in as: every resource but the server-only ones. */
+export const clientResources = ["android", "ios", "web", "pc", "mac"] as const satisfies readonly Resource[];
 
 /** Largest message content, in UTF-16 code units: media are sent as URLs, not inline. */
 export const MAX_CONTENT_LENGTH = 16_384;

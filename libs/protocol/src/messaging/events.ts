@@ -28,12 +28,22 @@ export interface ClientToServerEvents {
   sync: (request: SyncRequest, ack: (result: AckResult<{ conversations: SyncedConversation[] }>) => void) => void;
 }
 
+/**
+ * Why the server ended a socket's session (`session:ended`): `logout`, `revoked` (signed out from another
+ * device or by a newer login), `password_changed` (change or reset), `disabled` (account), `expired` (token TTL).
+ * The token no longer works: a client must not reconnect with it, but log in again.
+ */
+export const sessionEndReasons = ["logout", "revoked", "password_changed", "disabled", "expired"] as const;
+export type SessionEndReason = (typeof sessionEndReasons)[number];
+
 /** Events the server sends. */
 export interface ServerToClientEvents {
   /** A message for this user (or a copy of one this user sent from another device). */
   message: (message: DeliveredMessage) => void;
   /** The connection is authenticated: the user and the server's clock. */
   "session:ready": (info: { userId: number; resource: string; serverTime: number; protocolVersion: number }) => void;
+  /** The socket's session ended (see {@link SessionEndReason}); the server disconnects the socket right after. */
+  "session:ended": (info: { reason: SessionEndReason }) => void;
   /** A problem with an event that had no acknowledgement callback. */
   "im:error": (error: ErrorBody) => void;
 }

@@ -5,9 +5,10 @@ import { AppError } from "@im/protocol";
 import type { z } from "zod";
 import type { ApiDeps } from "../../context.js";
 import type { RequestInfo } from "../../http/route.js";
+import { consumeSmsCode } from "../sms/codes.js";
 import { toSelfUser } from "../users/views.js";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.js";
-import type { loginBody } from "./schemas.js";
+import type { loginBody, smsLoginBody } from "./schemas.js";
 
 // A hash to compare against when the phone is unknown, so both cases cost the same time.
 let decoyHash: Promise<string> | undefined;
@@ -28,17 +29,47 @@ export async function loginWith(deps: ApiDeps, user: UserDoc, device: { resource
   return { accessToken: session.accessToken, expiresAt: session.expiresAt, sessionId: session.sessionId, user: toSelfUser(user) };
 }
 
+/** The per-IP budget of login attempts (password or SMS code). */
+async function countLoginAttempt(deps: ApiDeps, request: RequestInfo): Promise<void> {
+  const { config, redis } = deps;
+  const rule = { key: `rl:login:ip:${request.ip}`, limit: config.API_LOGIN_MAX_PER_IP, windowSeconds: config.API_LOGIN_WINDOW_SECONDS };
+  const byIp = await hitRateLimit(redis, rule);
+  if (!byIp.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: byIp.retryAfterSeconds });
+}
+
+const failuresKey = (telephone: string) => `rl:login:fail:${telephone}`;
+
+/**
+ * Login with an SMS code (purpose login) instead of the password: the way in for a phone's owner while
+ * wrong passwords keep the phone locked (issue 10 2m). The code proves the phone, so the lock is passed and
+ * cleared. Throws RATE_LIMITED (per IP, shared with password logins), SMS_CODE_INVALID (wrong, used,
+ * expired or never sent — codes are only sent to registered phones), ACCOUNT_DISABLED.
+ */
+export async function loginWithSmsCode(deps: ApiDeps, body: z.output<typeof smsLoginBody>, request: RequestInfo) {
+  await countLoginAttempt(deps, request);
+  const telephone = `${body.areaCode}${body.phone}`;
+  await consumeSmsCode(deps, "login", telephone, body.smsCode);
+  const user = await deps.models.users.findOne({ telephone }).lean();
+  if (!user) throw new AppError("SMS_CODE_INVALID");
+  if (user.status === -1) throw new AppError("ACCOUNT_DISABLED");
+  await deps.redis.del(failuresKey(telephone));
+  return loginWith(deps, user, { resource: body.resource, deviceId: body.deviceId ?? "" }, request);
+}
+
 /**
  * Password login (seed: UserController.login). Failed attempts are counted per phone (the phone locks for a
- * window after too many) and all attempts per IP.
+ * window after too many: LOGIN_LOCKED, even for the right password — the owner gets in with an SMS code,
+ * `loginWithSmsCode`, or a password reset) and all attempts per IP.
  */
 export async function login(deps: ApiDeps, body: z.output<typeof loginBody>, request: RequestInfo) {
   const { config, redis } = deps;
   const telephone = `${body.areaCode}${body.phone}`;
-  const window = config.API_LOGIN_WINDOW_SECONDS;
-  const byIp = await hitRateLimit(redis, { key: `rl:login:ip:${request.ip}`, limit: config.API_LOGIN_MAX_PER_IP, windowSeconds: window });
-  if (!byIp.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: byIp.retryAfterSeconds });
-  const failuresRule = { key: `rl:login:fail:${telephone}`, limit: config.API_LOGIN_MAX_FAILURES, windowSeconds: window };
+  await countLoginAttempt(deps, request);
+  const failuresRule = {
+    key: failuresKey(telephone),
+    limit: config.API_LOGIN_MAX_FAILURES,
+    windowSeconds: config.API_LOGIN_WINDOW_SECONDS,
+  };
   const failures = await peekRateLimit(redis, failuresRule);
   if (!failures.allowed) throw new AppError("LOGIN_LOCKED", { retryAfterSeconds: failures.retryAfterSeconds });
 

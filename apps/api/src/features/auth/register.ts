@@ -12,6 +12,8 @@ import type { registerBody } from "./schemas.js";
 /**
  * Registers an account (seed: UserController.register): userIds come from a Redis counter; the phone's
  * uniqueness is the unique index on telephone, so of concurrent registrations of one phone exactly one wins.
+ * With API_SMS_REQUIRED the SMS code is checked before anything else (SMS_CODE_INVALID), and only then is
+ * PHONE_ALREADY_REGISTERED (409) reported.
  */
 export async function register(deps: ApiDeps, body: z.output<typeof registerBody>, request: RequestInfo) {
   const limit = await hitRateLimit(deps.redis, {
@@ -21,11 +23,12 @@ export async function register(deps: ApiDeps, body: z.output<typeof registerBody
   });
   if (!limit.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: limit.retryAfterSeconds });
   const telephone = `${body.areaCode}${body.phone}`;
-  if (await deps.models.users.exists({ telephone })) throw new AppError("PHONE_ALREADY_REGISTERED");
+  // The code first: only the phone's owner may learn that it is already registered (issue 10 2m).
   if (deps.config.API_SMS_REQUIRED) {
     if (!body.smsCode) throw new AppError("SMS_CODE_INVALID", { issues: [{ field: "body.smsCode", message: "required" }] });
     await consumeSmsCode(deps, "register", telephone, body.smsCode);
   }
+  if (await deps.models.users.exists({ telephone })) throw new AppError("PHONE_ALREADY_REGISTERED");
   const passwordHash = await hashPassword(body.password, deps.config.API_PASSWORD_SCRYPT_LOG2N);
   const now = Date.now();
   for (let attempt = 0; ; attempt++) {

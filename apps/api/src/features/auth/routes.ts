@@ -6,10 +6,19 @@ import { requireAuth } from "../../http/require-auth.js";
 import { defineRoute } from "../../http/route.js";
 import { consumeSmsCode } from "../sms/codes.js";
 import { loadSelf } from "../users/routes.js";
-import { login } from "./login.js";
+import { login, loginWithSmsCode } from "./login.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { register } from "./register.js";
-import { changePasswordBody, loginBody, loginResult, registerBody, resetPasswordBody, sessionIdParams, sessionSchema } from "./schemas.js";
+import {
+  changePasswordBody,
+  loginBody,
+  loginResult,
+  registerBody,
+  resetPasswordBody,
+  sessionIdParams,
+  sessionSchema,
+  smsLoginBody,
+} from "./schemas.js";
 
 export const authRoutes = [
   defineRoute({
@@ -29,6 +38,16 @@ export const authRoutes = [
     body: loginBody,
     response: { status: 200, description: "Logged in", schema: loginResult },
     handler: async ({ body, request }, deps) => login(deps, body, request),
+  }),
+  defineRoute({
+    method: "post",
+    path: "/v1/auth/login/sms",
+    summary:
+      "Log in with an SMS code (POST /v1/sms/codes, purpose login) instead of the password; also gets a phone locked by wrong passwords in, and clears the lock",
+    tags: ["accounts"],
+    body: smsLoginBody,
+    response: { status: 200, description: "Logged in", schema: loginResult },
+    handler: async ({ body, request }, deps) => loginWithSmsCode(deps, body, request),
   }),
   defineRoute({
     method: "post",
@@ -65,7 +84,7 @@ export const authRoutes = [
       }
       const passwordHash = await hashPassword(body.newPassword, deps.config.API_PASSWORD_SCRYPT_LOG2N);
       await deps.models.users.updateOne({ userId }, { $set: { passwordHash, modifyTime: Date.now() } });
-      await revokeAllSessions(deps.redis, userId);
+      await revokeAllSessions(deps.redis, userId, "password_changed");
       return undefined;
     },
   }),
@@ -84,7 +103,7 @@ export const authRoutes = [
       const passwordHash = await hashPassword(body.newPassword, deps.config.API_PASSWORD_SCRYPT_LOG2N);
       await deps.models.users.updateOne({ userId: user.userId }, { $set: { passwordHash, modifyTime: Date.now() } });
       await deps.redis.del(`rl:login:fail:${telephone}`);
-      await revokeAllSessions(deps.redis, user.userId);
+      await revokeAllSessions(deps.redis, user.userId, "password_changed");
       return undefined;
     },
   }),

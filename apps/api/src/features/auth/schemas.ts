@@ -1,11 +1,15 @@
+import { clientResources } from "@im/protocol";
 import { z } from "zod";
 import { areaCode, line, password, phoneNumber, text } from "../../http/common-schemas.js";
 import { selfUserSchema } from "../users/schemas.js";
 
-export const resources = ["android", "ios", "web", "pc", "mac", "Server"] as const;
+const smsCode = z.string().regex(/^[0-9]{6}$/, "must be 6 digits");
 
 const device = {
-  resource: z.enum(resources).default("android").describe("Kind of client (the seed's XMPP resource)"),
+  resource: z
+    .enum(clientResources)
+    .default("android")
+    .describe("Kind of client (the seed's XMPP resource); `Server` is the platform's own and refused"),
   deviceId: z
     .string()
     .regex(/^[A-Za-z0-9._:-]{1,128}$/, "1–128 letters, digits or ._:-")
@@ -17,11 +21,7 @@ export const registerBody = z.object({
   areaCode,
   phone: phoneNumber,
   password,
-  smsCode: z
-    .string()
-    .regex(/^[0-9]{6}$/, "must be 6 digits")
-    .optional()
-    .describe("Code from POST /v1/sms/codes (purpose register)"),
+  smsCode: smsCode.optional().describe("Code from POST /v1/sms/codes (purpose register)"),
   nickname: line(32).pipe(z.string().min(1, "must not be empty")),
   sex: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
   birthday: z.number().int().min(-5_000_000_000_000).max(5_000_000_000_000).default(0),
@@ -35,6 +35,13 @@ export const registerBody = z.object({
 
 export const loginBody = z.object({ areaCode, phone: phoneNumber, password, ...device });
 
+export const smsLoginBody = z.object({
+  areaCode,
+  phone: phoneNumber,
+  smsCode: smsCode.describe("Code from POST /v1/sms/codes (purpose login)"),
+  ...device,
+});
+
 export const loginResult = z.object({
   accessToken: z.string().describe("Send as Authorization: Bearer <token> (or access_token=)"),
   expiresAt: z.number().int().describe("Epoch ms when the token stops working"),
@@ -45,7 +52,7 @@ export const loginResult = z.object({
 export const resetPasswordBody = z.object({
   areaCode,
   phone: phoneNumber,
-  smsCode: z.string().regex(/^[0-9]{6}$/, "must be 6 digits"),
+  smsCode: smsCode.describe("Code from POST /v1/sms/codes (purpose reset_password)"),
   newPassword: password,
 });
 

@@ -16,8 +16,22 @@ interface IssueInput {
 }
 
 /**
- * Issues a 6-digit code: rate-limited per phone (one per resend interval, N per day) and per IP, kept in
- * Redis with a TTL and an attempt budget, sent through the provider, and recorded in SmsRecord.
+ * Whether a code for `purpose` can be of use to this phone: a registration code only for a phone not yet
+ * registered, a reset or login code only for a registered one.
+ */
+async function codeIsOfUse(deps: ApiDeps, purpose: SmsPurpose, telephone: string): Promise<boolean> {
+  const registered = (await deps.models.users.exists({ telephone })) !== null;
+  return purpose === "register" ? !registered : registered;
+}
+
+/**
+ * Issues a 6-digit code: rate-limited per phone (one per resend interval, N per day) and per IP — counted
+ * first, for every ask — then, only when the code can be of use to the phone (see `codeIsOfUse`), kept in
+ * Redis with a TTL and an attempt budget, and sent through the provider in the background (recorded in
+ * SmsRecord; a provider failure drops the code and the resend interval, so the user may ask again at once).
+ * The answer — body and timing — is the same whether or not a code was sent, so it does not tell registered
+ * phones from others (issue 10 2m); only the phone's owner learns it, from the SMS. Throws SMS_TOO_FREQUENT
+ * (429) past a limit.
  */
 export async function issueSmsCode(deps: ApiDeps, input: IssueInput): Promise<{ expiresInSeconds: number }> {
   const { config, redis } = deps;
@@ -34,21 +48,46 @@ export async function issueSmsCode(deps: ApiDeps, input: IssueInput): Promise<{ 
     const result = await hitRateLimit(redis, rule);
     if (!result.allowed) throw new AppError("SMS_TOO_FREQUENT", { retryAfterSeconds: result.retryAfterSeconds });
   }
+  if (!(await codeIsOfUse(deps, input.purpose, telephone))) return { expiresInSeconds: config.API_SMS_CODE_TTL_SECONDS };
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   const key = codeKey(input.purpose, telephone);
   await redis.multi().del(key).hset(key, { code, attempts: "0" }).expire(key, config.API_SMS_CODE_TTL_SECONDS).exec();
-  const record = { areaCode: input.areaCode, telephone, purpose: input.purpose, provider: deps.sms.name, ip: input.ip, time: Date.now() };
+  // Sent in the background: waiting for the provider only when a code goes out would let the answer's timing
+  // tell registered phones from others.
+  void deliver(deps, { ...input, telephone, code, key, resendKey });
+  return { expiresInSeconds: config.API_SMS_CODE_TTL_SECONDS };
+}
+
+/** Hands a code to the provider and records the outcome; never throws (failures are logged and recorded). */
+async function deliver(
+  deps: ApiDeps,
+  sms: IssueInput & { telephone: string; code: string; key: string; resendKey: string },
+): Promise<void> {
+  const record = {
+    areaCode: sms.areaCode,
+    telephone: sms.telephone,
+    purpose: sms.purpose,
+    provider: deps.sms.name,
+    ip: sms.ip,
+    time: Date.now(),
+  };
   try {
-    const { messageId } = await deps.sms.send({ areaCode: input.areaCode, phone: input.phone, code, purpose: input.purpose });
+    const { messageId } = await deps.sms.send({ areaCode: sms.areaCode, phone: sms.phone, code: sms.code, purpose: sms.purpose });
     await deps.models.smsRecords.create({ ...record, ok: true, providerMessageId: messageId });
   } catch (error) {
-    // Nothing reached the phone: drop the code, and the resend interval so the user may ask again at once.
-    await redis.del(key, resendKey);
-    await deps.models.smsRecords.create({ ...record, ok: false, error: error instanceof Error ? error.message.slice(0, 500) : "unknown" });
     deps.logger.warn({ err: error, provider: deps.sms.name }, "SMS provider failed");
-    throw new AppError("SMS_SEND_FAILED", { cause: error });
+    try {
+      // Nothing reached the phone: drop the code, and the resend interval so the user may ask again at once.
+      await deps.redis.del(sms.key, sms.resendKey);
+      await deps.models.smsRecords.create({
+        ...record,
+        ok: false,
+        error: error instanceof Error ? error.message.slice(0, 500) : "unknown",
+      });
+    } catch (cleanup) {
+      deps.logger.warn({ err: cleanup }, "could not record a failed SMS");
+    }
   }
-  return { expiresInSeconds: config.API_SMS_CODE_TTL_SECONDS };
 }
 
 const CONSUME = `

@@ -7,7 +7,7 @@ export interface SmsMessage {
   areaCode: string;
   phone: string;
   code: string;
-  purpose: "register" | "reset_password";
+  purpose: "register" | "reset_password" | "login";
 }
 
 /** Sends verification codes; each provider (console, Aliyun, ...) implements this. */

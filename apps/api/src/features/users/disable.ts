@@ -1,0 +1,13 @@
+import { revokeAllSessions } from "@im/auth";
+import type { Models } from "@im/data";
+import type { Redis } from "@im/infra";
+
+/**
+ * Disables an account (status -1: it can no longer log in and is hidden from search) and ends every one of
+ * its sessions, so its open sockets are disconnected on every gateway with reason `disabled`. The one way
+ * to disable a user: an admin tool or script must call this rather than set `status` itself.
+ */
+export async function disableUser(deps: { models: Models; redis: Redis }, userId: number): Promise<void> {
+  await deps.models.users.updateOne({ userId }, { $set: { status: -1, modifyTime: Date.now() } });
+  await revokeAllSessions(deps.redis, userId, "disabled");
+}
