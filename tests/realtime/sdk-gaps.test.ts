@@ -45,7 +45,7 @@ describe("SDK: gaps in the live stream", () => {
         const from = payload.cursors[conversationId] ?? 0;
         const messages = stored.filter((m) => m.seq > from);
         const conversations: SyncedConversation[] =
-          messages.length === 0 ? [] : [{ conversationId, messages, hasMore: false, maxSeq: stored.length }];
+          messages.length === 0 ? [] : [{ conversationId, messages, hasMore: false, maxSeq: stored.length, nextCursor: stored.length }];
         ack({ ok: true, conversations });
       });
       socket.emit("session:ready", { userId: 8, resource: "web", serverTime: Date.now(), protocolVersion: 1 });

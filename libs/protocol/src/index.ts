@@ -15,6 +15,7 @@ export {
   type ChatType,
   chatTypes,
   type DeliveredMessage,
+  deliveredMessageSchema,
   groupConversationId,
   MAX_CONTENT_LENGTH,
   PROTOCOL_VERSION,
@@ -26,13 +27,20 @@ export {
   sendMessageSchema,
   singleConversationId,
 } from "./messaging/envelope.js";
-export type {
-  AckResult,
-  ClientToServerEvents,
-  ServerToClientEvents,
-  SyncCursors,
-  SyncedConversation,
-  SyncRequest,
+export {
+  type AckResult,
+  type ClientToServerEvents,
+  DEFAULT_SYNC_LIMIT,
+  MAX_SYNC_LIMIT,
+  type ServerToClientEvents,
+  type SyncCursors,
+  type SyncedConversation,
+  type SyncRequest,
+  type SyncResponse,
+  syncCursorsSchema,
+  syncedConversationSchema,
+  syncRequestSchema,
+  syncResponseSchema,
 } from "./messaging/events.js";
 export {
   isMessageType,
