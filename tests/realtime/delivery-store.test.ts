@@ -3,7 +3,16 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server, Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { connectMongo, createRedis, type Redis } from "@im/infra";
-import { createMessageStore, type MessageStore, storeSingle, syncConversations, syncMessageIndexes, userShard } from "@im/messaging";
+import {
+  allocateSeq,
+  createMessageStore,
+  type MessageStore,
+  storeGroup,
+  storeSingle,
+  syncConversations,
+  syncMessageIndexes,
+  userShard,
+} from "@im/messaging";
 import { type SendMessage, sendMessageSchema, singleConversationId } from "@im/protocol";
 import { type FerretDbServer, type RedisServer, startFerretDb, startRedis } from "@im/testing";
 import type { Connection } from "mongoose";
@@ -104,9 +113,13 @@ describe("delivery: no receipt without storage, no seq twice, no skipped in-flig
   });
 
   const seqsOf = async (ownerId: number, conversationId: string) =>
-    (await store.shards.user(userShard(ownerId, 2)).find({ ownerId, conversationId, tombstone: { $ne: true } }).sort({ seq: 1 }).lean()).map(
-      (d) => [d.seq, d.content] as const,
-    );
+    (
+      await store.shards
+        .user(userShard(ownerId, 2))
+        .find({ ownerId, conversationId, tombstone: { $ne: true } })
+        .sort({ seq: 1 })
+        .lean()
+    ).map((d) => [d.seq, d.content] as const);
   const synced = async (userId: number, conversationId: string, cursor: number) => {
     const conversations = await syncConversations(store, userId, { [conversationId]: cursor }, 100);
     return conversations.find((c) => c.conversationId === conversationId);
@@ -123,8 +136,14 @@ describe("delivery: no receipt without storage, no seq twice, no skipped in-flig
     assert.deepEqual(await seqsOf(alice, conversationId), [[1, "m1"]], "no sender copy without the recipient's");
     const resent = await storeSingle(store, sender(alice), message, bob);
     assert.equal(resent.duplicate, false);
-    assert.deepEqual((await seqsOf(bob, conversationId)).map(([, c]) => c), ["m1", "CUT-ME-1a"]);
-    assert.deepEqual((await seqsOf(alice, conversationId)).map(([, c]) => c), ["m1", "CUT-ME-1a"]);
+    assert.deepEqual(
+      (await seqsOf(bob, conversationId)).map(([, c]) => c),
+      ["m1", "CUT-ME-1a"],
+    );
+    assert.deepEqual(
+      (await seqsOf(alice, conversationId)).map(([, c]) => c),
+      ["m1", "CUT-ME-1a"],
+    );
     const got = await synced(bob, conversationId, 1);
     assert.deepEqual(
       got?.messages.map((m) => m.content),
@@ -184,5 +203,59 @@ describe("delivery: no receipt without storage, no seq twice, no skipped in-flig
     );
     assert.equal(afterwards?.nextCursor, 3);
     assert.equal(afterwards?.inFlight, undefined);
+  });
+
+  it("raced resends of one messageId from several writers (own batchers) store it once and never fail with 'no stored copy'", async () => {
+    const writers = Array.from({ length: 4 }, () => createMessageStore(direct, redis, 2, { writeBatch: 8 }));
+    for (let round = 0; round < 10; round++) {
+      const [alice, bob] = pair();
+      const conversationId = singleConversationId(alice, bob);
+      const message = text(bob, `raced ${round}`);
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) => storeSingle(writers[i % writers.length] as MessageStore, sender(alice), message, bob)),
+      );
+      const failures = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+      assert.deepEqual(failures, [], "every raced resend is answered");
+      const seqs = new Set(results.map((r) => (r as PromiseFulfilledResult<{ message: { seq: number } }>).value.message.seq));
+      assert.equal(seqs.size, 1, "one seq for all");
+      assert.equal(results.filter((r) => r.status === "fulfilled" && !r.value.duplicate).length, 1, "stored once");
+      for (const owner of [alice, bob]) {
+        assert.deepEqual(
+          (await seqsOf(owner, conversationId)).map(([, c]) => c),
+          [`raced ${round}`],
+        );
+      }
+      const roomId = `room-${randomUUID()}`;
+      const groupMessage = sendMessageSchema.parse({ messageId: randomUUID(), chatType: 2, to: roomId, type: 1, content: "g" });
+      const groupResults = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => storeGroup(writers[i % writers.length] as MessageStore, sender(alice), groupMessage, roomId)),
+      );
+      assert.equal(new Set(groupResults.map((r) => r.message.seq)).size, 1);
+      assert.equal(groupResults.filter((r) => !r.duplicate).length, 1);
+    }
+  });
+
+  it("a seq whose writer died is resolved after its lease: a tombstone the cursor passes; the late writer's insert gets a fresh seq", async () => {
+    const shortLease = createMessageStore(direct, redis, 2, { seqLeaseMs: 300 });
+    const [alice, bob] = pair();
+    const conversationId = singleConversationId(alice, bob);
+    await storeSingle(shortLease, sender(alice), text(bob, "m1"), bob);
+    const orphan = await allocateSeq(shortLease, conversationId); // a writer that dies right after taking seq 2
+    assert.equal(orphan, 2);
+    await storeSingle(shortLease, sender(alice), text(bob, "m3"), bob);
+    const early = await syncConversations(shortLease, bob, { [conversationId]: 1 }, 100);
+    assert.equal(early[0]?.inFlight, true);
+    assert.equal(early[0]?.nextCursor, 1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const late = await syncConversations(shortLease, bob, { [conversationId]: 1 }, 100);
+    assert.deepEqual(
+      late[0]?.messages.map((m) => [m.seq, m.content]),
+      [[3, "m3"]],
+    );
+    assert.equal(late[0]?.nextCursor, 3, "past the tombstone");
+    const tombstones = await shortLease.shards
+      .user(userShard(bob, 2))
+      .countDocuments({ ownerId: bob, conversationId, seq: 2, tombstone: true });
+    assert.equal(tombstones, 1);
   });
 });

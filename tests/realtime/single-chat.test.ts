@@ -69,6 +69,39 @@ describe("single chat across two gateway processes", () => {
     assert.equal(inbox.filter((m) => m.messageId === messageId).length, 1, "the app sees it once");
   });
 
+  it("concurrent resends of one messageId from several sockets on both gateways: stored once, every answer ok with one seq", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const sockets = await Promise.all(
+      [0, 1, 2, 3].map((i) => connectClient(world, alice, i % 2 === 0 ? gw1() : gw2(), { resource: "pc" })),
+    );
+    const b = await connectClient(world, bob, gw2());
+    const inbox = collect(b);
+    for (let round = 0; round < 5; round++) {
+      const payload = {
+        messageId: crypto.randomUUID(),
+        chatType: 1 as const,
+        to: String(bob.userId),
+        type: messageType.text,
+        content: `r${round}`,
+      };
+      const answers = await Promise.all(
+        sockets.flatMap((client) => [0, 1, 2].map(() => client.socket.timeout(10_000).emitWithAck("message:send", payload))),
+      );
+      const keys = answers.map((answer) => (answer.ok ? "ok" : answer.error.key));
+      assert.deepEqual([...new Set(keys)], ["ok"], `round ${round}: ${keys.join(",")}`);
+      const seqs = new Set(answers.map((answer) => (answer.ok ? answer.receipt.seq : -1)));
+      assert.equal(seqs.size, 1);
+      assert.equal(answers.filter((answer) => answer.ok && !answer.receipt.duplicate).length, 1);
+    }
+    await eventually("bob gets the five", () => inbox.length >= 5);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(
+      inbox.map((m) => m.content),
+      ["r0", "r1", "r2", "r3", "r4"],
+    );
+  });
+
   it("syncs hundreds of messages missed while offline, in order, exactly once, paged", async () => {
     const alice = await registerUser(world.stack, world.api);
     const bob = await registerUser(world.stack, world.api);

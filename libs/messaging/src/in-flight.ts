@@ -75,12 +75,7 @@ export async function resolveSeq(store: MessageStore, conversationId: string, se
     return true;
   } finally {
     // Released only if still ours (it expires by itself otherwise).
-    await store.redis.eval(
-      `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`,
-      1,
-      key,
-      token,
-    );
+    await store.redis.eval(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`, 1, key, token);
   }
 }
 

@@ -40,5 +40,5 @@ export { groupModelOf, highestGroupSeq, storeGroup } from "./store-group.js";
 export { assertSameMessage, type Sender, type StoredResult } from "./store-message.js";
 export { type StoreSingleOptions, storeSingle } from "./store-single.js";
 export { DEFAULT_SYNC_LIMIT, locate, MAX_SYNC_LIMIT, syncConversations } from "./sync.js";
-export { type ConversationView, conversationViews } from "./view.js";
 export { SYSTEM_NOTIFIER_ID, type SystemMessage, sendSystemMessage } from "./system-message.js";
+export { type ConversationView, conversationViews } from "./view.js";

@@ -1,5 +1,5 @@
-import { MongoBulkWriteError } from "mongodb";
 import type { Collection, Document } from "mongodb";
+import { MongoBulkWriteError } from "mongodb";
 
 export type InsertOutcome = "inserted" | "duplicate";
 

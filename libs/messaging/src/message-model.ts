@@ -1,6 +1,6 @@
+import type { DeliveredMessage } from "@im/protocol";
 import type { Connection, Model } from "mongoose";
 import { Schema } from "mongoose";
-import type { DeliveredMessage } from "@im/protocol";
 import { groupCollection, userCollection } from "./shards.js";
 
 /**

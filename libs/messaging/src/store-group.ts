@@ -35,7 +35,8 @@ export async function storeGroup(store: MessageStore, sender: Sender, message: S
     to: roomId,
     locations: [room],
     checkFirst: room,
-    build: (ownerId, seq, now) => buildMessageDoc(message, sender, { ownerId, conversationId, seq, chatType: chatTypes.group, to: roomId, now }),
+    build: (ownerId, seq, now) =>
+      buildMessageDoc(message, sender, { ownerId, conversationId, seq, chatType: chatTypes.group, to: roomId, now }),
   });
   return storedResult(stored);
 }

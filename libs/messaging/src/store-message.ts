@@ -1,6 +1,6 @@
 import { AppError, type DeliveredMessage, messageType, type SendMessage } from "@im/protocol";
-import { findCopy } from "./copies.js";
 import { toDelivered } from "./convert.js";
+import { findCopy } from "./copies.js";
 import { abandonSeq } from "./in-flight.js";
 import { type MessageDoc, type MessageModel, messageDocId } from "./message-model.js";
 import { allocateSeq, repairSeq } from "./sequences.js";
@@ -58,6 +58,9 @@ async function insertExplained(store: MessageStore, at: Location, doc: MessageDo
   for (let attempt = 0; attempt < EXPLAIN_ATTEMPTS; attempt++) {
     if ((await store.insert(at.model, doc)) === "inserted") return { inserted: true };
     const existing = await findCopy(at.model, at.ownerId, doc.conversationId, doc.messageId, { afterDuplicateKey: true });
+    // Our own document (a retried insert whose first try did land): it is inserted, not a duplicate.
+    if (existing && existing._id === doc._id && existing.seq === doc.seq && existing.serverTime === doc.serverTime)
+      return { inserted: true };
     if (existing) return { inserted: false, existing };
     const atSeq = await at.model.findOne({ ownerId: at.ownerId, conversationId: doc.conversationId, seq: doc.seq }).lean<MessageDoc>();
     if (atSeq) return { inserted: false, seqTaken: atSeq };

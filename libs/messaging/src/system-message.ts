@@ -6,6 +6,7 @@ import { storeSingle } from "./store-single.js";
 
 /** The account system notifications come from (seed: 10005 系统通知). */
 export { SYSTEM_NOTIFIER_ID } from "./system-account.js";
+
 import { SYSTEM_NOTIFIER_ID } from "./system-account.js";
 
 export interface SystemMessage {

@@ -52,12 +52,7 @@ async function storedBefore(deps: GatewayDeps, socket: ImSocket, message: SendMe
  * Returns the message to store and what to do after it is stored (also run for a resend: every effect is
  * idempotent, and a resend reaches it only if it is the same message).
  */
-export async function checkMessageRules(
-  deps: GatewayDeps,
-  socket: ImSocket,
-  sent: SendMessage,
-  target: Target,
-): Promise<CheckedMessage> {
+export async function checkMessageRules(deps: GatewayDeps, socket: ImSocket, sent: SendMessage, target: Target): Promise<CheckedMessage> {
   const message =
     sent.type === messageType.readReceipt && sent.objectId
       ? { ...sent, messageId: readReceiptMessageId(socket.data.userId, target.conversationId, sent.objectId) }

@@ -41,7 +41,10 @@ async function raiseFloors(context: JobContext, model: MessageModel, expired: Re
       .lean();
     if (!top) continue;
     const who = userId === undefined ? {} : { userId };
-    const result = await conversations.updateMany({ ...who, conversationId, clearedSeq: { $lt: top.seq } }, { $set: { clearedSeq: top.seq } });
+    const result = await conversations.updateMany(
+      { ...who, conversationId, clearedSeq: { $lt: top.seq } },
+      { $set: { clearedSeq: top.seq } },
+    );
     if (!result.acknowledged) throw new Error(`retention floor of ${conversationId} not acknowledged`);
   }
 }

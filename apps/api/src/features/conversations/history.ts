@@ -1,4 +1,12 @@
-import { conversationViews, locate, type MessageDoc, type MessageStore, readCounts, toDelivered, type UserConversationDoc } from "@im/messaging";
+import {
+  conversationViews,
+  locate,
+  type MessageDoc,
+  type MessageStore,
+  readCounts,
+  toDelivered,
+  type UserConversationDoc,
+} from "@im/messaging";
 import { AppError, chatTypes } from "@im/protocol";
 import type { PageQuery } from "../../http/common-schemas.js";
 
