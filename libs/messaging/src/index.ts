@@ -39,6 +39,6 @@ export { createMessageStore, type MessageStore, type MessageStoreOptions, syncMe
 export { groupModelOf, highestGroupSeq, storeGroup } from "./store-group.js";
 export { assertSameMessage, type Sender, type StoredResult } from "./store-message.js";
 export { type StoreSingleOptions, storeSingle } from "./store-single.js";
-export { DEFAULT_SYNC_LIMIT, locate, MAX_SYNC_LIMIT, syncConversations } from "./sync.js";
+export { DEFAULT_SYNC_LIMIT, locate, MAX_SYNC_LIMIT, syncConversations, untilFreshGap } from "./sync.js";
 export { SYSTEM_NOTIFIER_ID, type SystemMessage, sendSystemMessage } from "./system-message.js";
 export { type ConversationView, conversationViews } from "./view.js";

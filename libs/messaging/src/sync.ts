@@ -11,6 +11,26 @@ export { DEFAULT_SYNC_LIMIT, MAX_SYNC_LIMIT } from "@im/protocol";
 /** Beyond the lease, how long a gap before a freshly stored message is still presumed in flight (clock skew). */
 const GAP_MARGIN_MS = 5_000;
 
+/**
+ * The backstop for Redis having lost its in-flight records: the stored documents after `from`, in seq
+ * order, up to the first gap that comes right before a message stored within the lease (+ margin) — such a
+ * gap may still be being written. Older gaps are permanent. `stopped` tells whether it cut.
+ */
+export function untilFreshGap<T extends { seq: number; serverTime: number }>(
+  store: Pick<MessageStore, "seqLeaseMs">,
+  docs: T[],
+  from: number,
+  now = Date.now(),
+): { docs: T[]; stopped: boolean } {
+  const recent = now - store.seqLeaseMs - GAP_MARGIN_MS;
+  let covered = from;
+  for (const [i, doc] of docs.entries()) {
+    if (doc.seq > covered + 1 && doc.serverTime > recent) return { docs: docs.slice(0, i), stopped: true };
+    covered = doc.seq;
+  }
+  return { docs, stopped: false };
+}
+
 /** Where a conversation's messages live for this user: their own copies, or the room's shared log. */
 export function locate(store: MessageStore, userId: number, conversation: Pick<UserConversationDoc, "chatType" | "peer">) {
   if (conversation.chatType === chatTypes.group) {
@@ -38,7 +58,6 @@ export async function syncConversations(
   const take = Math.min(Math.max(1, limit), MAX_SYNC_LIMIT);
   const conversations = await store.conversations.find({ userId }).lean();
   const views = await conversationViews(store, conversations, cursors);
-  const recent = Date.now() - store.seqLeaseMs - GAP_MARGIN_MS;
   const result: SyncedConversation[] = [];
   for (const conversation of conversations) {
     const view = views.get(conversation.conversationId);
@@ -54,17 +73,10 @@ export async function syncConversations(
         .limit(take + 1)
         .lean<MessageDoc[]>();
     }
-    let covered = from;
-    let stopped = false;
-    const messages = [];
-    for (const doc of docs.slice(0, take)) {
-      if (doc.seq > covered + 1 && doc.serverTime > recent) {
-        stopped = true; // a gap right before a fresh message: its seq may still be being written
-        break;
-      }
-      covered = doc.seq;
-      if (!doc.tombstone) messages.push(toDelivered(doc));
-    }
+    const served = untilFreshGap(store, docs.slice(0, take), from);
+    const stopped = served.stopped;
+    const covered = served.docs.at(-1)?.seq ?? from;
+    const messages = served.docs.filter((doc) => !doc.tombstone).map(toDelivered);
     const hasMore = !stopped && docs.length > take;
     const inFlight = stopped || (!hasMore && view.heldByInFlight && view.latest > covered);
     if (messages.length === 0 && covered <= cursor && !inFlight) continue;

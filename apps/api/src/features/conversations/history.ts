@@ -6,6 +6,7 @@ import {
   readCounts,
   toDelivered,
   type UserConversationDoc,
+  untilFreshGap,
 } from "@im/messaging";
 import { AppError, chatTypes } from "@im/protocol";
 import type { PageQuery } from "../../http/common-schemas.js";
@@ -69,13 +70,16 @@ export async function history(store: MessageStore, userId: number, conversationI
   let docs: MessageDoc[];
   let hasMore: boolean;
   if (query.afterSeq !== undefined) {
+    // Tombstones are read here (they close gaps for untilFreshGap) and dropped below.
+    const from = Math.max(query.afterSeq, floor);
     const found = await model
-      .find({ ...base, seq: { $gt: Math.max(query.afterSeq, floor), ...ceiling } })
+      .find({ ownerId, conversationId, seq: { $gt: from, ...ceiling } })
       .sort({ seq: 1 })
       .limit(query.limit + 1)
       .lean<MessageDoc[]>();
-    hasMore = found.length > query.limit;
-    docs = found.slice(0, query.limit);
+    const served = untilFreshGap(store, found.slice(0, query.limit), from);
+    hasMore = !served.stopped && found.length > query.limit;
+    docs = served.docs.filter((doc) => !doc.tombstone);
   } else {
     const range = query.beforeSeq !== undefined ? { $gt: floor, $lt: query.beforeSeq, ...ceiling } : { $gt: floor, ...ceiling };
     const found = await model
