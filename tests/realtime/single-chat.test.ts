@@ -102,6 +102,46 @@ describe("single chat across two gateway processes", () => {
     );
   });
 
+  it("Redis losing its last writes (counter set back) never reuses a seq: X gets 4, a device at 3 and a new device both get it", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const a = await connectClient(world, alice, gw1());
+    const first = new ImClient({ url: gw2().url, token: bob.token, resource: "pc" });
+    world.clients.push(first);
+    const firstInbox = collect(first);
+    await first.connect();
+    for (const content of ["m1", "m2", "m3"]) await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content });
+    await eventually("the first device has m1..m3", () => firstInbox.length === 3);
+    const cursors = first.cursors();
+    first.close();
+    const conversationId = firstInbox[0]?.conversationId ?? "";
+    assert.equal(cursors[conversationId], 3);
+    await world.stack.api.deps.redis.set(`im:seq:${conversationId}`, "1"); // the counter's last writes lost
+    const x = await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "X" });
+    assert.equal(x.seq, 4);
+    const back = new ImClient({ url: gw1().url, token: bob.token, resource: "pc", cursors });
+    world.clients.push(back);
+    const backInbox = collect(back);
+    await back.connect();
+    assert.deepEqual(
+      backInbox.map((m) => [m.seq, m.content]),
+      [[4, "X"]],
+    );
+    const fresh = new ImClient({ url: gw2().url, token: bob.token, resource: "web" });
+    world.clients.push(fresh);
+    const freshInbox = collect(fresh);
+    await fresh.connect();
+    assert.deepEqual(
+      freshInbox.map((m) => [m.seq, m.content]),
+      [
+        [1, "m1"],
+        [2, "m2"],
+        [3, "m3"],
+        [4, "X"],
+      ],
+    );
+  });
+
   it("syncs hundreds of messages missed while offline, in order, exactly once, paged", async () => {
     const alice = await registerUser(world.stack, world.api);
     const bob = await registerUser(world.stack, world.api);

@@ -2,6 +2,7 @@ import { AppError, type DeliveredMessage, messageType, type SendMessage } from "
 import { toDelivered } from "./convert.js";
 import { findCopy } from "./copies.js";
 import { abandonSeq } from "./in-flight.js";
+import { InsertOutcomeUnknownError } from "./insert-batcher.js";
 import { type MessageDoc, type MessageModel, messageDocId } from "./message-model.js";
 import { allocateSeq, repairSeq } from "./sequences.js";
 import type { MessageStore } from "./store-context.js";
@@ -116,6 +117,8 @@ export async function storeMessage(store: MessageStore, request: StoreRequest): 
       // This writer is done with its seq: settle it now (the copy that landed, or a tombstone) rather than
       // hold every reader for the lease. Best effort: if the store is unreachable the lease does it later.
       await abandonSeq(store, conversationId, seq);
+      // Not knowing whether a copy was stored is always retryable: the resend settles it (idempotent).
+      if (error instanceof InsertOutcomeUnknownError) throw new AppError("BUSY_RETRY", { retryAfterSeconds: 1, cause: error });
       throw error;
     }
     if (stored !== "seq-taken") return stored;
