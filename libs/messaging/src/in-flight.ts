@@ -70,8 +70,7 @@ export async function resolveSeq(store: MessageStore, conversationId: string, se
       if (settled) break;
       if (pass === 3) throw new Error(`seq ${seq} of ${conversationId} could not be resolved`);
     }
-    const removed = await store.redis.zrem(inFlightKey(conversationId), String(seq));
-    void removed;
+    await store.redis.zrem(inFlightKey(conversationId), String(seq));
     return true;
   } finally {
     // Released only if still ours (it expires by itself otherwise).
