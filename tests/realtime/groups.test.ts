@@ -245,4 +245,28 @@ describe("group chat across two gateway processes", () => {
     await pause(300);
     assert.equal(texts(aInbox).length, 1);
   });
+
+  it("a member cannot blank another's room message by reusing a messageId as a recall (MESSAGE_ID_REUSED)", async () => {
+    const [owner, a] = await r.users(2);
+    const roomId = await r.room(owner, [a]);
+    const ownerClient = await connectClient(world, owner, gw(0));
+    const aClient = await connectClient(world, a, gw(1));
+    const notice = await text(ownerClient, roomId, "the owner's notice");
+    const messageId = crypto.randomUUID();
+    const first = await aClient.socket
+      .timeout(5_000)
+      .emitWithAck("message:send", { messageId, chatType: 2, to: roomId, type: 1, content: "hi" });
+    assert.ok(first.ok);
+    const forged = await aClient.socket
+      .timeout(5_000)
+      .emitWithAck("message:send", { messageId, chatType: 2, to: roomId, type: messageType.recall, objectId: notice.messageId });
+    assert.equal(forged.ok ? "ok" : forged.error.key, "MESSAGE_ID_REUSED");
+    const reply = await world.api.get<{ messages: DeliveredMessage[] }>(
+      `/v1/conversations/${groupConversationId(roomId)}/messages?limit=100`,
+      owner.token,
+    );
+    const kept = reply.body.messages.find((m) => m.messageId === notice.messageId);
+    assert.equal(kept?.content, "the owner's notice");
+    assert.equal(kept?.recalled, undefined);
+  });
 });

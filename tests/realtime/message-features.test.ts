@@ -163,9 +163,15 @@ describe("message features: recall, read receipts, burn after reading, typing, b
     assert.equal(await readCount(store(), sent.conversationId, sent.messageId), 1);
     const ttl = await world.stack.api.deps.redis.ttl(readKey(sent.conversationId, sent.messageId));
     assert.ok(ttl > 29 * 24 * 3600, `expires in about 30 days (${ttl})`);
-    // Read again (another device): still one reader.
-    await b.send({ chatType: 1, to: String(alice.userId), type: messageType.readReceipt, objectId: sent.messageId });
+    // Read again (another device, another messageId): one receipt per member and message — answered with
+    // the first, stored and delivered once.
+    const again = await sendRaw(b, { chatType: 1, to: String(alice.userId), type: messageType.readReceipt, objectId: sent.messageId });
+    assert.ok(again.ok, JSON.stringify(again));
+    assert.equal(again.receipt.duplicate, true);
+    assert.equal(again.receipt.seq, receipt.seq);
     assert.equal(await readCount(store(), sent.conversationId, sent.messageId), 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(reads.length, 1, "delivered once");
     // Alice cannot "read" her own message; nobody can read an unknown one.
     const own = await sendRaw(a, { chatType: 1, to: String(bob.userId), type: messageType.readReceipt, objectId: sent.messageId });
     assert.equal(keyOf(own), "VALIDATION_FAILED");
@@ -178,7 +184,7 @@ describe("message features: recall, read receipts, burn after reading, typing, b
     assert.equal(keyOf(unknown), "MESSAGE_NOT_FOUND");
     // An offline sender gets the receipt by sync.
     const history = await historyOf(world, alice, sent.conversationId);
-    assert.equal(history.messages.filter((m) => m.type === messageType.readReceipt).length, 2);
+    assert.equal(history.messages.filter((m) => m.type === messageType.readReceipt).length, 1);
   });
 
   it("burn after reading: the recipient's read receipt deletes both stored copies and reaches the sender", async () => {
@@ -220,8 +226,38 @@ describe("message features: recall, read receipts, burn after reading, typing, b
       objectId: burn.messageId,
     });
     assert.ok(again.ok && again.receipt.duplicate);
+    // A new receipt of the same message by the same reader is the same receipt: answered with the first.
     const fresh = await sendRaw(b, { chatType: 1, to: String(alice.userId), type: messageType.readReceipt, objectId: burn.messageId });
-    assert.equal(keyOf(fresh), "MESSAGE_NOT_FOUND");
+    assert.ok(fresh.ok && fresh.receipt.duplicate && fresh.receipt.seq === again.receipt.seq);
+    // Another member cannot read what is burnt: it is no message any more.
+    const byAlice = await sendRaw(a, { chatType: 1, to: String(bob.userId), type: messageType.readReceipt, objectId: burn.messageId });
+    assert.equal(keyOf(byAlice), "MESSAGE_NOT_FOUND");
+  });
+
+  it("a messageId reused for another message is refused (MESSAGE_ID_REUSED) and applies nothing: no recall of the peer's message", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const a = await connectClient(world, alice, gw1());
+    const b = await connectClient(world, bob, gw2());
+    const bobRecalled: string[] = [];
+    b.on("recalled", (messageId) => bobRecalled.push(messageId));
+    const messageId = crypto.randomUUID();
+    const first = await sendRaw(a, { messageId, chatType: 1, to: String(bob.userId), type: messageType.text, content: "hi" });
+    assert.ok(first.ok);
+    const bobs = await b.send({ chatType: 1, to: String(alice.userId), type: messageType.text, content: "bob's words" });
+    const forged = await sendRaw(a, { messageId, chatType: 1, to: String(bob.userId), type: messageType.recall, objectId: bobs.messageId });
+    assert.equal(keyOf(forged), "MESSAGE_ID_REUSED");
+    const otherContent = await sendRaw(a, { messageId, chatType: 1, to: String(bob.userId), type: messageType.text, content: "changed" });
+    assert.equal(keyOf(otherContent), "MESSAGE_ID_REUSED");
+    const sameAgain = await sendRaw(a, { messageId, chatType: 1, to: String(bob.userId), type: messageType.text, content: "hi" });
+    assert.ok(sameAgain.ok && sameAgain.receipt.duplicate && sameAgain.receipt.seq === first.receipt.seq);
+    for (const user of [alice, bob]) {
+      const kept = (await historyOf(world, user, bobs.conversationId)).messages.find((m) => m.messageId === bobs.messageId);
+      assert.equal(kept?.content, "bob's words", `intact for ${user.userId}`);
+      assert.equal(kept?.recalled, undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(bobRecalled, []);
   });
 
   it("relays typing (201) to online devices without storing it", async () => {
@@ -377,6 +413,15 @@ describe("recall window", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     const late = await sendRaw(a, { chatType: 1, to: String(bob.userId), type: messageType.recall, objectId: slow.messageId });
     assert.equal(keyOf(late), "RECALL_WINDOW_PASSED");
+    // Nor by reusing the id of an earlier message as a "resend" of a recall: refused, nothing recalled.
+    const reused = await sendRaw(a, {
+      messageId: quick.messageId,
+      chatType: 1,
+      to: String(bob.userId),
+      type: messageType.recall,
+      objectId: slow.messageId,
+    });
+    assert.equal(keyOf(reused), "MESSAGE_ID_REUSED");
     const reply = await world.api.get<History>(`/v1/conversations/${slow.conversationId}/messages`, bob.token);
     assert.equal(reply.status, 200, JSON.stringify(errorOf(reply)));
     assert.equal(reply.body.messages.find((m) => m.messageId === slow.messageId)?.content, "slow");

@@ -15,6 +15,10 @@ describe("SDK: gaps in the live stream", () => {
   const conversationId = "g_room1";
   const stored: DeliveredMessage[] = [];
   let syncs = 0;
+  /** Seqs up to here are covered (tombstones included) though not all are in `stored`. */
+  let covered = 0;
+  /** When set, the committed point: seqs above it are in flight (answers say inFlight). */
+  let committed: number | undefined;
   let server: Server;
   let url: string;
   let current: Socket | undefined;
@@ -43,9 +47,15 @@ describe("SDK: gaps in the live stream", () => {
       socket.on("sync", (payload: { cursors: Record<string, number> }, ack: (r: unknown) => void) => {
         syncs += 1;
         const from = payload.cursors[conversationId] ?? 0;
-        const messages = stored.filter((m) => m.seq > from);
+        // Like the gateway: nothing past the committed point; tombstones (`covered`) move nextCursor only.
+        const ceiling = committed ?? Number.MAX_SAFE_INTEGER;
+        const messages = stored.filter((m) => m.seq > from && m.seq <= ceiling);
+        const last = Math.max(from, ...messages.map((m) => m.seq), Math.min(covered, ceiling));
+        const inFlight = committed !== undefined;
         const conversations: SyncedConversation[] =
-          messages.length === 0 ? [] : [{ conversationId, messages, hasMore: false, maxSeq: stored.length }];
+          messages.length === 0 && last <= from && !inFlight
+            ? []
+            : [{ conversationId, messages, hasMore: false, maxSeq: stored.length, nextCursor: last, ...(inFlight ? { inFlight } : {}) }];
         ack({ ok: true, conversations });
       });
       socket.emit("session:ready", { userId: 8, resource: "web", serverTime: Date.now(), protocolVersion: 1 });
@@ -55,10 +65,17 @@ describe("SDK: gaps in the live stream", () => {
   });
   after(() => server.close());
 
-  const connect = async (gapWaitMs?: number) => {
+  const connect = async (gapWaitMs?: number, inFlightRetryMs?: number) => {
     stored.length = 0;
     syncs = 0;
-    const client = new ImClient({ url, token: "t", ...(gapWaitMs === undefined ? {} : { gapWaitMs }) });
+    covered = 0;
+    committed = undefined;
+    const client = new ImClient({
+      url,
+      token: "t",
+      ...(gapWaitMs === undefined ? {} : { gapWaitMs }),
+      ...(inFlightRetryMs === undefined ? {} : { inFlightRetryMs }),
+    });
     const got: number[] = [];
     client.on("message", (m) => got.push(m.seq));
     await client.connect();
@@ -67,6 +84,9 @@ describe("SDK: gaps in the live stream", () => {
   };
   const push = (m: DeliveredMessage) => current?.emit("message", m);
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const eventually = async (check: () => boolean) => {
+    for (let i = 0; i < 50 && !check(); i++) await sleep(100);
+  };
 
   it("waits for a gap the live stream fills, without syncing, and hands messages over in order", async () => {
     const { client, got } = await connect(1_000);
@@ -106,6 +126,36 @@ describe("SDK: gaps in the live stream", () => {
     await sleep(150);
     assert.equal(syncs, 2);
     assert.deepEqual(got, [1, 2]);
+    client.close();
+  });
+
+  it("stores the sync answer's nextCursor: a permanent gap (tombstones) is passed for good", async () => {
+    const { client, got } = await connect(300);
+    stored.push(message(1));
+    covered = 3; // seqs 2 and 3 are tombstones
+    push(message(4)); // a live message past the gap: held, then synced
+    await sleep(800);
+    assert.deepEqual(got, [1, 4]);
+    assert.equal(client.cursors()[conversationId], 4, "past the tombstones to the live message after them");
+    client.close();
+  });
+
+  it("syncs again shortly when an answer says a seq is still in flight, and gets it without a live push", async () => {
+    stored.length = 0;
+    syncs = 0;
+    covered = 0;
+    stored.push(message(1), message(2));
+    committed = 1; // m2 is being written when the device connects
+    const client = new ImClient({ url, token: "t", inFlightRetryMs: 200 });
+    const got: number[] = [];
+    client.on("message", (m) => got.push(m.seq));
+    await client.connect();
+    assert.deepEqual(got, [1]);
+    assert.equal(client.cursors()[conversationId], 1);
+    committed = undefined; // m2 is stored now
+    await eventually(() => got.length === 2);
+    assert.deepEqual(got, [1, 2]);
+    assert.ok(syncs >= 2, "synced again by itself");
     client.close();
   });
 });

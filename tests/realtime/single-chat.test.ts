@@ -69,6 +69,79 @@ describe("single chat across two gateway processes", () => {
     assert.equal(inbox.filter((m) => m.messageId === messageId).length, 1, "the app sees it once");
   });
 
+  it("concurrent resends of one messageId from several sockets on both gateways: stored once, every answer ok with one seq", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const sockets = await Promise.all(
+      [0, 1, 2, 3].map((i) => connectClient(world, alice, i % 2 === 0 ? gw1() : gw2(), { resource: "pc" })),
+    );
+    const b = await connectClient(world, bob, gw2());
+    const inbox = collect(b);
+    for (let round = 0; round < 5; round++) {
+      const payload = {
+        messageId: crypto.randomUUID(),
+        chatType: 1 as const,
+        to: String(bob.userId),
+        type: messageType.text,
+        content: `r${round}`,
+      };
+      const answers = await Promise.all(
+        sockets.flatMap((client) => [0, 1, 2].map(() => client.socket.timeout(10_000).emitWithAck("message:send", payload))),
+      );
+      const keys = answers.map((answer) => (answer.ok ? "ok" : answer.error.key));
+      assert.deepEqual([...new Set(keys)], ["ok"], `round ${round}: ${keys.join(",")}`);
+      const seqs = new Set(answers.map((answer) => (answer.ok ? answer.receipt.seq : -1)));
+      assert.equal(seqs.size, 1);
+      assert.equal(answers.filter((answer) => answer.ok && !answer.receipt.duplicate).length, 1);
+    }
+    await eventually("bob gets the five", () => inbox.length >= 5);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(
+      inbox.map((m) => m.content),
+      ["r0", "r1", "r2", "r3", "r4"],
+    );
+  });
+
+  it("Redis losing its last writes (counter set back) never reuses a seq: X gets 4, a device at 3 and a new device both get it", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const a = await connectClient(world, alice, gw1());
+    const first = new ImClient({ url: gw2().url, token: bob.token, resource: "pc" });
+    world.clients.push(first);
+    const firstInbox = collect(first);
+    await first.connect();
+    for (const content of ["m1", "m2", "m3"]) await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content });
+    await eventually("the first device has m1..m3", () => firstInbox.length === 3);
+    const cursors = first.cursors();
+    first.close();
+    const conversationId = firstInbox[0]?.conversationId ?? "";
+    assert.equal(cursors[conversationId], 3);
+    await world.stack.api.deps.redis.set(`im:seq:${conversationId}`, "1"); // the counter's last writes lost
+    const x = await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "X" });
+    assert.equal(x.seq, 4);
+    const back = new ImClient({ url: gw1().url, token: bob.token, resource: "pc", cursors });
+    world.clients.push(back);
+    const backInbox = collect(back);
+    await back.connect();
+    assert.deepEqual(
+      backInbox.map((m) => [m.seq, m.content]),
+      [[4, "X"]],
+    );
+    const fresh = new ImClient({ url: gw2().url, token: bob.token, resource: "web" });
+    world.clients.push(fresh);
+    const freshInbox = collect(fresh);
+    await fresh.connect();
+    assert.deepEqual(
+      freshInbox.map((m) => [m.seq, m.content]),
+      [
+        [1, "m1"],
+        [2, "m2"],
+        [3, "m3"],
+        [4, "X"],
+      ],
+    );
+  });
+
   it("syncs hundreds of messages missed while offline, in order, exactly once, paged", async () => {
     const alice = await registerUser(world.stack, world.api);
     const bob = await registerUser(world.stack, world.api);

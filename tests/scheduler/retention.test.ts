@@ -117,4 +117,35 @@ describe("message retention", () => {
     assert.deepEqual(await ages(104, "u-104"), [1]);
     for (const room of rooms) assert.deepEqual(await ages(0, room), [1]);
   });
+
+  it("records what it deleted as a floor: clearedSeq raised to the highest deleted seq, per user and per room member", async () => {
+    await scheduler.deps.models.clientConfig.deleteMany({});
+    await scheduler.deps.models.clientConfig.create({ _id: "client", values: { chatRecordTimeOut: 5 }, modifyTime: Date.now() });
+    const conversations = scheduler.deps.db.collection("user_conversations");
+    await conversations.deleteMany({});
+    const row = (userId: number, conversationId: string, clearedSeq: number) => ({
+      userId,
+      conversationId,
+      chatType: 1,
+      peer: "9",
+      clearedSeq,
+      endSeq: 0,
+      createTime: Date.now(),
+    });
+    await conversations.insertMany([
+      row(101, "u-101", 0),
+      row(102, "u-102", 0),
+      row(101, "room-a", 0),
+      row(102, "room-a", 0),
+      row(103, "room-a", 50),
+    ]);
+    assert.equal((await scheduler.runJob(RETENTION_JOB, Date.now() + 21 * DAY_MS)).outcome, "ran"); // a bucket of its own
+    const floor = async (userId: number, conversationId: string) => (await conversations.findOne({ userId, conversationId }))?.clearedSeq;
+    assert.equal(await floor(101, "u-101"), 40, "the highest seq deleted (seq = age in days here)");
+    assert.equal(await floor(102, "u-102"), 0, "kept forever: no floor");
+    assert.equal(await floor(101, "room-a"), 40);
+    assert.equal(await floor(102, "room-a"), 40);
+    assert.equal(await floor(103, "room-a"), 50, "never lowered");
+    await conversations.deleteMany({});
+  });
 });

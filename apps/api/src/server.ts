@@ -35,7 +35,10 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
   const redis = createRedis(config.REDIS_URL, "api");
   const models = createModels(mongo);
   await syncIndexes(models);
-  const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, { writeBatch: config.MESSAGE_WRITE_BATCH });
+  const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {
+    writeBatch: config.MESSAGE_WRITE_BATCH,
+    seqLeaseMs: config.MESSAGE_SEQ_LEASE_MS,
+  });
   await syncMessageIndexes(messages);
   const publisherRedis = createRedis(config.REDIS_URL, "api-publisher");
   const publisher = countingPublisher(createPublisher(publisherRedis), metrics);

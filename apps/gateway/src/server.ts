@@ -52,6 +52,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   );
   const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {
     writeBatch: config.MESSAGE_WRITE_BATCH,
+    seqLeaseMs: config.MESSAGE_SEQ_LEASE_MS,
     onWrite: (size, seconds) => {
       metrics.writeBatchSize.observe(size);
       metrics.writeSeconds.observe(seconds);

@@ -42,6 +42,11 @@ export interface ImClientOptions {
    * sync together. 0 syncs at once. @default 1000
    */
   gapWaitMs?: number;
+  /**
+   * How soon to sync again when a sync answer says a conversation stopped below a seq still being
+   * written (`inFlight`), jittered 0.5–1.5×. @default 1000
+   */
+  inFlightRetryMs?: number;
   /** Passed to socket.io-client (transports, reconnection delays, ...). */
   socket?: Partial<ManagerOptions & SocketOptions>;
 }
@@ -95,6 +100,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   private readonly maxAttempts: number;
   private readonly syncLimit: number;
   private readonly gapWaitMs: number;
+  private readonly inFlightRetryMs: number;
   /** Live messages past a gap, by conversation and seq, until the gap fills (live or by sync). */
   private readonly held = new Map<string, Map<number, DeliveredMessage>>();
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
@@ -114,6 +120,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.syncLimit = options.syncLimit ?? 200;
     this.gapWaitMs = options.gapWaitMs ?? 1_000;
+    this.inFlightRetryMs = options.inFlightRetryMs ?? 1_000;
     this.socket = io(options.url, {
       autoConnect: false,
       transports: ["websocket"],
@@ -236,6 +243,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       return;
     }
     this.seen.add(messageId);
+    // A read receipt is stored under an id the server derives (one per reader and message): seen too.
+    this.seen.add(result.receipt.messageId);
     // The device has its own message; the cursor moves past it only if nothing before it is still missing.
     if (result.receipt.seq > 0) this.advance(result.receipt.conversationId, result.receipt.seq, true);
     this.emit("receipt", result.receipt);
@@ -386,10 +395,18 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       const result = await this.socket.timeout(30_000).emitWithAck("sync", { cursors: this.cursors(), limit: this.syncLimit });
       if (!result.ok) throw new ImError(result);
       let more = false;
+      let inFlight = false;
       for (const conversation of result.conversations as SyncedConversation[]) {
         for (const message of conversation.messages) this.deliver(message);
+        // The server's nextCursor covers tombstones and permanent gaps (never a seq still in flight): any
+        // gap up to it is closed for good. Servers before it sent none: the last message moved the cursor.
+        if (typeof conversation.nextCursor === "number") this.advance(conversation.conversationId, conversation.nextCursor, false);
         more ||= conversation.hasMore;
+        inFlight ||= conversation.inFlight === true;
       }
+      // A conversation stopped below a seq still being written: look again shortly (its message is
+      // normally stored within milliseconds; a dead writer's seq is resolved within the server's lease).
+      if (inFlight && !more) this.scheduleResync(this.inFlightRetryMs);
       if (!more) break;
     }
     // Held messages the sync covered are dropped; any past a gap still open wait for the next sync.

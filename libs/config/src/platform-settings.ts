@@ -26,4 +26,7 @@ export const platformSettings = {
     "Message collections per kind (user shards, room shards); the same in every app, fixed after the first start (docs/messaging.md)",
   ),
   MESSAGE_WRITE_BATCH: envInt(128, 1, 1000).describe("Most messages written to one shard in one insertMany (1 = no batching)"),
+  MESSAGE_SEQ_LEASE_MS: envInt(10_000, 500, 600_000).describe(
+    "How long a handed-out message seq may stay in flight before sync/history resolve it as its writer's failure, ms (docs/messaging.md)",
+  ),
 };

@@ -1,6 +1,7 @@
 import { type MessageDoc, type MessageModel, messageDocId } from "./message-model.js";
 import { roomShard, userShard } from "./shards.js";
 import type { MessageStore } from "./store-context.js";
+import { SYSTEM_NOTIFIER_ID } from "./system-account.js";
 
 /** One place a conversation's messages are stored: a shard collection and the owner of the copies in it. */
 export interface CopyLocation {
@@ -29,7 +30,8 @@ export function groupRoomId(conversationId: string): string | undefined {
 export function copiesOf(store: MessageStore, conversationId: string): CopyLocation[] {
   const parties = singleParties(conversationId);
   if (parties) {
-    const owners = [...new Set(parties)];
+    // The system account keeps no copies (system-message.ts): its notices live in the recipient's shard only.
+    const owners = [...new Set(parties)].filter((id) => id !== SYSTEM_NOTIFIER_ID);
     return owners.map((ownerId) => ({ model: store.shards.user(userShard(ownerId, store.shards.count)), ownerId }));
   }
   const roomId = groupRoomId(conversationId);
@@ -54,20 +56,32 @@ export async function findCopy(
   return model.findOne({ ownerId, conversationId, messageId }).lean<MessageDoc>();
 }
 
-/** A message of the conversation, from whichever copy still holds it (a user may have deleted theirs). */
+/**
+ * A message of the conversation, from whichever copy still holds it (a user may have deleted theirs).
+ * A tombstone (a burnt message) is no message: null.
+ */
 export async function findStoredMessage(store: MessageStore, conversationId: string, messageId: string): Promise<MessageDoc | null> {
   for (const { model, ownerId } of copiesOf(store, conversationId)) {
     const found = await findCopy(model, ownerId, conversationId, messageId);
-    if (found) return found;
+    if (found && !found.tombstone) return found;
   }
   return null;
 }
 
-/** Deletes every stored copy of one message (burn after reading). Returns how many copies were removed. */
-export async function deleteStoredMessage(store: MessageStore, conversationId: string, messageId: string): Promise<number> {
-  let removed = 0;
+/**
+ * Burns a message after reading: every stored copy becomes a tombstone in place (same `_id` and seq,
+ * content erased, `tombstone: true`), so no seq turns into a hole and a resend of it is still known.
+ * Returns how many copies were burnt. Throws when MongoDB does not acknowledge a write.
+ */
+export async function burnStoredMessage(store: MessageStore, conversationId: string, messageId: string): Promise<number> {
+  let burnt = 0;
   for (const { model, ownerId } of copiesOf(store, conversationId)) {
-    removed += (await model.deleteOne({ _id: messageDocId(ownerId, conversationId, messageId) })).deletedCount;
+    const result = await model.updateOne(
+      { _id: messageDocId(ownerId, conversationId, messageId) },
+      { $set: { tombstone: true, content: "", recalled: false } },
+    );
+    if (!result.acknowledged) throw new Error(`burn of ${messageId} not acknowledged`);
+    burnt += result.matchedCount;
   }
-  return removed;
+  return burnt;
 }

@@ -1,4 +1,5 @@
 import type { Collection, Document } from "mongodb";
+import { MongoBulkWriteError } from "mongodb";
 
 export type InsertOutcome = "inserted" | "duplicate";
 
@@ -17,27 +18,50 @@ export interface BatcherOptions {
   onWrite?: (batchSize: number, seconds: number) => void;
 }
 
+/**
+ * An insert whose outcome is not positively known (the connection dropped, the command failed, or the
+ * server's per-document report does not add up): the document may or may not be stored. Retryable: the
+ * write is idempotent by its deterministic `_id`, so trying again settles it.
+ */
+export class InsertOutcomeUnknownError extends Error {
+  readonly retryable = true;
+  constructor(cause: unknown) {
+    super(`insert outcome unknown: ${(cause as Error | undefined)?.message ?? String(cause)}`, { cause });
+    this.name = "InsertOutcomeUnknownError";
+  }
+}
+
 interface WriteError {
   index: number;
   code?: number;
 }
 
-/** The per-document errors of an unordered insertMany, whichever shape the driver gave them. */
-function writeErrorsOf(error: unknown): WriteError[] | undefined {
-  const raw = (error as { writeErrors?: unknown } | null)?.writeErrors;
-  if (raw === undefined) return undefined;
-  const list = Array.isArray(raw) ? raw : [raw];
-  return list.map((entry) => {
+/**
+ * The per-document outcome of a failed unordered insertMany, only when it is positively known: a bulk
+ * write error whose inserted count plus its write errors add up to the batch size, every error naming a
+ * distinct index inside the batch. Anything else (network error, command error, empty or inconsistent
+ * report) is undefined: the outcome of every document is unknown.
+ */
+function knownOutcomes(error: unknown, size: number): Map<number, WriteError> | undefined {
+  if (!(error instanceof MongoBulkWriteError)) return undefined;
+  const raw = error.writeErrors as unknown;
+  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []).map((entry) => {
     const e = entry as { index?: number; code?: number; err?: { index?: number; code?: number } };
     return { index: e.index ?? e.err?.index ?? -1, code: e.code ?? e.err?.code };
   });
+  if (list.length === 0 || error.insertedCount + list.length !== size) return undefined;
+  const byIndex = new Map(list.map((e) => [e.index, e]));
+  if (byIndex.size !== list.length || list.some((e) => e.index < 0 || e.index >= size)) return undefined;
+  return byIndex;
 }
 
 /**
  * Batches inserts into one collection without adding latency: a document is written at once while fewer
  * than `maxInFlight` writes are running; otherwise it waits and goes with the others that arrived meanwhile,
- * in one unordered insertMany. Each caller's promise settles only when its document is stored (or refused),
- * so the receipt rule holds. A duplicate key is an outcome, not an error.
+ * in one unordered insertMany. Each caller's promise resolves only when its document is positively stored
+ * ("inserted") or positively refused by a unique index ("duplicate"); any other outcome rejects — a
+ * per-document error with that error, an unknown outcome with InsertOutcomeUnknownError (retryable) — so
+ * the receipt rule holds: no receipt without storage.
  */
 export class InsertBatcher<T extends Document> {
   private queue: Array<Pending<T>> = [];
@@ -78,22 +102,31 @@ export class InsertBatcher<T extends Document> {
   private async write(batch: Array<Pending<T>>): Promise<void> {
     // The driver adds _id to the documents it inserts; callers get their own objects back untouched.
     const docs = batch.map((p) => ({ ...p.doc }));
+    let result: { acknowledged: boolean; insertedCount: number };
     try {
-      await this.collection.insertMany(docs as never[], { ordered: false });
-      for (const p of batch) p.resolve("inserted");
+      result = await this.collection.insertMany(docs as never[], { ordered: false });
     } catch (error) {
-      const errors = writeErrorsOf(error);
-      if (!errors) {
-        for (const p of batch) p.reject(error);
+      const byIndex = knownOutcomes(error, batch.length);
+      if (!byIndex) {
+        const unknown = new InsertOutcomeUnknownError(error);
+        for (const p of batch) p.reject(unknown);
         return;
       }
-      const byIndex = new Map(errors.map((e) => [e.index, e]));
       batch.forEach((p, index) => {
         const failed = byIndex.get(index);
         if (!failed) p.resolve("inserted");
         else if (failed.code === 11000) p.resolve("duplicate");
         else p.reject(Object.assign(new Error(`insert failed with code ${failed.code}`), { cause: error }));
       });
+      return;
     }
+    if (!result.acknowledged || result.insertedCount !== batch.length) {
+      const unknown = new InsertOutcomeUnknownError(
+        new Error(`insertMany acknowledged ${result.insertedCount} of ${batch.length} (acknowledged: ${result.acknowledged})`),
+      );
+      for (const p of batch) p.reject(unknown);
+      return;
+    }
+    for (const p of batch) p.resolve("inserted");
   }
 }

@@ -1,3 +1,4 @@
+import type { DeliveredMessage } from "@im/protocol";
 import type { Connection, Model } from "mongoose";
 import { Schema } from "mongoose";
 import { groupCollection, userCollection } from "./shards.js";
@@ -10,32 +11,26 @@ import { groupCollection, userCollection } from "./shards.js";
 export const messageDocId = (ownerId: number, conversationId: string, messageId: string): string =>
   `${ownerId}:${conversationId}:${messageId}`;
 
-/** A stored message. In a user shard `ownerId` is the user whose copy it is; in a group shard it is 0. */
-export interface MessageDoc {
-  /** messageDocId(ownerId, conversationId, messageId). */
+/**
+ * A seq that holds no message: written when a seq was handed out but its message was never stored (the
+ * writer died or failed) or was burnt after reading. `_id` is `<ownerId>:<conversationId>:#<seq>` for the
+ * first kind (the burnt kind keeps its message's `_id`). Never delivered; it only lets cursors move past
+ * its seq.
+ */
+export const tombstoneDocId = (ownerId: number, conversationId: string, seq: number): string => `${ownerId}:${conversationId}:#${seq}`;
+
+/**
+ * A stored message: the protocol's delivered message (DeliveredMessage) plus where it is stored. In a user
+ * shard `ownerId` is the user whose copy it is; in a group shard it is 0.
+ */
+export type MessageDoc = Omit<DeliveredMessage, "traceparent" | "recalled"> & {
+  /** messageDocId(ownerId, conversationId, messageId), or tombstoneDocId for a tombstone. */
   _id: string;
   ownerId: number;
-  conversationId: string;
-  seq: number;
-  messageId: string;
-  chatType: number;
-  fromUserId: number;
-  fromResource: string;
-  fromUserName?: string;
-  to: string;
-  toUserName?: string;
-  type: number;
-  content: string;
-  isEncrypt: boolean;
-  isReadDel: boolean;
-  fileSize?: number;
-  fileTime?: number;
-  location?: { x: number; y: number };
-  objectId?: string;
-  timeSend: number;
-  serverTime: number;
   recalled: boolean;
-}
+  /** Set on tombstones only (see tombstoneDocId): the seq is taken, there is no message to show. */
+  tombstone?: boolean;
+};
 
 const schema = new Schema<MessageDoc>(
   {
@@ -61,17 +56,33 @@ const schema = new Schema<MessageDoc>(
     timeSend: { type: Number, required: true },
     serverTime: { type: Number, required: true },
     recalled: { type: Boolean, default: false },
+    tombstone: { type: Boolean, default: undefined },
   },
   { versionKey: false, autoIndex: false },
 );
 // Idempotency: one copy per owner and messageId (group shards use ownerId 0 and the conversation below).
 // `_id` says the same and is what lookups use; this index also guards copies written with another _id.
 schema.index({ ownerId: 1, conversationId: 1, messageId: 1 }, { unique: true });
-// Sync and history: a conversation's messages by seq, per owner.
-schema.index({ ownerId: 1, conversationId: 1, seq: 1 });
+// Sync and history: a conversation's messages by seq, per owner. Unique: a seq is stored at most once per
+// owner, whatever suffix of its writes Redis (the counter) lost; an insert that hits it repairs the counter.
+schema.index({ ownerId: 1, conversationId: 1, seq: 1 }, { unique: true });
 schema.index({ ownerId: 1, serverTime: 1 });
 
 export type MessageModel = Model<MessageDoc>;
+
+/** Index option conflicts (85: same key, other options; 86: same name, other key): an index was changed. */
+const CHANGED_INDEX = new Set([85, 86]);
+
+/** Creates a model's indexes; an index whose options changed (the seq index became unique) is rebuilt. */
+async function createIndexesReplacingChanged(model: MessageModel): Promise<void> {
+  try {
+    await model.createIndexes();
+  } catch (error) {
+    if (!CHANGED_INDEX.has((error as { code?: number }).code ?? 0)) throw error;
+    await model.collection.dropIndex("ownerId_1_conversationId_1_seq_1");
+    await model.createIndexes();
+  }
+}
 
 /** The models of every message shard, created once per connection. */
 export class MessageShards {
@@ -109,7 +120,7 @@ export class MessageShards {
       await model.createCollection().catch((error: { code?: number }) => {
         if (error.code !== 48) throw error;
       });
-      await model.createIndexes();
+      await createIndexesReplacingChanged(model);
     }
   }
 }

@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { AppError, chatTypes } from "@im/protocol";
-import { deleteStoredMessage, findStoredMessage } from "./copies.js";
+import { burnStoredMessage, findStoredMessage } from "./copies.js";
 import type { MessageDoc } from "./message-model.js";
 import type { MessageStore } from "./store-context.js";
 
@@ -30,7 +31,9 @@ export async function checkReadReceipt(
 /** Records that `readerId` read the message (SADD, the set expires READ_TTL_SECONDS after the last read). */
 export async function recordRead(store: MessageStore, conversationId: string, messageId: string, readerId: number): Promise<void> {
   const key = readKey(conversationId, messageId);
-  await store.redis.multi().sadd(key, String(readerId)).expire(key, READ_TTL_SECONDS).exec();
+  const results = await store.redis.multi().sadd(key, String(readerId)).expire(key, READ_TTL_SECONDS).exec();
+  if (!results) throw new Error("read receipt: Redis discarded the transaction");
+  for (const [error] of results) if (error) throw error;
 }
 
 /** How many users read the message (the group "read count"; 0 or 1 in a single chat). */
@@ -49,12 +52,23 @@ export async function readCounts(store: MessageStore, conversationId: string, me
 
 /**
  * What a stored read receipt does: records the reader and, for a burn-after-read (isReadDel) single-chat
- * message read by its recipient, deletes every stored copy of it (both users'). Returns whether it burned.
- * Idempotent: a resent receipt records the same reader and finds nothing left to delete.
+ * message read by its recipient, turns every stored copy of it into a tombstone (both users'; no seq becomes
+ * a hole). Returns whether it burned. Idempotent: a resent receipt records the same reader and burns nothing
+ * new.
  */
 export async function applyReadReceipt(store: MessageStore, original: MessageDoc, readerId: number): Promise<{ burned: boolean }> {
   await recordRead(store, original.conversationId, original.messageId, readerId);
   if (!original.isReadDel || original.chatType !== chatTypes.single || original.fromUserId === readerId) return { burned: false };
-  await deleteStoredMessage(store, original.conversationId, original.messageId);
+  await burnStoredMessage(store, original.conversationId, original.messageId);
   return { burned: true };
+}
+
+/**
+ * The messageId a read receipt (type 26) is stored under: derived from the reader and the message read,
+ * so the same member's receipts for the same message are one message (stored and delivered once, every
+ * later one answered with the first) whatever messageIds the client used. A UUID-shaped hex string.
+ */
+export function readReceiptMessageId(readerId: number, conversationId: string, messageId: string): string {
+  const hex = createHash("sha256").update(`read:${readerId}:${conversationId}:${messageId}`).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

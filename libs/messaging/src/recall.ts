@@ -38,6 +38,11 @@ export async function checkRecall(store: MessageStore, check: RecallCheck): Prom
  */
 export async function markRecalled(store: MessageStore, conversationId: string, messageId: string): Promise<void> {
   for (const { model, ownerId } of copiesOf(store, conversationId)) {
-    await model.updateOne({ _id: messageDocId(ownerId, conversationId, messageId) }, { $set: { recalled: true, content: "" } });
+    const result = await model.updateOne(
+      { _id: messageDocId(ownerId, conversationId, messageId), tombstone: { $ne: true } },
+      { $set: { recalled: true, content: "" } },
+    );
+    // A copy may be gone (cleared by its owner); a write not acknowledged is a failure.
+    if (!result.acknowledged) throw new Error(`recall of ${messageId} not acknowledged`);
   }
 }

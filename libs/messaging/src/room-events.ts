@@ -3,7 +3,7 @@ import { chatTypes, type DeliveredMessage } from "@im/protocol";
 import { type Broadcaster, deliverMessage } from "./delivery.js";
 import type { MessageStore } from "./store-context.js";
 import { storeGroup } from "./store-group.js";
-import { SYSTEM_NOTIFIER_ID } from "./system-message.js";
+import { SYSTEM_NOTIFIER_ID } from "./system-account.js";
 
 /** Room notice types (seed section 七): what happened in the room. */
 export const roomEventTypes = {

@@ -2,14 +2,13 @@ import { chatTypes, groupConversationId } from "@im/protocol";
 import { forgetConversation, rememberConversation } from "./conversations.js";
 import { currentSeqs, ensureSeq } from "./sequences.js";
 import type { MessageStore } from "./store-context.js";
-import { highestGroupSeq } from "./store-group.js";
 
 /** The room's latest seq (0 for a new room), rebuilding a lost Redis counter from the group shard. */
 export async function currentRoomSeq(store: MessageStore, roomId: string): Promise<number> {
   const conversationId = groupConversationId(roomId);
   const known = (await currentSeqs(store.redis, [conversationId])).get(conversationId) ?? 0;
   if (known > 0) return known;
-  return ensureSeq(store.redis, conversationId, () => highestGroupSeq(store, roomId));
+  return ensureSeq(store, conversationId);
 }
 
 /**
@@ -24,7 +23,8 @@ export async function enterRoomConversation(store: MessageStore, userId: number,
   // A stale "known" mark (a leave whose forget was lost) would skip the insert: clear it first.
   await forgetConversation(store, userId, conversationId);
   await rememberConversation(store, userId, { conversationId, chatType: chatTypes.group, peer: roomId });
-  await store.conversations.updateOne({ userId, conversationId }, { $set: { clearedSeq: joinSeq, endSeq: 0 } });
+  const result = await store.conversations.updateOne({ userId, conversationId }, { $set: { clearedSeq: joinSeq, endSeq: 0 } });
+  if (!result.acknowledged || result.matchedCount !== 1) throw new Error(`room conversation of ${userId} not updated`);
   return joinSeq;
 }
 
@@ -36,5 +36,6 @@ export async function enterRoomConversation(store: MessageStore, userId: number,
 export async function leaveRoomConversation(store: MessageStore, userIds: number[], roomId: string, endSeq: number): Promise<void> {
   if (userIds.length === 0) return;
   const conversationId = groupConversationId(roomId);
-  await store.conversations.updateMany({ userId: { $in: userIds }, conversationId }, { $set: { endSeq } });
+  const result = await store.conversations.updateMany({ userId: { $in: userIds }, conversationId }, { $set: { endSeq } });
+  if (!result.acknowledged) throw new Error(`leaving ${conversationId} not acknowledged`);
 }

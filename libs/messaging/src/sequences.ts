@@ -1,21 +1,64 @@
 import { type Redis, raiseCounter } from "@im/infra";
+import { copiesOf } from "./copies.js";
+import type { MessageStore } from "./store-context.js";
 
-const seqKey = (conversationId: string) => `im:seq:${conversationId}`;
+/** The Redis counter of a conversation: the latest seq handed out. */
+export const seqKey = (conversationId: string) => `im:seq:${conversationId}`;
+/** The seqs handed out whose copies are not all stored yet, scored by their lease deadline (Redis time, ms). */
+export const inFlightKey = (conversationId: string) => `im:inflight:${conversationId}`;
 
-const INCR_IF_EXISTS = `
-if redis.call("EXISTS", KEYS[1]) == 0 then return -1 end
-return redis.call("INCR", KEYS[1])`;
+/** A seq's lease when the store is not told otherwise: a writer that has not stored by then is presumed dead. */
+export const DEFAULT_SEQ_LEASE_MS = 10_000;
 
 /**
- * Hands out a conversation's next sequence number: Redis INCR, atomic across every gateway process. When
- * the counter is missing (new conversation, or Redis lost its data) it is first raised to the highest seq
- * stored in MongoDB, so a seq is never handed out twice.
+ * INCR the counter and record the seq as in flight until now + lease (ARGV[1], ms), in one atomic step.
+ * -1 when the counter is missing and ARGV[2] is not "1" (it is rebuilt first). The in-flight set expires a while after its
+ * latest entry's deadline, so a conversation nobody writes to keeps nothing.
  */
-export async function nextSeq(redis: Redis, conversationId: string, highestStored: () => Promise<number>): Promise<number> {
-  const seq = Number(await redis.eval(INCR_IF_EXISTS, 1, seqKey(conversationId)));
+const ALLOCATE = `
+if ARGV[2] ~= "1" and redis.call("EXISTS", KEYS[1]) == 0 then return -1 end
+local seq = redis.call("INCR", KEYS[1])
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lease = tonumber(ARGV[1])
+redis.call("ZADD", KEYS[2], now + lease, seq)
+redis.call("PEXPIRE", KEYS[2], lease * 6 + 60000)
+return seq`;
+
+/**
+ * The highest seq stored for a conversation in any of its locations (both parties' copies of a single
+ * chat, the room's log), tombstones included; 0 when none. The ONE query a lost or behind Redis counter is
+ * repaired from: an index-only read per location on (ownerId, conversationId, seq).
+ */
+export async function highestStoredSeq(store: MessageStore, conversationId: string): Promise<number> {
+  let highest = 0;
+  for (const { model, ownerId } of copiesOf(store, conversationId)) {
+    const top = await model.findOne({ ownerId, conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
+    highest = Math.max(highest, top?.seq ?? 0);
+  }
+  return highest;
+}
+
+/**
+ * Raises a conversation's counter to the highest stored seq (never lowers it): after Redis lost the key
+ * or its last writes. Returns the counter.
+ */
+export async function repairSeq(store: MessageStore, conversationId: string): Promise<number> {
+  return raiseCounter(store.redis, seqKey(conversationId), await highestStoredSeq(store, conversationId));
+}
+
+/**
+ * Hands out a conversation's next seq and marks it in flight (one Lua call: INCR + ZADD), atomic across
+ * every gateway. The caller must `settleSeq` it once every copy needed for delivery is stored; until then
+ * (or until its lease passes and a reader resolves it) sync and history stop below it. A missing counter
+ * is first rebuilt from what is stored.
+ */
+export async function allocateSeq(store: MessageStore, conversationId: string): Promise<number> {
+  const keys = [seqKey(conversationId), inFlightKey(conversationId)] as const;
+  const seq = Number(await store.redis.eval(ALLOCATE, 2, ...keys, String(store.seqLeaseMs), "0"));
   if (seq !== -1) return seq;
-  await raiseCounter(redis, seqKey(conversationId), await highestStored());
-  return redis.incr(seqKey(conversationId));
+  await repairSeq(store, conversationId);
+  return Number(await store.redis.eval(ALLOCATE, 2, ...keys, String(store.seqLeaseMs), "1"));
 }
 
 /** The latest seq handed out per conversation (0 when unknown). */
@@ -25,7 +68,69 @@ export async function currentSeqs(redis: Redis, conversationIds: string[]): Prom
   return new Map(conversationIds.map((id, i) => [id, Number(values[i] ?? 0)]));
 }
 
-/** Makes sure the counter exists and is at least the stored maximum (used before answering a sync). */
-export async function ensureSeq(redis: Redis, conversationId: string, highestStored: () => Promise<number>): Promise<number> {
-  return raiseCounter(redis, seqKey(conversationId), await highestStored());
+/** Makes sure the counter exists and is at least the stored maximum. */
+export async function ensureSeq(store: MessageStore, conversationId: string): Promise<number> {
+  return repairSeq(store, conversationId);
+}
+
+/** A conversation's sequence state in Redis: the counter and its in-flight seqs with their deadlines. */
+export interface SeqState {
+  /** The latest seq handed out (0 when the counter is missing). */
+  counter: number;
+  /** In-flight seqs, lowest first, with their lease deadlines (Redis time, epoch ms). */
+  inFlight: Array<{ seq: number; deadline: number }>;
+}
+
+/** The sequence state of several conversations and Redis's clock (epoch ms), in one round trip. */
+export async function seqStates(redis: Redis, conversationIds: string[]): Promise<{ now: number; states: Map<string, SeqState> }> {
+  const pipeline = redis.pipeline().time();
+  for (const id of conversationIds) pipeline.get(seqKey(id)).zrange(inFlightKey(id), 0, -1, "WITHSCORES");
+  const results = (await pipeline.exec()) ?? [];
+  for (const [error] of results) if (error) throw error;
+  const [seconds, micros] = (results[0]?.[1] as [string, string] | undefined) ?? ["0", "0"];
+  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const states = new Map<string, SeqState>();
+  conversationIds.forEach((id, i) => {
+    const counter = Number((results[1 + 2 * i]?.[1] as string | null) ?? 0);
+    const flat = (results[2 + 2 * i]?.[1] as string[] | undefined) ?? [];
+    const inFlight: SeqState["inFlight"] = [];
+    for (let j = 0; j + 1 < flat.length; j += 2) inFlight.push({ seq: Number(flat[j]), deadline: Number(flat[j + 1]) });
+    inFlight.sort((a, b) => a.seq - b.seq);
+    states.set(id, { counter, inFlight });
+  });
+  return { now, states };
+}
+
+/**
+ * Takes seqs out of the in-flight sets once their copies are stored. Calls arriving in the same tick go
+ * to Redis together in one pipeline (one round trip however many sends finish at once).
+ */
+export class SeqSettler {
+  private pending = new Map<string, Set<number>>();
+  private flush: Promise<void> | undefined;
+
+  constructor(private readonly redis: Redis) {}
+
+  /** Resolves once the seq is no longer in flight; rejects when Redis did not confirm it. */
+  settle(conversationId: string, seq: number): Promise<void> {
+    let seqs = this.pending.get(conversationId);
+    if (!seqs) {
+      seqs = new Set();
+      this.pending.set(conversationId, seqs);
+    }
+    seqs.add(seq);
+    this.flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.write());
+    return this.flush;
+  }
+
+  private async write(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.flush = undefined;
+    const pipeline = this.redis.pipeline();
+    for (const [conversationId, seqs] of batch) pipeline.zrem(inFlightKey(conversationId), ...[...seqs].map(String));
+    const results = (await pipeline.exec()) ?? [];
+    if (results.length !== batch.size) throw new Error("in-flight settle: Redis answered no result");
+    for (const [error] of results) if (error) throw error;
+  }
 }

@@ -4,6 +4,7 @@ import type { Connection } from "mongoose";
 import { type UserConversationModel, userConversationModel } from "./conversation-model.js";
 import { InsertBatcher, type InsertOutcome } from "./insert-batcher.js";
 import { type MessageDoc, type MessageModel, MessageShards } from "./message-model.js";
+import { DEFAULT_SEQ_LEASE_MS, SeqSettler } from "./sequences.js";
 import { assertShardLayout } from "./shard-layout.js";
 
 /** What the message store needs: Redis (sequences, indexes) and the sharded MongoDB collections. */
@@ -14,6 +15,10 @@ export interface MessageStore {
   conversations: UserConversationModel;
   /** Writes a message document (batched with concurrent writes to the same shard). */
   insert(model: MessageModel, doc: MessageDoc): Promise<InsertOutcome>;
+  /** How long a handed-out seq may stay in flight before a reader resolves it (ms). */
+  seqLeaseMs: number;
+  /** Takes a seq out of its conversation's in-flight set once every copy is stored (batched per tick). */
+  settleSeq(conversationId: string, seq: number): Promise<void>;
 }
 
 export interface MessageStoreOptions {
@@ -21,6 +26,11 @@ export interface MessageStoreOptions {
   writeBatch?: number;
   /** Told the size and duration of every message insertMany (metrics; the library stays free of prom-client). */
   onWrite?: (batchSize: number, seconds: number) => void;
+  /**
+   * How long a handed-out seq may stay in flight (its copies not all stored) before a reader presumes its
+   * writer dead and resolves it (a tombstone, or the copy that did land), in ms. @default 10000
+   */
+  seqLeaseMs?: number;
 }
 
 export function createMessageStore(
@@ -30,7 +40,10 @@ export function createMessageStore(
   options: MessageStoreOptions = {},
 ): MessageStore {
   const batchers = new Map<string, InsertBatcher<MessageDoc>>();
+  const settler = new SeqSettler(redis);
   return {
+    seqLeaseMs: options.seqLeaseMs ?? DEFAULT_SEQ_LEASE_MS,
+    settleSeq: (conversationId, seq) => settler.settle(conversationId, seq),
     redis,
     connection,
     shards: new MessageShards(connection, shardCount),

@@ -5,7 +5,9 @@ import type { MessageStore } from "./store-context.js";
 import { storeSingle } from "./store-single.js";
 
 /** The account system notifications come from (seed: 10005 系统通知). */
-export const SYSTEM_NOTIFIER_ID = 10005;
+export { SYSTEM_NOTIFIER_ID } from "./system-account.js";
+
+import { SYSTEM_NOTIFIER_ID } from "./system-account.js";
 
 export interface SystemMessage {
   toUserId: number;

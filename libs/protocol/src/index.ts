@@ -16,6 +16,7 @@ export {
   chatTypes,
   clientResources,
   type DeliveredMessage,
+  deliveredMessageSchema,
   groupConversationId,
   MAX_CONTENT_LENGTH,
   PROTOCOL_VERSION,
@@ -28,13 +29,20 @@ export {
   serverOnlyResources,
   singleConversationId,
 } from "./messaging/envelope.js";
-export type {
-  AckResult,
-  ClientToServerEvents,
-  ServerToClientEvents,
-  SyncCursors,
-  SyncedConversation,
-  SyncRequest,
+export {
+  type AckResult,
+  type ClientToServerEvents,
+  DEFAULT_SYNC_LIMIT,
+  MAX_SYNC_LIMIT,
+  type ServerToClientEvents,
+  type SyncCursors,
+  type SyncedConversation,
+  type SyncRequest,
+  type SyncResponse,
+  syncCursorsSchema,
+  syncedConversationSchema,
+  syncRequestSchema,
+  syncResponseSchema,
 } from "./messaging/events.js";
 export { type SessionEndReason, sessionEndReasons } from "./messaging/events.js";
 export {

@@ -61,12 +61,15 @@ export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: 
   metrics.messagesReceived.inc({ ...labels, type: messageTypeLabel(message.type) });
   const target = await resolveTarget(deps, socket, message);
   if (!messageTypes[message.type as keyof typeof messageTypes].stored) return relay(deps, socket, message, target);
-  const afterStore = await checkMessageRules(deps, socket, message, target);
-  const stored = await target.store(message);
-  await afterStore(stored);
+  const checked = await checkMessageRules(deps, socket, message, target);
+  // Every copy is positively stored before anything else happens (the store throws otherwise: no receipt).
+  const stored = await target.store(checked.message);
+  await checked.afterStore(stored);
   // A resend is delivered again too: if the first attempt was stored but its delivery was lost (the
   // gateway died in between), this is how the recipients' online devices get it; clients drop duplicates.
-  deliverMessage(deps.io, stored.message, target.recipients, socket.id);
+  // Not a burnt message (a tombstone), nor a repeated read receipt (one per member and message).
+  const repeatedReceipt = stored.duplicate && checked.message.messageId !== message.messageId;
+  if (!stored.burnt && !repeatedReceipt) deliverMessage(deps.io, stored.message, target.recipients, socket.id);
   if (stored.duplicate) metrics.messagesDuplicate.inc(labels);
   else metrics.messagesStored.inc({ ...labels, type: messageTypeLabel(message.type) });
   const fanout = recipientCount(target.recipients, socket.data.userId);

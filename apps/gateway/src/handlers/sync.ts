@@ -1,20 +1,13 @@
-import { DEFAULT_SYNC_LIMIT, MAX_SYNC_LIMIT, syncConversations } from "@im/messaging";
-import { type AckResult, AppError, type SyncedConversation } from "@im/protocol";
-import { z } from "zod";
+import { syncConversations } from "@im/messaging";
+import { type AckResult, AppError, type SyncResponse, syncRequestSchema } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 
-const syncSchema = z.object({
-  cursors: z.record(z.string().regex(/^[sg]_[A-Za-z0-9_-]{1,80}$/), z.number().int().min(0)).default({}),
-  limit: z.number().int().min(1).max(MAX_SYNC_LIMIT).default(DEFAULT_SYNC_LIMIT),
-});
-
-/** `sync`: the messages this device lacks, per conversation, after its cursors (offline messages). */
-export async function sync(
-  deps: GatewayDeps,
-  socket: ImSocket,
-  payload: unknown,
-): Promise<AckResult<{ conversations: SyncedConversation[] }>> {
-  const parsed = syncSchema.safeParse(payload ?? {});
+/**
+ * `sync`: the messages this device lacks, per conversation, after its cursors (offline messages), and
+ * the `nextCursor` it may store (libs/messaging sync.ts; the rule is in docs/messaging.md, "Guarantees").
+ */
+export async function sync(deps: GatewayDeps, socket: ImSocket, payload: unknown): Promise<AckResult<SyncResponse>> {
+  const parsed = syncRequestSchema.safeParse(payload ?? {});
   if (!parsed.success) {
     throw new AppError("VALIDATION_FAILED", {
       issues: parsed.error.issues.map((issue) => ({ field: issue.path.join(".") || "sync", message: issue.message })),

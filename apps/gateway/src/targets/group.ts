@@ -22,6 +22,7 @@ export async function groupTarget(deps: GatewayDeps, socket: ImSocket, message: 
   return {
     chatType: chatTypes.group,
     conversationId: groupConversationId(roomId),
+    to: roomId,
     recipients: [...room.members.keys()],
     store: (m) => storeGroup(deps.store, { userId: from, resource: socket.data.resource }, m, roomId),
   };

@@ -18,6 +18,7 @@ export async function singleTarget(deps: GatewayDeps, socket: ImSocket, message:
   return {
     chatType: chatTypes.single,
     conversationId: singleConversationId(from, to),
+    to: String(to),
     recipients: [to],
     store: (m) => storeSingle(deps.store, { userId: from, resource: socket.data.resource }, m, to),
   };

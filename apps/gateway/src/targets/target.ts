@@ -8,6 +8,8 @@ import type { SendMessage } from "@im/protocol";
 export interface Target {
   chatType: number;
   conversationId: string;
+  /** The recipient userId or the roomId as stored (normalised: "007" is stored as "7"). */
+  to: string;
   /** Users whose devices get the message (the sender's other devices always get a copy too). */
   recipients: number[];
   /** Stores the message durably (idempotent by messageId). */

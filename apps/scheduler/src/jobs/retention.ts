@@ -1,4 +1,4 @@
-import { userShard } from "@im/messaging";
+import { type MessageModel, userShard } from "@im/messaging";
 import type { JobContext, JobSpec } from "./context.js";
 
 export const RETENTION_JOB = "message-retention";
@@ -25,10 +25,35 @@ export async function platformRetentionDays(context: Pick<JobContext, "models">)
 }
 
 /**
+ * Records what a deletion is about to remove as a floor: for every conversation with messages matching
+ * `expired`, raises user_conversations.clearedSeq to the highest seq deleted — for `userId` only (single
+ * chats), or for every member of the conversation (rooms: `userId` undefined). Done BEFORE deleting, so the
+ * gaps retention leaves are always below the floor (sync never mistakes them for messages in flight); a
+ * crash in between only hides messages the next run deletes.
+ */
+async function raiseFloors(context: JobContext, model: MessageModel, expired: Record<string, unknown>, userId?: number): Promise<void> {
+  const conversations = context.db.collection<{ userId: number; conversationId: string; clearedSeq?: number }>("user_conversations");
+  const ids = (await model.distinct("conversationId", expired)) as string[];
+  for (const conversationId of ids) {
+    const top = await model
+      .findOne({ ...expired, conversationId }, { seq: 1 })
+      .sort({ seq: -1 })
+      .lean();
+    if (!top) continue;
+    const who = userId === undefined ? {} : { userId };
+    const result = await conversations.updateMany(
+      { ...who, conversationId, clearedSeq: { $lt: top.seq } },
+      { $set: { clearedSeq: top.seq } },
+    );
+    if (!result.acknowledged) throw new Error(`retention floor of ${conversationId} not acknowledged`);
+  }
+}
+
+/**
  * Deletes chat records older than their retention: each user's single-chat copies (user shards, ownerId =
  * the user) by the user's settings.chatRecordTimeOut, and group messages (room shards, ownerId 0) by the
- * client config's chatRecordTimeOut. -1 keeps forever. Every step is a deleteMany by time, so a run cut
- * short is completed by the next one.
+ * client config's chatRecordTimeOut. -1 keeps forever. Before each deletion the floor is raised
+ * (raiseFloors). Every step is a deleteMany by time, so a run cut short is completed by the next one.
  */
 export async function deleteExpiredMessages(context: JobContext, now = Date.now()): Promise<RetentionResult> {
   const result: RetentionResult = { users: 0, userCopies: 0, groupMessages: 0 };
@@ -40,7 +65,9 @@ export async function deleteExpiredMessages(context: JobContext, now = Date.now(
     const days = retentionDays(user.settings?.chatRecordTimeOut);
     if (days === undefined) continue;
     const model = context.shards.user(userShard(user.userId, context.shards.count));
-    const deleted = await model.deleteMany({ ownerId: user.userId, serverTime: { $lt: now - days * DAY_MS } });
+    const expired = { ownerId: user.userId, serverTime: { $lt: now - days * DAY_MS } };
+    await raiseFloors(context, model, expired, user.userId);
+    const deleted = await model.deleteMany(expired);
     result.users++;
     result.userCopies += deleted.deletedCount;
     await context.checkpoint?.(RETENTION_JOB, `user:${user.userId}`);
@@ -48,7 +75,9 @@ export async function deleteExpiredMessages(context: JobContext, now = Date.now(
   const groupDays = await platformRetentionDays(context);
   if (groupDays !== undefined) {
     for (let shard = 0; shard < context.shards.count; shard++) {
-      const deleted = await context.shards.group(shard).deleteMany({ ownerId: 0, serverTime: { $lt: now - groupDays * DAY_MS } });
+      const expired = { ownerId: 0, serverTime: { $lt: now - groupDays * DAY_MS } };
+      await raiseFloors(context, context.shards.group(shard), expired);
+      const deleted = await context.shards.group(shard).deleteMany(expired);
       result.groupMessages += deleted.deletedCount;
       await context.checkpoint?.(RETENTION_JOB, `group:${shard}`);
     }

@@ -248,6 +248,15 @@ export const errorCatalogue = {
     kind: "not_found",
     messages: { zh: "会话不存在", en: "No such conversation", "zh-TW": "對話不存在" },
   },
+  MESSAGE_ID_REUSED: {
+    code: 5010,
+    kind: "conflict",
+    messages: {
+      zh: "该消息 ID 已用于另一条消息",
+      en: "This messageId was already used for a different message",
+      "zh-TW": "此訊息 ID 已用於另一則訊息",
+    },
+  },
   PROTOCOL_UNSUPPORTED: {
     code: 5006,
     kind: "invalid",

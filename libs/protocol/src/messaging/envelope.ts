@@ -51,38 +51,36 @@ export const sendMessageSchema = z.object({
 export type SendMessage = z.output<typeof sendMessageSchema>;
 export type SendMessageInput = z.input<typeof sendMessageSchema>;
 
-/** A stored message as delivered and synced (event `message`). */
-export interface DeliveredMessage {
-  conversationId: string;
-  /** Server-assigned, strictly increasing within the conversation. */
-  seq: number;
-  messageId: string;
-  chatType: ChatType;
-  fromUserId: number;
-  fromResource: string;
-  fromUserName?: string;
+/** A stored message as delivered and synced (event `message`), and served by REST history. */
+export const deliveredMessageSchema = z.object({
+  conversationId: z.string(),
+  seq: z.number().int().describe("Server-assigned, strictly increasing within the conversation (0: relayed only, never stored)"),
+  messageId: z.string(),
+  chatType: z.union([z.literal(chatTypes.single), z.literal(chatTypes.group)]),
+  fromUserId: z.number().int(),
+  fromResource: z.string(),
+  fromUserName: z.string().optional(),
   /** The recipient userId (single) or roomId (group), as a string. */
-  to: string;
-  toUserName?: string;
-  type: number;
-  content: string;
-  isEncrypt: boolean;
-  isReadDel: boolean;
-  fileSize?: number;
-  fileTime?: number;
-  location?: { x: number; y: number };
-  objectId?: string;
-  /** The sender's clock. */
-  timeSend: number;
-  /** When the server stored it, epoch ms. */
-  serverTime: number;
-  recalled?: boolean;
+  to: z.string(),
+  toUserName: z.string().optional(),
+  type: z.number().int(),
+  content: z.string().describe("Empty once the message is recalled"),
+  isEncrypt: z.boolean(),
+  isReadDel: z.boolean(),
+  fileSize: z.number().optional(),
+  fileTime: z.number().optional(),
+  location: z.object({ x: z.number(), y: z.number() }).optional(),
+  objectId: z.string().optional(),
+  timeSend: z.number().describe("The sender's clock, epoch ms"),
+  serverTime: z.number().describe("When the server stored it, epoch ms"),
+  recalled: z.boolean().optional(),
   /**
    * W3C trace context of the send that produced this delivery, when the platform runs with tracing on;
    * clients may use it to continue the trace. Not stored: messages served by sync carry none.
    */
-  traceparent?: string;
-}
+  traceparent: z.string().optional(),
+});
+export type DeliveredMessage = z.output<typeof deliveredMessageSchema>;
 
 /** The receipt of section 八: sent to the sender once the message is durably stored. */
 export interface Receipt {

@@ -1,12 +1,12 @@
 import {
-  currentSeqs,
-  ensureSeq,
+  conversationViews,
   locate,
   type MessageDoc,
   type MessageStore,
   readCounts,
   toDelivered,
   type UserConversationDoc,
+  untilFreshGap,
 } from "@im/messaging";
 import { AppError, chatTypes } from "@im/protocol";
 import type { PageQuery } from "../../http/common-schemas.js";
@@ -19,19 +19,14 @@ async function membership(store: MessageStore, userId: number, conversationId: s
   return conversation;
 }
 
-/** The conversation's latest seq: the Redis counter, rebuilt from what is stored when Redis lost it. */
-async function latestSeq(store: MessageStore, conversation: Conversation, known?: number): Promise<number> {
-  if (known && known > 0) return known;
-  const current = (await currentSeqs(store.redis, [conversation.conversationId])).get(conversation.conversationId) ?? 0;
-  if (current > 0) return current;
-  const { model, ownerId } = locate(store, conversation.userId, conversation);
-  return ensureSeq(store.redis, conversation.conversationId, async () => {
-    const top = await model.findOne({ ownerId, conversationId: conversation.conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
-    return top?.seq ?? 0;
-  });
+/** What the user may see of one conversation (libs/messaging view.ts: floor and ceiling). */
+async function viewOf(store: MessageStore, conversation: Conversation) {
+  const view = (await conversationViews(store, [conversation])).get(conversation.conversationId);
+  if (!view) throw new Error(`no view of ${conversation.conversationId}`);
+  return view;
 }
 
-/** My conversations (user_conversations), newest first, with each one's latest seq. */
+/** My conversations (user_conversations), newest first, with each one's latest seq I may read. */
 export async function listConversations(store: MessageStore, userId: number, page: PageQuery) {
   const rows = await store.conversations
     .find({ userId })
@@ -40,23 +35,15 @@ export async function listConversations(store: MessageStore, userId: number, pag
     .limit(page.pageSize + 1)
     .lean();
   const shown = rows.slice(0, page.pageSize);
-  const seqs = await currentSeqs(
-    store.redis,
-    shown.map((c) => c.conversationId),
-  );
-  const items = [];
-  for (const row of shown) {
-    items.push({
-      conversationId: row.conversationId,
-      chatType: row.chatType,
-      peer: row.peer,
-      maxSeq: row.endSeq
-        ? Math.min(row.endSeq, await latestSeq(store, row, seqs.get(row.conversationId)))
-        : await latestSeq(store, row, seqs.get(row.conversationId)),
-      clearedSeq: row.clearedSeq ?? 0,
-      createTime: row.createTime,
-    });
-  }
+  const views = await conversationViews(store, shown);
+  const items = shown.map((row) => ({
+    conversationId: row.conversationId,
+    chatType: row.chatType,
+    peer: row.peer,
+    maxSeq: views.get(row.conversationId)?.ceiling ?? 0,
+    clearedSeq: row.clearedSeq ?? 0,
+    createTime: row.createTime,
+  }));
   return { items, page: page.page, pageSize: page.pageSize, hasMore: rows.length > page.pageSize };
 }
 
@@ -68,27 +55,31 @@ export interface HistoryQuery {
 
 /**
  * A page of a conversation's messages for one of its members: after `afterSeq` (oldest first), or before
- * `beforeSeq` / the latest (returned oldest first too). Never shows what the user cleared (clearedSeq) or
- * what came after they left a room (endSeq);
- * recalled messages come with empty content; group messages carry their read count.
+ * `beforeSeq` / the latest (returned oldest first too). Shows only what the user may see (view.ts: not
+ * what they cleared or retention deleted, nothing after they left a room, nothing past the committed
+ * point); tombstones are skipped; recalled messages come with empty content; group messages carry their
+ * read count.
  */
 export async function history(store: MessageStore, userId: number, conversationId: string, query: HistoryQuery) {
   const conversation = await membership(store, userId, conversationId);
   const { model, ownerId } = locate(store, userId, conversation);
-  const floor = conversation.clearedSeq ?? 0;
-  // A room the user left ends at the 904/903 that removed them.
-  const ceiling = conversation.endSeq ? { $lte: conversation.endSeq } : {};
-  const base = { ownerId, conversationId };
+  const view = await viewOf(store, conversation);
+  const floor = view.floor;
+  const ceiling = { $lte: view.ceiling };
+  const base = { ownerId, conversationId, tombstone: { $ne: true } };
   let docs: MessageDoc[];
   let hasMore: boolean;
   if (query.afterSeq !== undefined) {
+    // Tombstones are read here (they close gaps for untilFreshGap) and dropped below.
+    const from = Math.max(query.afterSeq, floor);
     const found = await model
-      .find({ ...base, seq: { $gt: Math.max(query.afterSeq, floor), ...ceiling } })
+      .find({ ownerId, conversationId, seq: { $gt: from, ...ceiling } })
       .sort({ seq: 1 })
       .limit(query.limit + 1)
       .lean<MessageDoc[]>();
-    hasMore = found.length > query.limit;
-    docs = found.slice(0, query.limit);
+    const served = untilFreshGap(store, found.slice(0, query.limit), from);
+    hasMore = !served.stopped && found.length > query.limit;
+    docs = served.docs.filter((doc) => !doc.tombstone);
   } else {
     const range = query.beforeSeq !== undefined ? { $gt: floor, $lt: query.beforeSeq, ...ceiling } : { $gt: floor, ...ceiling };
     const found = await model
@@ -110,16 +101,21 @@ export async function history(store: MessageStore, userId: number, conversationI
 }
 
 /**
- * Deletes my copy of a conversation (seed: chat records "delete"): in a single chat my stored copies are
- * removed; in both kinds clearedSeq moves to the latest seq, so sync and history start after it. The other
- * party's copies and later messages are untouched.
+ * Deletes my copy of a conversation (seed: chat records "delete"): clearedSeq moves to the latest visible
+ * seq, so sync and history start after it; in a single chat my stored copies up to it are erased in place
+ * (tombstones: their seqs stay taken, so the unique seq index keeps guarding them). The other party's
+ * copies and later messages are untouched.
  */
 export async function clearConversation(store: MessageStore, userId: number, conversationId: string): Promise<void> {
   const conversation = await membership(store, userId, conversationId);
-  const seq = await latestSeq(store, conversation);
+  const seq = (await viewOf(store, conversation)).ceiling;
+  await store.conversations.updateOne({ userId, conversationId, clearedSeq: { $lt: seq } }, { $set: { clearedSeq: seq } });
   if (conversation.chatType === chatTypes.single) {
     const { model, ownerId } = locate(store, userId, conversation);
-    await model.deleteMany({ ownerId, conversationId, seq: { $lte: seq } });
+    const erased = await model.updateMany(
+      { ownerId, conversationId, seq: { $lte: seq }, tombstone: { $ne: true } },
+      { $set: { tombstone: true, content: "" } },
+    );
+    if (!erased.acknowledged) throw new Error(`clearing ${conversationId} not acknowledged`);
   }
-  await store.conversations.updateOne({ userId, conversationId, clearedSeq: { $lt: seq } }, { $set: { clearedSeq: seq } });
 }

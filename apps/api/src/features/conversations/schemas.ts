@@ -1,3 +1,4 @@
+import { deliveredMessageSchema } from "@im/protocol";
 import { z } from "zod";
 
 /** A conversation id: `s_<userId>_<userId>` (single chat) or `g_<roomId>` (group). */
@@ -23,27 +24,7 @@ export const historyQuery = z
     path: ["beforeSeq"],
   });
 
-export const messageSchema = z.object({
-  conversationId: z.string(),
-  seq: z.number().int(),
-  messageId: z.string(),
-  chatType: z.number().int(),
-  fromUserId: z.number().int(),
-  fromResource: z.string(),
-  fromUserName: z.string().optional(),
-  to: z.string(),
-  toUserName: z.string().optional(),
-  type: z.number().int(),
-  content: z.string().describe("Empty once the message is recalled"),
-  isEncrypt: z.boolean(),
-  isReadDel: z.boolean(),
-  fileSize: z.number().optional(),
-  fileTime: z.number().optional(),
-  location: z.object({ x: z.number(), y: z.number() }).optional(),
-  objectId: z.string().optional(),
-  timeSend: z.number(),
-  serverTime: z.number(),
-  recalled: z.boolean().optional(),
+export const messageSchema = deliveredMessageSchema.omit({ traceparent: true }).extend({
   readCount: z.number().int().optional().describe("Group messages: how many members read it (read receipts, type 26)"),
 });
 
@@ -57,7 +38,7 @@ export const conversationItemSchema = z.object({
   conversationId: z.string(),
   chatType: z.number().int().describe("1 single chat, 2 group"),
   peer: z.string().describe("The other user's id (single chat) or the roomId (group)"),
-  maxSeq: z.number().int().describe("The conversation's latest seq"),
+  maxSeq: z.number().int().describe("The conversation's latest seq I may read (the committed point, at most where I left a room)"),
   clearedSeq: z.number().int().describe("Messages up to this seq were deleted from my view"),
   createTime: z.number().int(),
 });
