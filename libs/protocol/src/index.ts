@@ -35,16 +35,17 @@ export {
   DEFAULT_SYNC_LIMIT,
   MAX_SYNC_LIMIT,
   type ServerToClientEvents,
+  type SessionEndReason,
   type SyncCursors,
   type SyncedConversation,
   type SyncRequest,
   type SyncResponse,
+  sessionEndReasons,
   syncCursorsSchema,
   syncedConversationSchema,
   syncRequestSchema,
   syncResponseSchema,
 } from "./messaging/events.js";
-export { type SessionEndReason, sessionEndReasons } from "./messaging/events.js";
 export {
   isMessageType,
   type MessageCategory,
