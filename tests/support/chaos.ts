@@ -120,8 +120,8 @@ export class RawClient {
   /** Each message in the order it arrived, with how (for diagnostics). */
   readonly arrivals: Array<{ via: "live" | "sync"; message: DeliveredMessage }> = [];
   readonly cursors: Record<string, number>;
-  /** Every cursor value this device stored, in order, per conversation. */
-  readonly cursorLog: Array<{ conversationId: string; cursor: number }> = [];
+  /** Every cursor value this device stored, in order, with when (epoch ms). */
+  readonly cursorLog: Array<{ conversationId: string; cursor: number; at: number }> = [];
   private syncing: Promise<void> | undefined;
 
   constructor(url: string, token: string, options: { resource?: string; cursors?: Record<string, number> } = {}) {
@@ -221,7 +221,7 @@ export class RawClient {
 
   private store(conversationId: string, cursor: number): void {
     this.cursors[conversationId] = cursor;
-    this.cursorLog.push({ conversationId, cursor });
+    this.cursorLog.push({ conversationId, cursor, at: Date.now() });
   }
 
   close(): void {
