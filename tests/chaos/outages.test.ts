@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { ImClient, ImError } from "@im/client";
 import type { DeliveredMessage, Receipt } from "@im/protocol";
 import { freePort, TcpProxy } from "@im/testing";
-import { allStoredCopies, duplicateSeqs, outOfOrder, startGatewayAt, startStackOn, waitFor } from "../support/chaos.js";
+import { allStoredCopies, duplicateSeqs, outOfOrder, startGatewayAt, startStackOn, waitFor, within } from "../support/chaos.js";
 import { ApiClient } from "../support/client.js";
 import type { GatewayProcess } from "../support/realtime.js";
 import type { TestStack } from "../support/stack.js";
@@ -71,10 +71,7 @@ describe("chaos: Redis or the database unreachable for 5 s while clients send", 
     }
     await window;
     // Every send settles: the SDK either gets a receipt or gives up (bounded: 30 attempts of 4 s at most).
-    const settled = await Promise.race([
-      Promise.allSettled(sends.map((s) => s.outcome)),
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 40_000)),
-    ]);
+    const settled = await within(Promise.allSettled(sends.map((s) => s.outcome)), 40_000);
     const violations: string[] = [];
     if (!settled) return [`${label}: sends still unsettled 40 s after the outage`];
 
