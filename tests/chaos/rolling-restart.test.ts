@@ -36,7 +36,7 @@ describe("chaos: rolling restart of two gateways during a room burst", { timeout
     await stack?.stop();
   });
 
-  it("delivers every acknowledged message to every member's app exactly once, in seq order", async () => {
+  it("delivers every acknowledged message to every member's app exactly once, in seq order", async (t) => {
     const rooms = new Rooms(stack, new ApiClient(stack.api.url));
     const users = await rooms.users(MEMBERS);
     const [owner, ...others] = users;
@@ -117,7 +117,13 @@ describe("chaos: rolling restart of two gateways during a room burst", { timeout
       missing += missingOf(member).length;
       const ids = member.inbox.map((m) => m.messageId);
       twice += ids.length - new Set(ids).size;
+      const own = (m: DeliveredMessage) => (m.fromUserId === member.user.userId ? " (own message)" : "");
       disorder.push(...outOfOrder(member.inbox).map((d) => `user ${member.user.userId} ${d}`));
+      // Which ones: each out-of-order message with how it came and whose it was (diagnostics only).
+      for (const [i, m] of member.inbox.entries()) {
+        const previous = member.inbox.slice(0, i).reduce((max, p) => Math.max(max, p.seq), 0);
+        if (m.seq <= previous) t.diagnostic(`user ${member.user.userId}: seq ${m.seq} after ${previous}${own(m)} from ${m.fromUserId}`);
+      }
     }
     if (missing > 0) violations.push(`${missing} (member, acknowledged message) pairs never reached the member's app`);
     if (twice > 0) violations.push(`${twice} messages handed to an app twice`);
