@@ -3,11 +3,11 @@
 // every connection (and cut the open ones) for 5 s. The app is the SDK (libs/client): every message it
 // asked to send must end acknowledged and delivered once the dependency is back.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { ImClient, ImError } from "@im/client";
 import type { DeliveredMessage, Receipt } from "@im/protocol";
 import { freePort, TcpProxy } from "@im/testing";
-import { allStoredCopies, duplicateSeqs, outOfOrder, startGatewayAt, startStackOn, waitFor, within } from "../support/chaos.js";
+import { allStoredCopies, copiesOf, duplicateSeqs, outOfOrder, startGatewayAt, startStackOn, waitFor, within } from "../support/chaos.js";
 import { ApiClient } from "../support/client.js";
 import type { GatewayProcess } from "../support/realtime.js";
 import type { TestStack } from "../support/stack.js";
@@ -23,6 +23,12 @@ describe("chaos: Redis or the database unreachable for 5 s while clients send", 
   const clients: ImClient[] = [];
   before(async () => {
     stack = await startStackOn({});
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+  // Each case gets its own gateway behind its own proxies, so no case inherits another's damage.
+  beforeEach(async () => {
     redisProxy = await TcpProxy.start({ targetPort: stack.redis.port });
     mongoProxy = await TcpProxy.start({ targetPort: stack.mongo.port, protocol: "mongodb" });
     gateway = await startGatewayAt(stack, "gw1", await freePort(), {
@@ -30,12 +36,11 @@ describe("chaos: Redis or the database unreachable for 5 s while clients send", 
       MONGO_URL: mongoProxy.url("mongodb", "/im_test"),
     });
   });
-  after(async () => {
-    for (const client of clients) client.close();
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
     await gateway?.process.stop();
     await redisProxy?.stop();
     await mongoProxy?.stop();
-    await stack?.stop();
   });
 
   async function app(user: TestUser): Promise<{ client: ImClient; inbox: DeliveredMessage[] }> {
@@ -73,7 +78,28 @@ describe("chaos: Redis or the database unreachable for 5 s while clients send", 
     // Every send settles: the SDK either gets a receipt or gives up (bounded: 30 attempts of 4 s at most).
     const settled = await within(Promise.allSettled(sends.map((s) => s.outcome)), 40_000);
     const violations: string[] = [];
-    if (!settled) return [`${label}: sends still unsettled 40 s after the outage`];
+    if (!settled) {
+      // Diagnostics: is the database itself answering (directly, not through the proxy), and does the
+      // gateway still talk to it through the proxy?
+      const started = Date.now();
+      const direct = await within(stack.api.deps.models.users.countDocuments({}).exec(), 5_000);
+      const pending = (
+        await Promise.all(
+          sends.map((s) =>
+            within(
+              s.outcome.then(
+                () => false,
+                () => false,
+              ),
+              1,
+            ),
+          ),
+        )
+      ).filter((v) => v === undefined).length;
+      return [
+        `${label}: ${pending} of ${sends.length} sends still unsettled 40 s after the outage (database answers directly: ${direct === undefined ? "no" : `yes, in ${Date.now() - started} ms`}; connections through the proxies: redis ${redisProxy.accepted} accepted/${redisProxy.openConnections} open, mongodb ${mongoProxy.accepted}/${mongoProxy.openConnections})`,
+      ];
+    }
 
     const acked: Array<{ content: string; receipt: Receipt }> = [];
     const finalErrors = new Map<string, string[]>();
@@ -100,6 +126,18 @@ describe("chaos: Redis or the database unreachable for 5 s while clients send", 
     if (new Set(ids).size !== ids.length) violations.push(`${ids.length - new Set(ids).size} messages reached the recipient's app twice`);
     const disorder = outOfOrder(recipient.inbox);
     if (disorder.length > 0) violations.push(`${disorder.length} out-of-order deliveries to the app: ${disorder.slice(0, 3).join("; ")}`);
+    // A receipt means every copy is stored: the sender's and the recipient's.
+    const stored = await allStoredCopies(stack);
+    const unstored = acked.filter((a) => copiesOf(stored, a.receipt.messageId).length !== 2).map((a) => a.content);
+    if (unstored.length > 0)
+      violations.push(`${unstored.length} acknowledged messages without both copies stored: ${unstored.slice(0, 5).join(", ")}`);
+    // Another device of the recipient, new, gets every acknowledged message by sync alone.
+    const fresh = await app(bob);
+    const neverSynced = acked.filter((a) => !fresh.inbox.some((m) => m.messageId === a.receipt.messageId)).map((a) => a.content);
+    if (neverSynced.length > 0)
+      violations.push(
+        `${neverSynced.length} acknowledged messages a fresh device of the recipient never gets: ${neverSynced.slice(0, 5).join(", ")}`,
+      );
     const duplicates = duplicateSeqs(await allStoredCopies(stack));
     if (duplicates.length > 0) violations.push(`seqs stored twice: ${duplicates.slice(0, 3).join("; ")}`);
     return violations;
@@ -116,13 +154,13 @@ describe("chaos: Redis or the database unreachable for 5 s while clients send", 
       const proxy = what === "Redis" ? redisProxy : mongoProxy;
       const label = `${what === "Redis" ? "redis" : "db"}-${how}-${ms}`;
       const unreachable = () => (how === "refused" ? proxy.refuse(ms) : proxy.blackhole(ms));
-      // The database goes away while a send is talking to it: the outage starts by cutting the connection
-      // that carries the next lookup in a message collection (every send makes one, its resend check).
+      // The database goes away in the middle of a send: the outage starts by cutting the connection that
+      // carries the next message insert (msgs_*), before it runs.
       const outage =
         what === "Redis"
           ? unreachable
           : async () => {
-              await proxy.onCommand({ command: "find", collection: /^msgs_/, action: "cut" }).matched;
+              await proxy.onCommand({ command: "insert", collection: /^msgs_/, action: "cut" }).matched;
               await unreachable();
             };
       assert.deepEqual(await sendThrough(label, outage), []);

@@ -129,6 +129,14 @@ describe("chaos: rolling restart of two gateways during a room burst", { timeout
     if (twice > 0) violations.push(`${twice} messages handed to an app twice`);
     if (disorder.length > 0)
       violations.push(`${disorder.length} out-of-order deliveries to the app, e.g. ${disorder.slice(0, 3).join("; ")}`);
+    // A new device of one member gets the whole burst by sync alone.
+    const fresh = new ImClient({ url: `http://127.0.0.1:${balancer.port}`, token: owner.token, resource: "pc" });
+    clients.push(fresh);
+    const synced = new Set<string>();
+    fresh.on("message", (message) => synced.add(message.messageId));
+    await fresh.connect();
+    const neverSynced = acked.filter((a) => !synced.has(a.receipt.messageId)).length;
+    if (neverSynced > 0) violations.push(`${neverSynced} acknowledged messages a fresh device never gets by sync`);
     const duplicates = duplicateSeqs(await allStoredCopies(stack));
     if (duplicates.length > 0) violations.push(`${duplicates.length} seqs stored twice, e.g. ${duplicates.slice(0, 2).join("; ")}`);
     assert.ok(acked.length > MEMBERS * 5, `harness: the burst went on (${acked.length} acknowledged of ${sends.length})`);

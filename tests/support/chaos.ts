@@ -67,6 +67,8 @@ export async function startGatewayAt(
     cwd: root,
     readyPort: port,
     readyTimeoutMs: 60_000,
+    // CHAOS_GATEWAY_OUTPUT=1 shows the gateways' logs (with TEST_LOG_LEVEL) while investigating a failure.
+    inheritOutput: process.env.CHAOS_GATEWAY_OUTPUT === "1",
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
