@@ -7,6 +7,7 @@ import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { ImClient, ImError } from "@im/client";
 import type { DeliveredMessage, Receipt } from "@im/protocol";
 import { freePort, TcpProxy } from "@im/testing";
+import { MongoClient } from "mongodb";
 import { allStoredCopies, copiesOf, duplicateSeqs, outOfOrder, startGatewayAt, startStackOn, waitFor, within } from "../support/chaos.js";
 import { ApiClient } from "../support/client.js";
 import type { GatewayProcess } from "../support/realtime.js";
@@ -83,6 +84,15 @@ describe("chaos: Redis or the database unreachable for 5 s while clients send", 
       // gateway still talk to it through the proxy?
       const started = Date.now();
       const direct = await within(stack.api.deps.models.users.countDocuments({}).exec(), 5_000);
+      const viaProxy = new MongoClient(mongoProxy.url("mongodb", "/im_test"), { directConnection: true, serverSelectionTimeoutMS: 3_000 });
+      const proxyAnswers = await viaProxy
+        .db("im_test")
+        .command({ ping: 1 })
+        .then(
+          () => "yes",
+          (error: Error) => `no (${error.name})`,
+        );
+      await viaProxy.close();
       const pending = (
         await Promise.all(
           sends.map((s) =>
@@ -97,7 +107,7 @@ describe("chaos: Redis or the database unreachable for 5 s while clients send", 
         )
       ).filter((v) => v === undefined).length;
       return [
-        `${label}: ${pending} of ${sends.length} sends still unsettled 40 s after the outage (database answers directly: ${direct === undefined ? "no" : `yes, in ${Date.now() - started} ms`}; connections through the proxies: redis ${redisProxy.accepted} accepted/${redisProxy.openConnections} open, mongodb ${mongoProxy.accepted}/${mongoProxy.openConnections})`,
+        `${label}: ${pending} of ${sends.length} sends still unsettled 40 s after the outage (database answers directly: ${direct === undefined ? "no" : `yes, in ${Date.now() - started} ms`}; a new client through the same proxy: ${proxyAnswers}; connections through the proxies: redis ${redisProxy.accepted} accepted/${redisProxy.openConnections} open, mongodb ${mongoProxy.accepted}/${mongoProxy.openConnections})`,
       ];
     }
 
