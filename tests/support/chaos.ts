@@ -174,7 +174,8 @@ export class RawClient {
 
   /**
    * Sends until acknowledged, resending the same messageId after an error or a missing answer (the docs'
-   * "resend what has no receipt"); returns the receipt and every failed outcome before it.
+   * "resend what has no receipt"), after the error's `retryAfterSeconds` when it has one; returns the
+   * receipt and every failed outcome before it.
    */
   async sendUntilAcknowledged(
     message: Record<string, unknown>,
@@ -185,7 +186,10 @@ export class RawClient {
       const outcome = await this.send(message, options.timeoutMs ?? 5_000);
       if (outcome.ok) return { receipt: outcome.receipt, failures };
       failures.push(outcome);
-      await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 300));
+      // The server's retry delay when it gives one (capped for the test), else a short pause.
+      const retryAfterMs =
+        "error" in outcome && outcome.error.retryAfterSeconds ? Math.min(outcome.error.retryAfterSeconds * 1000, 5_000) : 0;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfterMs, options.pauseMs ?? 300)));
     }
     return { receipt: undefined, failures };
   }
