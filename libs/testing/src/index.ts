@@ -13,5 +13,14 @@ export {
   startKubeApiServer,
 } from "./kube.js";
 export { type ManagedProcess, type SpawnOptions, spawnServer } from "./managed-process.js";
-export { type RedisServer, type RedisServerOptions, startRedis } from "./redis-server.js";
+export { parseCommand, splitMessages, type WireCommand } from "./mongo-wire.js";
+export { type RedisServer, type RedisServerOptions, type RewindableRedis, startRedis, startRewindableRedis } from "./redis-server.js";
+export {
+  type CommandAction,
+  type CommandFault,
+  type CommandRule,
+  type ProxyDirection,
+  TcpProxy,
+  type TcpProxyOptions,
+} from "./tcp-proxy.js";
 export { ferretDbBinary, redisServerBinary, toolsDir } from "./tools.js";

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./free-port.js";
@@ -38,6 +38,51 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     async stop() {
       await server.stop();
       if (throwAway) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A redis-server whose writes after a chosen point can be lost on purpose (see `startRewindableRedis`). */
+export interface RewindableRedis extends RedisServer {
+  /** The data folder (append-only file on). */
+  readonly dataDir: string;
+  /**
+   * Copies the data folder now: the point `rewind` goes back to. Every write acknowledged before this call
+   * is in the copy (Redis writes its append-only file before it replies).
+   */
+  snapshot(): Promise<void>;
+  /**
+   * Stops the server, replaces its data with the last snapshot and starts it again on the same port: every
+   * write acknowledged after the snapshot is lost, as after a machine crash that lost the end of the
+   * append-only file or a restore from an older backup. Clients reconnect to the same address.
+   */
+  rewind(): Promise<void>;
+}
+
+/** Starts a real redis-server with persistence on, able to lose a suffix of its writes on purpose. */
+export async function startRewindableRedis(options: Omit<RedisServerOptions, "dataDir"> = {}): Promise<RewindableRedis> {
+  const dataDir = await mkdtemp(join(tmpdir(), "im-redis-rewind-"));
+  const snapshotDir = `${dataDir}.snapshot`;
+  const port = options.port ?? (await freePort());
+  let server = await startRedis({ ...options, port, dataDir });
+  return {
+    url: server.url,
+    port,
+    dataDir,
+    async snapshot() {
+      await rm(snapshotDir, { recursive: true, force: true });
+      await cp(dataDir, snapshotDir, { recursive: true });
+    },
+    async rewind() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await cp(snapshotDir, dataDir, { recursive: true });
+      server = await startRedis({ ...options, port, dataDir });
+    },
+    async stop() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(snapshotDir, { recursive: true, force: true });
     },
   };
 }
