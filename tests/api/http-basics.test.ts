@@ -99,15 +99,79 @@ describe("http basics", () => {
   it("answers unknown routes with 404 ROUTE_NOT_FOUND", async () => {
     for (const [method, path] of [
       ["GET", "/nope"],
-      ["POST", "/v1/users/me"],
-      ["DELETE", "/v1/config"],
       ["GET", "/v1/users/me/extra"],
+      ["POST", "/v1/nope"],
     ] as const) {
       const reply = await client.call(method, path, { token: user.token });
       assert.equal(reply.status, 404, `${method} ${path}`);
       assert.equal(errorOf(reply).key, "ROUTE_NOT_FOUND");
       assert.equal(errorOf(reply).code, 1004);
     }
+  });
+
+  it("answers a known path asked with an undeclared method with 405 and an Allow header (not 404)", async () => {
+    for (const [method, path, allow] of [
+      ["POST", "/v1/users/me", ["GET", "PATCH"]],
+      ["DELETE", "/v1/config", ["GET"]],
+      ["PUT", "/v1/rooms", ["GET", "POST"]],
+      ["PATCH", `/v1/users/${user.userId}`, ["GET"]],
+      ["POST", "/openapi.json", ["GET"]],
+    ] as const) {
+      const reply = await client.call(method, path, { token: user.token });
+      assert.equal(reply.status, 405, `${method} ${path}`);
+      assert.equal(errorOf(reply).key, "METHOD_NOT_ALLOWED");
+      const allowed = (reply.headers.get("allow") ?? "").split(/,\s*/);
+      for (const expected of allow)
+        assert.ok(allowed.includes(expected), `${method} ${path}: Allow ${allowed.join(",")} lacks ${expected}`);
+      assert.ok(!allowed.includes(method), `${method} ${path}: Allow must not list ${method}`);
+    }
+    const options = await client.call("OPTIONS", "/v1/users/me", { token: user.token });
+    assert.equal(options.status, 204);
+    assert.match(options.headers.get("allow") ?? "", /PATCH/);
+  });
+
+  it("reads an empty or non-decimal ?page= as 400 naming it, not as page 0", async () => {
+    for (const value of ["", "1e1", "0x1", "+1", "-1", "1.0", " 1"]) {
+      const reply = await client.get(`/v1/friends?page=${encodeURIComponent(value)}`, user.token);
+      assert.equal(reply.status, 400, JSON.stringify(value));
+      assert.equal(errorOf(reply).key, "VALIDATION_FAILED");
+      assert.deepEqual(
+        errorOf(reply).issues?.map((issue) => issue.field),
+        ["query.page"],
+      );
+    }
+    assert.equal((await client.get("/v1/friends?page=0&pageSize=5", user.token)).status, 200);
+  });
+
+  it("answers a corrupt compressed body 400 MALFORMED_BODY, an unknown encoding 415, 1,001 form fields 413 — never 500", async () => {
+    for (const encoding of ["gzip", "deflate", "br"]) {
+      for (const type of ["application/json", "application/x-www-form-urlencoded"]) {
+        const reply = await client.call("POST", "/v1/auth/login", {
+          raw: "xx",
+          headers: { "content-type": type, "content-encoding": encoding },
+        });
+        assert.equal(reply.status, 400, `${encoding} ${type}`);
+        assert.equal(errorOf(reply).key, "MALFORMED_BODY", `${encoding} ${type}`);
+      }
+    }
+    const unknown = await client.call("POST", "/v1/auth/login", { raw: "{}", headers: { "content-encoding": "compress" } });
+    assert.equal(unknown.status, 415);
+    assert.equal(errorOf(unknown).key, "UNSUPPORTED_MEDIA_TYPE");
+    const charset = await client.call("POST", "/v1/auth/login", {
+      raw: "{}",
+      headers: { "content-type": "application/json; charset=latin-9" },
+    });
+    assert.equal(charset.status, 415);
+    assert.equal(errorOf(charset).key, "UNSUPPORTED_MEDIA_TYPE");
+    // 1,001 fields in 2,001 bytes: under the body limit, over the parser's 1,000-field limit.
+    const fields = Array.from({ length: 1001 }, () => "a").join("&");
+    assert.ok(fields.length < BODY_LIMIT_KB * 1024);
+    const form = await client.call("POST", "/v1/auth/login", {
+      raw: fields,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assert.equal(form.status, 413);
+    assert.equal(errorOf(form).key, "PAYLOAD_TOO_LARGE");
   });
 
   it("refuses malformed JSON with 400 MALFORMED_JSON", async () => {

@@ -57,6 +57,30 @@ export const errorCatalogue = {
     kind: "unavailable",
     messages: { zh: "系统繁忙，请重试", en: "The system is busy, please retry", "zh-TW": "系統忙碌，請重試" },
   },
+  // 1020–1029: HTTP framing (the body or method, before any route's schema is applied)
+  MALFORMED_BODY: {
+    code: 1020,
+    kind: "invalid",
+    messages: {
+      zh: "请求体无法读取（压缩数据损坏或长度不符）",
+      en: "The request body could not be read (corrupt compressed data or wrong length)",
+      "zh-TW": "無法讀取請求內容（壓縮資料損壞或長度不符）",
+    },
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    code: 1021,
+    kind: "unsupported_media_type",
+    messages: {
+      zh: "不支持的请求体编码或字符集",
+      en: "Unsupported content encoding or charset of the request body",
+      "zh-TW": "不支援的請求內容編碼或字元集",
+    },
+  },
+  METHOD_NOT_ALLOWED: {
+    code: 1022,
+    kind: "method_not_allowed",
+    messages: { zh: "该接口不支持此请求方法", en: "This endpoint does not support this method", "zh-TW": "此介面不支援該請求方法" },
+  },
 
   // 2xxx — authentication
   TOKEN_MISSING: {
@@ -298,6 +322,15 @@ export const errorCatalogue = {
     code: 6008,
     kind: "forbidden",
     messages: { zh: "不能移除群主", en: "The group owner cannot be removed", "zh-TW": "不能移除群主" },
+  },
+  JOIN_TOKEN_INVALID: {
+    code: 6009,
+    kind: "forbidden",
+    messages: {
+      zh: "入群链接无效或已过期",
+      en: "This join link is invalid or has expired",
+      "zh-TW": "入群連結無效或已過期",
+    },
   },
 } as const satisfies Record<string, ErrorDefinition>;
 

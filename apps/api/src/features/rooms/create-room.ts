@@ -1,7 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { type RoomDoc, RoomRole, RoomStatus, roomVersionKey, withVersionBump } from "@im/data";
 import { leaveRoomConversation, roomEventTypes } from "@im/messaging";
 import { AppError } from "@im/protocol";
-import { Types } from "mongoose";
 import type { z } from "zod";
 import type { ApiDeps } from "../../context.js";
 import { loadRoom, requireMember, requireOwner, withRoomLock } from "./access.js";
@@ -19,6 +19,12 @@ export function roomSizeLimit(deps: ApiDeps, requested: number | undefined, fiel
 }
 
 /**
+ * A new room id: 16 random bytes as 32 lowercase hex digits (128 bits; ObjectIds were sequential and a
+ * stranger walking back from their own room id found others'). Fits the protocol's `to` and `g_<roomId>`.
+ */
+export const newRoomId = (): string => randomBytes(16).toString("hex");
+
+/**
  * Creates a room (seed /room/add): the creator is its owner (role 1); invited users must be friends of the
  * creator. Everyone added gets the room's conversation and one 907.
  */
@@ -27,7 +33,7 @@ export async function createRoom(deps: ApiDeps, me: number, body: z.output<typeo
   const maxUserSize = roomSizeLimit(deps, body.maxUserSize, "body.maxUserSize");
   await requireFriends(deps, me, body.userIds ?? [], "body.userIds");
   if (invited.length + 1 > maxUserSize) throw new AppError("ROOM_FULL");
-  const roomId = new Types.ObjectId().toHexString();
+  const roomId = newRoomId();
   const now = Date.now();
   // No version bump: a room nobody can have cached yet; adding the members below bumps it.
   await deps.models.rooms.create({
@@ -39,6 +45,7 @@ export async function createRoom(deps: ApiDeps, me: number, body: z.output<typeo
     maxUserSize,
     userSize: 0,
     isNeedVerify: body.isNeedVerify ?? 0,
+    isPublic: body.isPublic ?? 0,
     showRead: body.showRead ?? 0,
     talkTime: 0,
     createTime: now,

@@ -37,6 +37,7 @@ export async function updateRoom(deps: ApiDeps, me: number, roomId: string, patc
       set.noticeTime = now;
     }
     if (patch.isNeedVerify !== undefined) set.isNeedVerify = patch.isNeedVerify;
+    if (patch.isPublic !== undefined) set.isPublic = patch.isPublic;
     if (patch.showRead !== undefined) set.showRead = patch.showRead;
     if (patch.talkTime !== undefined) set.talkTime = patch.talkTime;
     const write = () => deps.models.rooms.updateOne({ roomId }, { $set: set });

@@ -16,6 +16,7 @@ export const smsRoutes = [
     path: "/v1/sms/codes",
     summary: "Send an SMS verification code for registration or password reset (seed: /basic/randcode/sendSms)",
     tags: ["accounts"],
+    auth: "public",
     body: requestCodeBody,
     response: { status: 202, description: "Code sent", schema: z.object({ expiresInSeconds: z.number().int() }) },
     handler: async ({ body, request }, deps) => {
