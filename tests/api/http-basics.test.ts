@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { allRoutes } from "@im/api";
+import { type ErrorCode, httpStatusOf } from "@im/protocol";
 import { ApiClient, errorOf } from "../support/client.js";
 import { startStack, type TestStack } from "../support/stack.js";
 import { registerUser, type TestUser } from "../support/users.js";
@@ -94,6 +95,27 @@ describe("http basics", () => {
     assert.deepEqual(doc.paths["/v1/auth/login"]?.post?.security, [], "public routes need no token");
     assert.equal(doc.paths["/v1/users/me"]?.get?.security, undefined, "private routes use the global bearer scheme");
     assert.ok(doc.components.schemas.Error);
+  });
+
+  it("documents each route's error responses under the catalogue's status of each code, and no catch-all", async () => {
+    type Responses = Record<string, { description: string; content?: Record<string, { schema: { allOf?: unknown[] } }> }>;
+    const doc = (await client.get<{ paths: Record<string, Record<string, { responses: Responses }>> }>("/openapi.json")).body;
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        assert.equal(operation.responses.default, undefined, `${where}: no default response`);
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) < 400) continue;
+          const keys = JSON.stringify(response.content?.["application/json"]?.schema.allOf?.[1]).match(/"enum":\[([^\]]*)\]/)?.[1];
+          assert.ok(keys, `${where} ${status} lists its codes`);
+          for (const key of JSON.parse(`[${keys}]`) as ErrorCode[]) assert.equal(httpStatusOf(key), Number(status), `${where}: ${key}`);
+        }
+        assert.ok(operation.responses["400"] && operation.responses["500"], `${where} documents 400 and 500`);
+      }
+    }
+    // The catalogue decides NOT_FRIENDS' status, and the document says the same.
+    assert.equal(httpStatusOf("NOT_FRIENDS"), 403);
+    assert.match(doc.paths["/v1/friends/{userId}"]?.patch?.responses["403"]?.description ?? "", /NOT_FRIENDS/);
   });
 
   it("answers unknown routes with 404 ROUTE_NOT_FOUND", async () => {

@@ -76,7 +76,7 @@ describe("rooms: lifecycle, membership and roles", () => {
     await r.befriend(owner, friend);
     const before = await r.models.rooms.countDocuments({ ownerId: owner.userId });
     const reply = await r.create(owner, { name: "x", userIds: [friend.userId, stranger.userId] });
-    expectError(reply, 404, "NOT_FRIENDS");
+    expectError(reply, 403, "NOT_FRIENDS");
     assert.deepEqual(
       errorOf(reply).issues?.map((i) => i.field),
       ["body.userIds.1"],
@@ -194,7 +194,7 @@ describe("rooms: lifecycle, membership and roles", () => {
     assert.deepEqual(reply.body.added, [b.userId, c.userId]);
     const again = await r.invite(a, roomId, [b.userId]);
     assert.deepEqual(again.body.added, []);
-    expectError(await r.invite(a, roomId, [stranger.userId]), 404, "NOT_FRIENDS");
+    expectError(await r.invite(a, roomId, [stranger.userId]), 403, "NOT_FRIENDS");
     expectError(await r.invite(stranger, roomId, [a.userId]), 404, "ROOM_NOT_FOUND");
     await r.befriend(stranger, a);
     expectError(await r.invite(stranger, roomId, [a.userId]), 404, "ROOM_NOT_FOUND");
@@ -281,8 +281,10 @@ describe("rooms: lifecycle, membership and roles", () => {
     expectStatus(await r.patch(admin, roomId, { name: "New" }), 200); // no change, no notice
     assert.equal((await events(roomId)).length, count);
     expectError(await r.patch(admin, roomId, { maxUserSize: 50 }), 403, "ROOM_PERMISSION_DENIED");
-    expectError(await r.patch(owner, roomId, { maxUserSize: 2 }), 400, "VALIDATION_FAILED");
-    expectError(await r.patch(owner, roomId, { maxUserSize: 5000 }), 400, "VALIDATION_FAILED");
+    expectError(await r.patch(owner, roomId, { maxUserSize: 2 }), 409, "ROOM_FULL");
+    const capped = await r.patch(owner, roomId, { maxUserSize: 5000 });
+    expectStatus(capped, 200);
+    assert.equal(capped.body.maxUserSize, 1000, "capped by API_ROOM_MAX_USER_SIZE");
     assert.equal((await r.patch(owner, roomId, { maxUserSize: 3 })).body.maxUserSize, 3);
     expectError(await r.patch(owner, roomId, {}), 400, "VALIDATION_FAILED");
   });

@@ -8,14 +8,16 @@ export const MAX_USER_ID = 2_147_483_647;
  * field, a message's `to`): digits only, no sign, no exponent, no fraction, no hex, no spaces and no
  * leading zeros ("0" itself aside), within [min, max]. `1e3`, `0x10`, ` 12`, `12.0`, `+5`, `-1`,
  * `9007199254740993` and "" are all refused, so no id is ever read as another one.
- * Parses to a number; its JSON Schema is a string with a pattern.
+ * Parses to a number; its JSON Schema is `{type: integer, minimum, maximum}`.
  */
 export const decimalIntText = (min: number, max: number) =>
   z
     .string()
     .regex(/^(0|[1-9][0-9]{0,15})$/, "must be a plain decimal integer")
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+    .pipe(z.number().int().min(min).max(max))
+    // Documented as what it is: an integer in range (OpenAPI writes path and query integers as plain text).
+    .meta({ type: "integer", minimum: min, maximum: max, pattern: undefined });
 
 /** A user id as a JSON number: an integer in 1…MAX_USER_ID. */
 export const userIdSchema = z.number().int().min(1).max(MAX_USER_ID);

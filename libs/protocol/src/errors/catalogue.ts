@@ -175,7 +175,8 @@ export const errorCatalogue = {
   // 4xxx — friends
   CANNOT_TARGET_SELF: {
     code: 4001,
-    kind: "invalid",
+    // Not a malformed request (the id is a valid user id, the caller's own): refused like other relationship rules.
+    kind: "forbidden",
     messages: { zh: "不能对自己进行此操作", en: "You cannot do this to yourself", "zh-TW": "不能對自己進行此操作" },
   },
   ALREADY_FRIENDS: {
@@ -218,7 +219,8 @@ export const errorCatalogue = {
   },
   NOT_FRIENDS: {
     code: 4008,
-    kind: "not_found",
+    // A precondition on the other user, not a missing resource: 403, as the catalogue's forbidden kind.
+    kind: "forbidden",
     messages: { zh: "对方不是你的好友", en: "This user is not your friend", "zh-TW": "對方不是你的好友" },
   },
   FRIEND_GROUP_NOT_FOUND: {

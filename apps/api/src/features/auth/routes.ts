@@ -17,6 +17,7 @@ export const authRoutes = [
     summary: "Register with area code, phone and password; logs the new account in (seed: /user/register)",
     tags: ["accounts"],
     auth: "public",
+    errors: ["RATE_LIMITED", "PHONE_ALREADY_REGISTERED", "SMS_CODE_INVALID"],
     body: registerBody,
     response: { status: 201, description: "Registered and logged in", schema: loginResult },
     handler: async ({ body, request }, deps) => register(deps, body, request),
@@ -27,6 +28,7 @@ export const authRoutes = [
     summary: "Log in with phone and password; returns a new access token (seed: /user/login)",
     tags: ["accounts"],
     auth: "public",
+    errors: ["RATE_LIMITED", "LOGIN_LOCKED", "LOGIN_FAILED", "ACCOUNT_DISABLED"],
     body: loginBody,
     response: { status: 200, description: "Logged in", schema: loginResult },
     handler: async ({ body, request }, deps) => login(deps, body, request),
@@ -49,6 +51,7 @@ export const authRoutes = [
     summary: "Change my password; every session ends (seed: /user/password/update)",
     tags: ["accounts"],
     auth: "user",
+    errors: ["LOGIN_LOCKED", "PASSWORD_INCORRECT"],
     body: changePasswordBody,
     response: { status: 204, description: "Changed; log in again" },
     handler: async ({ userId, body }, deps) => {
@@ -77,6 +80,7 @@ export const authRoutes = [
     summary: "Set a new password with an SMS code; every session ends (seed: /user/password/reset)",
     tags: ["accounts"],
     auth: "public",
+    errors: ["SMS_CODE_INVALID", "PHONE_NOT_REGISTERED"],
     body: resetPasswordBody,
     response: { status: 204, description: "Reset; log in again" },
     handler: async ({ body }, deps) => {
@@ -109,6 +113,7 @@ export const authRoutes = [
     summary: "Sign out one of my devices",
     tags: ["accounts"],
     auth: "user",
+    errors: ["SESSION_NOT_FOUND"],
     params: sessionIdParams,
     response: { status: 204, description: "Signed out" },
     handler: async ({ userId, params }, deps) => {

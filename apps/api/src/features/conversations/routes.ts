@@ -23,6 +23,7 @@ export const conversationRoutes = [
     summary: "A page of a conversation's messages (seed: /tigase/shiku_msgs, /tigase/shiku_muc_msgs)",
     tags,
     auth: "user",
+    errors: ["CONVERSATION_NOT_FOUND"],
     params: conversationParams,
     query: historyQuery,
     response: { status: 200, description: "Messages in seq order", schema: historySchema },
@@ -34,6 +35,7 @@ export const conversationRoutes = [
     summary: "Delete my copy of a conversation's messages so far (seed: /tigase/deleteMsg)",
     tags,
     auth: "user",
+    errors: ["CONVERSATION_NOT_FOUND"],
     params: conversationParams,
     response: { status: 204, description: "Cleared; later messages still arrive" },
     handler: async ({ userId, params }, deps) => {

@@ -21,6 +21,7 @@ export const groupRoutes = [
     summary: "Create a friend group (seed: /friendGroup/add)",
     tags,
     auth: "user",
+    errors: ["NOT_FRIENDS", "FRIEND_GROUP_LIMIT", "FRIEND_GROUP_NAME_TAKEN"],
     body: groupCreateBody,
     response: { status: 201, description: "The new group", schema: friendGroupSchema },
     handler: async ({ userId, body }, deps) => createGroup(deps, userId, body.groupName, body.userIds ?? []),
@@ -31,6 +32,7 @@ export const groupRoutes = [
     summary: "Rename a friend group or replace its members (seed: /friendGroup/update, /friendGroup/updateGroupUserList)",
     tags,
     auth: "user",
+    errors: ["NOT_FRIENDS", "FRIEND_GROUP_NOT_FOUND", "FRIEND_GROUP_NAME_TAKEN"],
     params: groupIdParams,
     body: groupPatchBody,
     response: { status: 200, description: "The updated group", schema: friendGroupSchema },
@@ -42,6 +44,7 @@ export const groupRoutes = [
     summary: "Delete a friend group; its friends stay friends (seed: /friendGroup/delete)",
     tags,
     auth: "user",
+    errors: ["FRIEND_GROUP_NOT_FOUND"],
     params: groupIdParams,
     response: { status: 204, description: "Deleted" },
     handler: async ({ userId, params }, deps) => {

@@ -17,6 +17,7 @@ export const relationshipRoutes = [
     summary: "Add a friend: direct, or a request they must accept (seed: /friends/add, /friends/attention/add)",
     tags,
     auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "BLOCKED_BY_USER", "USER_IS_BLOCKED", "ALREADY_FRIENDS", "GREET_NOT_ALLOWED"],
     params: userIdParams,
     body: addFriendBody,
     response: { status: 200, description: "Friends now, or the request was sent", schema: addFriendResult },
@@ -30,6 +31,7 @@ export const relationshipRoutes = [
     summary: "Accept this user's friend request (seed: /friends/attention/add, accepting)",
     tags,
     auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "BLOCKED_BY_USER", "USER_IS_BLOCKED", "ALREADY_FRIENDS", "FRIEND_REQUEST_NOT_FOUND"],
     params: userIdParams,
     response: { status: 200, description: "We are friends", schema: acceptResult },
     handler: async ({ userId, params }, deps) => ({ result: await acceptRequest(deps, userId, params.userId) }),
@@ -40,6 +42,7 @@ export const relationshipRoutes = [
     summary: "Reply to a pending friend request between us (seed: /friends/add reply, type 502)",
     tags,
     auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "BLOCKED_BY_USER", "USER_IS_BLOCKED", "FRIEND_REQUEST_NOT_FOUND", "GREET_NOT_ALLOWED"],
     params: userIdParams,
     body: replyBody,
     response: { status: 204, description: "Reply sent" },
@@ -54,6 +57,7 @@ export const relationshipRoutes = [
     summary: "End every relationship with this user, both ways; blacklist flags stay (seed: /friends/delete)",
     tags,
     auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND"],
     params: userIdParams,
     response: { status: 204, description: "No relationship remains (also when there was none)" },
     handler: async ({ userId, params }, deps) => {
@@ -67,6 +71,7 @@ export const relationshipRoutes = [
     summary: "Set a friend's remark name and chat settings (seed: /friends/remark, /friends/update/OfflineNoPushMsg)",
     tags,
     auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "NOT_FRIENDS"],
     params: userIdParams,
     body: friendPatch,
     response: { status: 200, description: "The friend", schema: friendItemSchema },
@@ -78,6 +83,7 @@ export const relationshipRoutes = [
     summary: "Follow a user without asking (seed: /friends/attention/add)",
     tags,
     auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "BLOCKED_BY_USER", "USER_IS_BLOCKED", "FOLLOW_NOT_ALLOWED", "ALREADY_FRIENDS"],
     params: userIdParams,
     response: { status: 204, description: "Following" },
     handler: async ({ userId, params }, deps) => {
@@ -91,6 +97,7 @@ export const relationshipRoutes = [
     summary: "Stop following a user, or withdraw a friend request (seed: /friends/attention/delete)",
     tags,
     auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "ALREADY_FRIENDS"],
     params: userIdParams,
     response: { status: 204, description: "Not following (also when I was not)" },
     handler: async ({ userId, params }, deps) => {
@@ -104,6 +111,7 @@ export const relationshipRoutes = [
     summary: "Block a user (seed: /friends/blacklist/add)",
     tags,
     auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND"],
     params: userIdParams,
     response: { status: 204, description: "Blocked (also when already blocked)" },
     handler: async ({ userId, params }, deps) => {
@@ -117,6 +125,7 @@ export const relationshipRoutes = [
     summary: "Unblock a user (seed: /friends/blacklist/delete)",
     tags,
     auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "NOT_BLOCKED"],
     params: userIdParams,
     response: { status: 204, description: "Unblocked" },
     handler: async ({ userId, params }, deps) => {

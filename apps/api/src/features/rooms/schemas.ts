@@ -30,7 +30,13 @@ export const createRoomBody = z.object({
   isNeedVerify: flag.optional().describe("1 = joining needs an owner's or admin's approval"),
   isPublic: flag.optional().describe("1 = anyone may join without an invitation or join link; default 0 (private)"),
   showRead: flag.optional().describe("1 = members see read receipts"),
-  maxUserSize: z.number().int().min(2).optional().describe("Most members; defaults to and is capped by the platform's limit"),
+  maxUserSize: z
+    .number()
+    .int()
+    .min(2)
+    .max(100_000)
+    .optional()
+    .describe("Most members; defaults to and is capped by the platform's limit (API_ROOM_MAX_USER_SIZE)"),
 });
 
 export const roomPatch = atLeastOneField(
@@ -42,7 +48,12 @@ export const roomPatch = atLeastOneField(
     isPublic: flag.describe("1 = anyone may join without an invitation or join link (owner or admin)"),
     showRead: flag,
     talkTime: until.describe("Room-wide mute until this epoch ms, 0 = off; owner and admins may still speak (members get a 906)"),
-    maxUserSize: z.number().int().min(2).describe("Most members (owner only); not below the current member count"),
+    maxUserSize: z
+      .number()
+      .int()
+      .min(2)
+      .max(100_000)
+      .describe("Most members (owner only), capped by the platform's limit; below the current member count → 409 ROOM_FULL"),
   }),
 );
 

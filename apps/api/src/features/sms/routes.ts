@@ -17,6 +17,7 @@ export const smsRoutes = [
     summary: "Send an SMS verification code for registration or password reset (seed: /basic/randcode/sendSms)",
     tags: ["accounts"],
     auth: "public",
+    errors: ["PHONE_ALREADY_REGISTERED", "PHONE_NOT_REGISTERED", "SMS_TOO_FREQUENT", "SMS_SEND_FAILED"],
     body: requestCodeBody,
     response: { status: 202, description: "Code sent", schema: z.object({ expiresInSeconds: z.number().int() }) },
     handler: async ({ body, request }, deps) => {

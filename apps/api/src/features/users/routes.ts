@@ -66,6 +66,7 @@ export const userRoutes = [
     summary: "Find users by nickname, or by exact phone number (seed: /user/query, /user/getUserByPhone)",
     tags: ["users"],
     auth: "user",
+    errors: ["PHONE_SEARCH_DISABLED"],
     query: searchQuery,
     response: { status: 200, description: "Matching users", schema: pageOf(publicUserSchema) },
     handler: async ({ userId, query }, deps) => {
@@ -89,6 +90,7 @@ export const userRoutes = [
     summary: "Another user's public profile and how I relate to them (seed: /user/get)",
     tags: ["users"],
     auth: "user",
+    errors: ["USER_NOT_FOUND"],
     params: userIdParams,
     response: { status: 200, description: "The profile", schema: otherUserSchema },
     handler: async ({ userId, params }, deps) => {
