@@ -118,6 +118,33 @@ describe("http basics", () => {
     assert.match(doc.paths["/v1/friends/{userId}"]?.patch?.responses["403"]?.description ?? "", /NOT_FRIENDS/);
   });
 
+  it("states in the document the rules the server enforces (issue 10, 2q inputs)", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: walking a JSON document
+    const doc = (await client.get<any>("/openapi.json")).body;
+    const body = (path: string, method: string) => doc.paths[path][method].requestBody.content["application/json"].schema;
+    const createRoom = body("/v1/rooms", "post");
+    assert.equal(createRoom.properties.name.minLength, 1, "POST /v1/rooms {name: ''} is refused, so documented");
+    assert.equal(createRoom.properties.userIds.uniqueItems, true, "repeated userIds are refused, so documented");
+    assert.deepEqual(body("/v1/users/me/settings", "patch").properties.chatRecordTimeOut.not, { const: 0 });
+    assert.deepEqual(body("/v1/friends/{userId}", "patch").properties.chatRecordTimeOut.not, { const: 0 });
+    assert.equal(body("/v1/friend-groups", "post").properties.userIds.uniqueItems, true);
+    assert.equal(body("/v1/rooms/{roomId}", "patch").minProperties, 1);
+    const page = doc.paths["/v1/friends"].get.parameters.find((p: { name: string }) => p.name === "page");
+    assert.deepEqual([page.schema.type, page.schema.minimum, page.schema.maximum], ["integer", 0, 10_000]);
+    // And the server refuses what the document refuses.
+    const bad = [
+      ["POST", "/v1/rooms", { name: "" }],
+      ["POST", "/v1/rooms", { name: "   " }],
+      ["POST", "/v1/rooms", { name: "r", userIds: [user.userId + 1, user.userId + 1] }],
+      ["PATCH", "/v1/users/me/settings", { chatRecordTimeOut: 0 }],
+    ] as const;
+    for (const [method, path, payload] of bad) {
+      const reply = await client.call(method, path, { body: payload, token: user.token });
+      assert.equal(reply.status, 400, `${method} ${path} ${JSON.stringify(payload)}`);
+      assert.equal(errorOf(reply).key, "VALIDATION_FAILED");
+    }
+  });
+
   it("answers unknown routes with 404 ROUTE_NOT_FOUND", async () => {
     for (const [method, path] of [
       ["GET", "/nope"],

@@ -1,5 +1,7 @@
 import { ConfigError, envBoolean, envInt, envList, loadConfig, platformSettings } from "@im/config";
 import { z } from "zod";
+import { openRoutes } from "./http/register-routes.js";
+import { allRoutes } from "./routes.js";
 
 /** Routes anyone may call without an access token (the seed's AuthorizationFilterProperties). */
 export const defaultPublicRoutes = [
@@ -61,5 +63,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       throw new ConfigError(missing.map((key) => `${key}: required when API_SMS_PROVIDER=aliyun`));
     }
   }
+  openRoutes(allRoutes, config.API_PUBLIC_ROUTES); // a route that needs a caller cannot be made public
   return config;
 }
