@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { areaCode, line, nonEmptyLine, password, phoneNumber, text } from "../../http/common-schemas.js";
+import { areaCode, nonEmptyLine, password, phoneNumber, text } from "../../http/common-schemas.js";
 import { selfUserSchema } from "../users/schemas.js";
 
 export const resources = ["android", "ios", "web", "pc", "mac", "Server"] as const;

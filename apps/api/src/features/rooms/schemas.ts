@@ -1,9 +1,8 @@
-import { userIdSchema, userIdTextSchema } from "@im/protocol";
+import { userIdTextSchema } from "@im/protocol";
 import { z } from "zod";
 import { atLeastOneField, line, nonEmptyLine, text, uniqueUserIds } from "../../http/common-schemas.js";
 
 const flag = z.union([z.literal(0), z.literal(1)]);
-const userId = userIdSchema;
 /** Epoch ms "until" (mutes); 0 = off. */
 const until = z.number().int().min(0).max(8_640_000_000_000_000);
 

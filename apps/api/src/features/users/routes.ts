@@ -69,7 +69,7 @@ export const userRoutes = [
     errors: ["PHONE_SEARCH_DISABLED"],
     query: searchQuery,
     response: { status: 200, description: "Matching users", schema: pageOf(publicUserSchema) },
-    handler: async ({ userId, query }, deps) => {
+    handler: async ({ query }, deps) => {
       const active = { status: { $ne: UserStatus.disabled }, userType: UserType.user };
       if (query.phone !== undefined) {
         if ((await readClientConfig(deps.models)).closeTelephoneFind === 1) throw new AppError("PHONE_SEARCH_DISABLED");
