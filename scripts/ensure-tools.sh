@@ -3,6 +3,7 @@
 #   - Debian's redis-server (apt-get)
 #   - promtool (Debian's prometheus package, apt-get): tests/observability checks the chart's alert rules with it
 #   - FerretDB v1.24.2 (the MongoDB-protocol server used locally and in tests), built from the Go module proxy
+#   - schemathesis 4.x (PyPI, in a venv under the tools cache; $TOOLS_DIR/schemathesis): tests/schemathesis fuzzes /openapi.json
 #   - node_modules (npm ci) when missing or older than package-lock.json
 # Binaries we build are cached under $IM_TOOLS_DIR (default ~/.cache/im-platform/bin) so later runs skip the build.
 set -euo pipefail
@@ -58,6 +59,20 @@ ensure_ferretdb() {
   rm -rf "$src"
 }
 
+ensure_schemathesis() {
+  local venv="$TOOLS_DIR/schemathesis-venv"
+  if [ -x "$TOOLS_DIR/schemathesis" ] && "$TOOLS_DIR/schemathesis" --version 2>/dev/null | grep -q "version 4\."; then return; fi
+  log "installing schemathesis 4.x (pip, venv in $venv)"
+  # The newest Python 3 at hand: hypothesis' coverage phase trips over a CPython 3.11.7 AST bug.
+  local python=python3 candidate
+  for candidate in python3.13 python3.12 "$HOME"/.pyenv/versions/3.1[23]*/bin/python3; do
+    if "$candidate" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then python="$candidate"; break; fi
+  done
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis>=4,<5"
+  ln -sf "$venv/bin/schemathesis" "$TOOLS_DIR/schemathesis"
+}
+
 ensure_node_modules() {
   cd "$ROOT"
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -69,6 +84,7 @@ ensure_node_modules() {
 ensure_redis
 ensure_promtool
 ensure_ferretdb
+ensure_schemathesis
 bash "$ROOT/scripts/ensure-k8s-tools.sh" >/dev/null # etcd, kube-apiserver, kubectl, helm for the operator's tests
 ensure_node_modules
 echo "$TOOLS_DIR"

@@ -69,7 +69,7 @@ describe("friends: blacklist", () => {
     await w.expectCounts(a, { friendsCount: 0, fansCount: 1, attCount: 0 });
     await w.expectCounts(b, { friendsCount: 1, fansCount: 1, attCount: 1 });
     expectError(await w.add(b, a), 403, "BLOCKED_BY_USER");
-    expectError(await w.client.post("/v1/friend-groups", { groupName: "g", userIds: [b.userId] }, a.token), 404, "NOT_FRIENDS");
+    expectError(await w.client.post("/v1/friend-groups", { groupName: "g", userIds: [b.userId] }, a.token), 403, "NOT_FRIENDS");
 
     expectOk(await w.client.delete(blockPath(b.userId), a.token), 204);
     const mine = await w.record(a, b);
@@ -105,7 +105,7 @@ describe("friends: blacklist", () => {
 
   it("validates the target", async () => {
     const a = await w.user();
-    expectError(await w.client.post(blockPath(a.userId), undefined, a.token), 400, "CANNOT_TARGET_SELF");
+    expectError(await w.client.post(blockPath(a.userId), undefined, a.token), 403, "CANNOT_TARGET_SELF");
     expectError(await w.client.post(blockPath(2_100_000_000), undefined, a.token), 404, "USER_NOT_FOUND");
     expectError(await w.client.delete(blockPath(2_100_000_000), a.token), 404, "USER_NOT_FOUND");
     expectError(await w.client.post("/v1/blacklist/x", undefined, a.token), 400, "VALIDATION_FAILED");

@@ -59,8 +59,8 @@ describe("friends: follows and lists", () => {
     expectError(await w.client.post(followPath(friend.userId), undefined, a.token), 409, "ALREADY_FRIENDS");
     expectError(await w.client.delete(followPath(friend.userId), a.token), 409, "ALREADY_FRIENDS");
     assert.equal((await w.record(a, friend))?.status, 2, "the friendship survived");
-    expectError(await w.client.post(followPath(a.userId), undefined, a.token), 400, "CANNOT_TARGET_SELF");
-    expectError(await w.client.delete(followPath(a.userId), a.token), 400, "CANNOT_TARGET_SELF");
+    expectError(await w.client.post(followPath(a.userId), undefined, a.token), 403, "CANNOT_TARGET_SELF");
+    expectError(await w.client.delete(followPath(a.userId), a.token), 403, "CANNOT_TARGET_SELF");
     expectError(await w.client.post(followPath(1_999_999_999), undefined, a.token), 404, "USER_NOT_FOUND");
   });
 

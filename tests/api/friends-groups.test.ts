@@ -61,7 +61,7 @@ describe("friends: friend groups", () => {
 
   it("members must be my friends, and NOT_FRIENDS names the others", async () => {
     const reply = await create(me, { groupName: "mixed", userIds: [f1.userId, stranger.userId, 2_000_000_001] });
-    expectError(reply, 404, "NOT_FRIENDS");
+    expectError(reply, 403, "NOT_FRIENDS");
     const issues = (reply.body as unknown as { error: { issues: Array<{ field: string; message: string }> } }).error.issues;
     assert.deepEqual(
       issues.map((issue) => issue.field),
@@ -70,7 +70,7 @@ describe("friends: friend groups", () => {
     assert.match(issues[0]?.message ?? "", new RegExp(String(stranger.userId)));
     assert.deepEqual(await list(me), [], "nothing was created");
     const ok = await create(me, { groupName: "ok", userIds: [f1.userId] });
-    expectError(await patch(me, ok.body.groupId, { userIds: [stranger.userId] }), 404, "NOT_FRIENDS");
+    expectError(await patch(me, ok.body.groupId, { userIds: [stranger.userId] }), 403, "NOT_FRIENDS");
     assert.deepEqual((await list(me))[0]?.userIds, [f1.userId]);
     expectOk(await w.client.delete(`/v1/friend-groups/${ok.body.groupId}`, me.token), 204);
   });

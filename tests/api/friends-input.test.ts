@@ -39,7 +39,7 @@ describe("friends: bad input and authentication", () => {
   it("answers USER_NOT_FOUND for unknown users and CANNOT_TARGET_SELF for myself", async () => {
     for (const [method, path, body] of userRoutes) {
       expectError(await w.client.call(method, path("2147483647"), { body, token: a.token }), 404, "USER_NOT_FOUND");
-      expectError(await w.client.call(method, path(String(a.userId)), { body, token: a.token }), 400, "CANNOT_TARGET_SELF");
+      expectError(await w.client.call(method, path(String(a.userId)), { body, token: a.token }), 403, "CANNOT_TARGET_SELF");
     }
     assert.equal(await w.models.friendships.countDocuments({ userId: a.userId }), 0);
   });

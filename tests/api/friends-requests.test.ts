@@ -168,7 +168,7 @@ describe("friends: requests, accept, reply, delete, remark", () => {
     const a = await w.user();
     const b = await w.user({ friendsVerify: 0 });
     const path = `/v1/friends/${b.userId}`;
-    expectError(await w.client.patch(path, { remarkName: "Bee" }, a.token), 404, "NOT_FRIENDS");
+    expectError(await w.client.patch(path, { remarkName: "Bee" }, a.token), 403, "NOT_FRIENDS");
     expectOk(await w.add(a, b), 200);
     const patched = await w.client.patch<{
       user: { userId: number };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { allRoutes } from "@im/api";
+import { type ErrorCode, httpStatusOf } from "@im/protocol";
 import { ApiClient, errorOf } from "../support/client.js";
 import { startStack, type TestStack } from "../support/stack.js";
 import { registerUser, type TestUser } from "../support/users.js";
@@ -96,18 +97,130 @@ describe("http basics", () => {
     assert.ok(doc.components.schemas.Error);
   });
 
+  it("documents each route's error responses under the catalogue's status of each code, and no catch-all", async () => {
+    type Responses = Record<string, { description: string; content?: Record<string, { schema: { allOf?: unknown[] } }> }>;
+    const doc = (await client.get<{ paths: Record<string, Record<string, { responses: Responses }>> }>("/openapi.json")).body;
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        assert.equal(operation.responses.default, undefined, `${where}: no default response`);
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) < 400) continue;
+          const keys = JSON.stringify(response.content?.["application/json"]?.schema.allOf?.[1]).match(/"enum":\[([^\]]*)\]/)?.[1];
+          assert.ok(keys, `${where} ${status} lists its codes`);
+          for (const key of JSON.parse(`[${keys}]`) as ErrorCode[]) assert.equal(httpStatusOf(key), Number(status), `${where}: ${key}`);
+        }
+        assert.ok(operation.responses["400"] && operation.responses["500"], `${where} documents 400 and 500`);
+      }
+    }
+    // The catalogue decides NOT_FRIENDS' status, and the document says the same.
+    assert.equal(httpStatusOf("NOT_FRIENDS"), 403);
+    assert.match(doc.paths["/v1/friends/{userId}"]?.patch?.responses["403"]?.description ?? "", /NOT_FRIENDS/);
+  });
+
+  it("states in the document the rules the server enforces (issue 10, 2q inputs)", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: walking a JSON document
+    const doc = (await client.get<any>("/openapi.json")).body;
+    const body = (path: string, method: string) => doc.paths[path][method].requestBody.content["application/json"].schema;
+    const createRoom = body("/v1/rooms", "post");
+    assert.equal(createRoom.properties.name.minLength, 1, "POST /v1/rooms {name: ''} is refused, so documented");
+    assert.equal(createRoom.properties.userIds.uniqueItems, true, "repeated userIds are refused, so documented");
+    assert.deepEqual(body("/v1/users/me/settings", "patch").properties.chatRecordTimeOut.not, { const: 0 });
+    assert.deepEqual(body("/v1/friends/{userId}", "patch").properties.chatRecordTimeOut.not, { const: 0 });
+    assert.equal(body("/v1/friend-groups", "post").properties.userIds.uniqueItems, true);
+    assert.equal(body("/v1/rooms/{roomId}", "patch").minProperties, 1);
+    const page = doc.paths["/v1/friends"].get.parameters.find((p: { name: string }) => p.name === "page");
+    assert.deepEqual([page.schema.type, page.schema.minimum, page.schema.maximum], ["integer", 0, 10_000]);
+    // And the server refuses what the document refuses.
+    const bad = [
+      ["POST", "/v1/rooms", { name: "" }],
+      ["POST", "/v1/rooms", { name: "   " }],
+      ["POST", "/v1/rooms", { name: "r", userIds: [user.userId + 1, user.userId + 1] }],
+      ["PATCH", "/v1/users/me/settings", { chatRecordTimeOut: 0 }],
+    ] as const;
+    for (const [method, path, payload] of bad) {
+      const reply = await client.call(method, path, { body: payload, token: user.token });
+      assert.equal(reply.status, 400, `${method} ${path} ${JSON.stringify(payload)}`);
+      assert.equal(errorOf(reply).key, "VALIDATION_FAILED");
+    }
+  });
+
   it("answers unknown routes with 404 ROUTE_NOT_FOUND", async () => {
     for (const [method, path] of [
       ["GET", "/nope"],
-      ["POST", "/v1/users/me"],
-      ["DELETE", "/v1/config"],
       ["GET", "/v1/users/me/extra"],
+      ["POST", "/v1/nope"],
     ] as const) {
       const reply = await client.call(method, path, { token: user.token });
       assert.equal(reply.status, 404, `${method} ${path}`);
       assert.equal(errorOf(reply).key, "ROUTE_NOT_FOUND");
       assert.equal(errorOf(reply).code, 1004);
     }
+  });
+
+  it("answers a known path asked with an undeclared method with 405 and an Allow header (not 404)", async () => {
+    for (const [method, path, allow] of [
+      ["POST", "/v1/users/me", ["GET", "PATCH"]],
+      ["DELETE", "/v1/config", ["GET"]],
+      ["PUT", "/v1/rooms", ["GET", "POST"]],
+      ["PATCH", `/v1/users/${user.userId}`, ["GET"]],
+      ["POST", "/openapi.json", ["GET"]],
+    ] as const) {
+      const reply = await client.call(method, path, { token: user.token });
+      assert.equal(reply.status, 405, `${method} ${path}`);
+      assert.equal(errorOf(reply).key, "METHOD_NOT_ALLOWED");
+      const allowed = (reply.headers.get("allow") ?? "").split(/,\s*/);
+      for (const expected of allow)
+        assert.ok(allowed.includes(expected), `${method} ${path}: Allow ${allowed.join(",")} lacks ${expected}`);
+      assert.ok(!allowed.includes(method), `${method} ${path}: Allow must not list ${method}`);
+    }
+    const options = await client.call("OPTIONS", "/v1/users/me", { token: user.token });
+    assert.equal(options.status, 204);
+    assert.match(options.headers.get("allow") ?? "", /PATCH/);
+  });
+
+  it("reads an empty or non-decimal ?page= as 400 naming it, not as page 0", async () => {
+    for (const value of ["", "1e1", "0x1", "+1", "-1", "1.0", " 1"]) {
+      const reply = await client.get(`/v1/friends?page=${encodeURIComponent(value)}`, user.token);
+      assert.equal(reply.status, 400, JSON.stringify(value));
+      assert.equal(errorOf(reply).key, "VALIDATION_FAILED");
+      assert.deepEqual(
+        errorOf(reply).issues?.map((issue) => issue.field),
+        ["query.page"],
+      );
+    }
+    assert.equal((await client.get("/v1/friends?page=0&pageSize=5", user.token)).status, 200);
+  });
+
+  it("answers a corrupt compressed body 400 MALFORMED_BODY, an unknown encoding 415, 1,001 form fields 413 — never 500", async () => {
+    for (const encoding of ["gzip", "deflate", "br"]) {
+      for (const type of ["application/json", "application/x-www-form-urlencoded"]) {
+        const reply = await client.call("POST", "/v1/auth/login", {
+          raw: "xx",
+          headers: { "content-type": type, "content-encoding": encoding },
+        });
+        assert.equal(reply.status, 400, `${encoding} ${type}`);
+        assert.equal(errorOf(reply).key, "MALFORMED_BODY", `${encoding} ${type}`);
+      }
+    }
+    const unknown = await client.call("POST", "/v1/auth/login", { raw: "{}", headers: { "content-encoding": "compress" } });
+    assert.equal(unknown.status, 415);
+    assert.equal(errorOf(unknown).key, "UNSUPPORTED_MEDIA_TYPE");
+    const charset = await client.call("POST", "/v1/auth/login", {
+      raw: "{}",
+      headers: { "content-type": "application/json; charset=latin-9" },
+    });
+    assert.equal(charset.status, 415);
+    assert.equal(errorOf(charset).key, "UNSUPPORTED_MEDIA_TYPE");
+    // 1,001 fields in 2,001 bytes: under the body limit, over the parser's 1,000-field limit.
+    const fields = Array.from({ length: 1001 }, () => "a").join("&");
+    assert.ok(fields.length < BODY_LIMIT_KB * 1024);
+    const form = await client.call("POST", "/v1/auth/login", {
+      raw: fields,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assert.equal(form.status, 413);
+    assert.equal(errorOf(form).key, "PAYLOAD_TOO_LARGE");
   });
 
   it("refuses malformed JSON with 400 MALFORMED_JSON", async () => {

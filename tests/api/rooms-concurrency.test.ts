@@ -15,7 +15,7 @@ describe("rooms: concurrency", () => {
 
   it("20 parallel joins into a room of at most 10: exactly 9 more join, the rest get ROOM_FULL, userSize is exact", async () => {
     const owner = await r.user();
-    const roomId = await r.room(owner, [], { maxUserSize: 10 });
+    const roomId = await r.room(owner, [], { maxUserSize: 10, isPublic: 1 });
     const joiners = await r.users(20);
     const replies = await Promise.all(joiners.map((user) => r.join(user, roomId)));
     const joined = replies.filter((reply) => reply.status === 200);
@@ -30,7 +30,7 @@ describe("rooms: concurrency", () => {
 
   it("the same user joining 10 times at once joins once", async () => {
     const owner = await r.user();
-    const roomId = await r.room(owner);
+    const roomId = await r.room(owner, [], { isPublic: 1 });
     const user = await r.user();
     const replies = await Promise.all(Array.from({ length: 10 }, () => r.join(user, roomId)));
     assert.equal(replies.filter((x) => x.status === 200).length, 1);
@@ -41,7 +41,7 @@ describe("rooms: concurrency", () => {
   it("parallel joins, leaves and invites leave userSize equal to the member count", async () => {
     const owner = await r.user();
     const friends = await r.users(6);
-    const roomId = await r.room(owner, friends.slice(0, 3));
+    const roomId = await r.room(owner, friends.slice(0, 3), { isPublic: 1 });
     await r.befriend(owner, ...friends.slice(3));
     const others = await r.users(6);
     await Promise.all([

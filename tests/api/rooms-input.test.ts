@@ -72,7 +72,7 @@ describe("rooms: bad input, foreign ids and authentication", () => {
       ["POST", "/v1/rooms", { name: "ok", userIds: [friend.userId, friend.userId] }],
       ["POST", "/v1/rooms", { name: "ok", isNeedVerify: 2 }],
       ["POST", "/v1/rooms", { name: "ok", maxUserSize: 1 }],
-      ["POST", "/v1/rooms", { name: "ok", maxUserSize: 1001 }],
+      ["POST", "/v1/rooms", { name: "ok", maxUserSize: 100_001 }],
       ["POST", "/v1/rooms", { name: "ok", maxUserSize: { $gt: 1 } }],
       ["PATCH", `/v1/rooms/${roomId}`, {}],
       ["PATCH", `/v1/rooms/${roomId}`, { talkTime: -1 }],

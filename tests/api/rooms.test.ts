@@ -34,13 +34,14 @@ describe("rooms: lifecycle, membership and roles", () => {
     const reply = await r.create(owner, { name: "  Team  ", desc: "d", userIds: [a.userId, b.userId], showRead: 1 });
     expectStatus(reply, 201);
     const room = reply.body;
-    assert.match(room.roomId, /^[0-9a-f]{24}$/);
+    assert.match(room.roomId, /^[0-9a-f]{32}$/);
     assert.equal(room.name, "Team");
     assert.equal(room.ownerId, owner.userId);
     assert.equal(room.userSize, 3);
     assert.equal(room.maxUserSize, 1000);
     assert.equal(room.showRead, 1);
     assert.equal(room.isNeedVerify, 0);
+    assert.equal(room.isPublic, 0, "rooms are private unless made public");
     assert.equal(room.role, 1);
     await r.expectSize(room.roomId, 3);
     const members = await r.client.get<Page<{ userId: number; role: number; nickname: string }>>(
@@ -75,7 +76,7 @@ describe("rooms: lifecycle, membership and roles", () => {
     await r.befriend(owner, friend);
     const before = await r.models.rooms.countDocuments({ ownerId: owner.userId });
     const reply = await r.create(owner, { name: "x", userIds: [friend.userId, stranger.userId] });
-    expectError(reply, 404, "NOT_FRIENDS");
+    expectError(reply, 403, "NOT_FRIENDS");
     assert.deepEqual(
       errorOf(reply).issues?.map((i) => i.field),
       ["body.userIds.1"],
@@ -99,8 +100,8 @@ describe("rooms: lifecycle, membership and roles", () => {
       [[first, 3]],
     );
     expectStatus(await r.get(a, first), 200);
-    expectError(await r.get(outsider, first), 403, "NOT_ROOM_MEMBER");
-    expectError(await r.client.get(`/v1/rooms/${first}/members`, outsider.token), 403, "NOT_ROOM_MEMBER");
+    expectError(await r.get(outsider, first), 404, "ROOM_NOT_FOUND");
+    expectError(await r.client.get(`/v1/rooms/${first}/members`, outsider.token), 404, "ROOM_NOT_FOUND");
     expectError(await r.get(owner, "0123456789abcdef01234567"), 404, "ROOM_NOT_FOUND");
     expectStatus(await r.delete(owner, second), 204);
     expectError(await r.get(owner, second), 404, "ROOM_NOT_FOUND");
@@ -113,7 +114,7 @@ describe("rooms: lifecycle, membership and roles", () => {
 
   it("joins an open room (907 to everyone), refuses a second join and a full room", async () => {
     const [owner, a, b, c] = await r.users(4);
-    const roomId = await r.room(owner, [], { maxUserSize: 3 });
+    const roomId = await r.room(owner, [], { maxUserSize: 3, isPublic: 1 });
     const joined = await r.join(a, roomId);
     expectStatus(joined, 200);
     assert.deepEqual(joined.body, { status: "joined" });
@@ -142,14 +143,14 @@ describe("rooms: lifecycle, membership and roles", () => {
 
   it("verify rooms: join is a pending request an owner or admin approves (907) or rejects", async () => {
     const [owner, admin, member, asker, other] = await r.users(5);
-    const roomId = await r.room(owner, [admin, member], { isNeedVerify: 1 });
+    const roomId = await r.room(owner, [admin, member], { isNeedVerify: 1, isPublic: 1 });
     expectStatus(await r.putMember(owner, roomId, admin.userId, { role: 2 }), 200);
     const asked = await r.join(asker, roomId, { reason: "let me in" });
     expectStatus(asked, 202);
     assert.deepEqual(asked.body, { status: "pending" });
     expectStatus(await r.join(asker, roomId), 202); // asking again is still pending
     expectStatus(await r.join(other, roomId), 202);
-    expectError(await r.get(asker, roomId), 403, "NOT_ROOM_MEMBER");
+    expectError(await r.get(asker, roomId), 404, "ROOM_NOT_FOUND");
     const listed = await r.client.get<Page<{ userId: number; reason: string }>>(`/v1/rooms/${roomId}/join-requests`, admin.token);
     expectStatus(listed, 200);
     assert.deepEqual(
@@ -184,7 +185,7 @@ describe("rooms: lifecycle, membership and roles", () => {
     expectStatus(await r.invite(admin, roomId, [other.userId]), 200);
   });
 
-  it("invites friends (members may, in open rooms), skipping existing members; strangers → NOT_FRIENDS, non-members → NOT_ROOM_MEMBER", async () => {
+  it("invites friends (members may, in open rooms), skipping existing members; strangers → NOT_FRIENDS, non-members → ROOM_NOT_FOUND", async () => {
     const [owner, a, b, c, stranger] = await r.users(5);
     const roomId = await r.room(owner, [a]);
     await r.befriend(a, b, c);
@@ -193,24 +194,24 @@ describe("rooms: lifecycle, membership and roles", () => {
     assert.deepEqual(reply.body.added, [b.userId, c.userId]);
     const again = await r.invite(a, roomId, [b.userId]);
     assert.deepEqual(again.body.added, []);
-    expectError(await r.invite(a, roomId, [stranger.userId]), 404, "NOT_FRIENDS");
-    expectError(await r.invite(stranger, roomId, [a.userId]), 403, "NOT_ROOM_MEMBER");
+    expectError(await r.invite(a, roomId, [stranger.userId]), 403, "NOT_FRIENDS");
+    expectError(await r.invite(stranger, roomId, [a.userId]), 404, "ROOM_NOT_FOUND");
     await r.befriend(stranger, a);
-    expectError(await r.invite(stranger, roomId, [a.userId]), 403, "NOT_ROOM_MEMBER");
+    expectError(await r.invite(stranger, roomId, [a.userId]), 404, "ROOM_NOT_FOUND");
     await r.expectSize(roomId, 4);
     assert.deepEqual((await events(roomId)).at(-1), [907, { roomId, userIds: [b.userId, c.userId], operator: a.userId }]);
   });
 
   it("leaving and kicking: 904, conversation dropped; owner cannot leave; admins cannot kick admins or the owner", async () => {
     const [owner, admin1, admin2, m1, m2, m3] = await r.users(6);
-    const roomId = await r.room(owner, [admin1, admin2, m1, m2, m3]);
+    const roomId = await r.room(owner, [admin1, admin2, m1, m2, m3], { isPublic: 1 });
     for (const admin of [admin1, admin2]) expectStatus(await r.putMember(owner, roomId, admin.userId, { role: 2 }), 200);
     expectError(await r.remove(owner, roomId, owner.userId), 403, "CANNOT_REMOVE_OWNER");
     expectError(await r.remove(admin1, roomId, owner.userId), 403, "CANNOT_REMOVE_OWNER");
     expectError(await r.remove(admin1, roomId, admin2.userId), 403, "ROOM_PERMISSION_DENIED");
     expectError(await r.remove(m1, roomId, m2.userId), 403, "ROOM_PERMISSION_DENIED");
     expectStatus(await r.remove(m1, roomId, m1.userId), 204); // leave
-    expectError(await r.remove(m1, roomId, m1.userId), 403, "NOT_ROOM_MEMBER");
+    expectError(await r.remove(m1, roomId, m1.userId), 404, "ROOM_NOT_FOUND");
     expectStatus(await r.remove(admin1, roomId, m2.userId), 204); // admin kicks a member
     expectError(await r.remove(admin1, roomId, m2.userId), 403, "NOT_ROOM_MEMBER");
     expectStatus(await r.remove(owner, roomId, admin2.userId), 204); // owner kicks an admin
@@ -280,8 +281,10 @@ describe("rooms: lifecycle, membership and roles", () => {
     expectStatus(await r.patch(admin, roomId, { name: "New" }), 200); // no change, no notice
     assert.equal((await events(roomId)).length, count);
     expectError(await r.patch(admin, roomId, { maxUserSize: 50 }), 403, "ROOM_PERMISSION_DENIED");
-    expectError(await r.patch(owner, roomId, { maxUserSize: 2 }), 400, "VALIDATION_FAILED");
-    expectError(await r.patch(owner, roomId, { maxUserSize: 5000 }), 400, "VALIDATION_FAILED");
+    expectError(await r.patch(owner, roomId, { maxUserSize: 2 }), 409, "ROOM_FULL");
+    const capped = await r.patch(owner, roomId, { maxUserSize: 5000 });
+    expectStatus(capped, 200);
+    assert.equal(capped.body.maxUserSize, 1000, "capped by API_ROOM_MAX_USER_SIZE");
     assert.equal((await r.patch(owner, roomId, { maxUserSize: 3 })).body.maxUserSize, 3);
     expectError(await r.patch(owner, roomId, {}), 400, "VALIDATION_FAILED");
   });

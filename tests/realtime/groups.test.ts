@@ -114,7 +114,7 @@ describe("group chat across two gateway processes", () => {
 
   it("a join's 907 reaches the members and the joiner; the joiner gets nothing from before joining", async () => {
     const [owner, a, joiner] = await r.users(3);
-    const roomId = await r.room(owner, [a]);
+    const roomId = await r.room(owner, [a], { isPublic: 1 });
     const ownerClient = await connectClient(world, owner, gw(0));
     for (let i = 1; i <= 3; i++) await text(ownerClient, roomId, `before-${i}`);
     const aInbox = collect(await connectClient(world, a, gw(1)));

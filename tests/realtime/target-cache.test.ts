@@ -101,7 +101,7 @@ describe("send authorisation caches across two gateway processes", () => {
 
   it("a new member gets the very next group message and may send at once", async () => {
     const [owner, member, joiner] = await r.users(3);
-    const roomId = await r.room(owner, [member]);
+    const roomId = await r.room(owner, [member], { isPublic: 1 });
     const ownerClient = await connectClient(world, owner, gw(0));
     const memberClient = await connectClient(world, member, gw(1));
     const joinerClient = await connectClient(world, joiner, gw(1));

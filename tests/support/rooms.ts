@@ -13,6 +13,7 @@ export interface RoomView {
   maxUserSize: number;
   userSize: number;
   isNeedVerify: number;
+  isPublic: number;
   showRead: number;
   talkTime: number;
   createTime: number;

@@ -1,7 +1,7 @@
 import { createHttpDurationHistogram } from "@im/telemetry";
 import express, { type Express } from "express";
 import type { ApiDeps } from "./context.js";
-import { errorHandler, notFound } from "./http/error-handler.js";
+import { errorHandler, methodNotAllowed, notFound } from "./http/error-handler.js";
 import { httpMetrics } from "./http/http-metrics.js";
 import { buildOpenApi } from "./http/openapi.js";
 import { registerRoutes } from "./http/register-routes.js";
@@ -32,6 +32,7 @@ export function createApp(deps: ApiDeps): Express {
     res.setHeader("content-type", deps.metrics.contentType);
     res.end(await deps.metrics.metrics());
   });
+  app.all(["/openapi.json", "/metrics"], methodNotAllowed(["get"]));
   app.use(registerRoutes(allRoutes, deps));
   app.use(notFound());
   app.use(errorHandler());

@@ -1,5 +1,7 @@
 import { ConfigError, envBoolean, envInt, envList, loadConfig, platformSettings } from "@im/config";
 import { z } from "zod";
+import { openRoutes } from "./http/register-routes.js";
+import { allRoutes } from "./routes.js";
 
 /** Routes anyone may call without an access token (the seed's AuthorizationFilterProperties). */
 export const defaultPublicRoutes = [
@@ -43,6 +45,9 @@ export const apiConfigSchema = z.object({
   ALIYUN_SMS_TEMPLATE_CODE: z.string().optional().describe("Aliyun SMS template code; the template takes a code parameter"),
   ALIYUN_SMS_ENDPOINT: z.string().url().default("https://dysmsapi.aliyuncs.com/").describe("Aliyun SMS API endpoint"),
   API_ROOM_MAX_USER_SIZE: envInt(1000, 2, 100_000).describe("Default and largest maxUserSize of a room (the seed's 1000)"),
+  API_ROOM_JOIN_LINK_TTL_SECONDS: envInt(7 * 24 * 3600, 60, 365 * 24 * 3600).describe(
+    "Lifetime of a room's join link (its token), in seconds",
+  ),
   API_VALIDATE_RESPONSES: envBoolean(false).describe("Check every response against its OpenAPI schema (on in tests)"),
 });
 
@@ -59,5 +64,6 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       throw new ConfigError(missing.map((key) => `${key}: required when API_SMS_PROVIDER=aliyun`));
     }
   }
+  openRoutes(allRoutes, config.API_PUBLIC_ROUTES); // a route that needs a caller cannot be made public
   return config;
 }

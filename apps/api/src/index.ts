@@ -1,5 +1,5 @@
 export { API_VERSION, createApp } from "./app.js";
-export { type ApiConfig, apiConfigSchema, loadApiConfig } from "./config.js";
+export { type ApiConfig, apiConfigSchema, defaultPublicRoutes, loadApiConfig } from "./config.js";
 export type { ApiDeps } from "./context.js";
 export { countRelations, recountUser } from "./features/friends/counts.js";
 export type { SmsMessage, SmsProvider } from "./features/sms/provider.js";

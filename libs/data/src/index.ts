@@ -16,5 +16,5 @@ export type { NotKeywordDoc } from "./models/not-keyword.js";
 export { type RoomDoc, RoomStatus } from "./models/room.js";
 export { type RoomJoinRequestDoc, type RoomMemberDoc, RoomRole } from "./models/room-member.js";
 export type { SmsRecordDoc } from "./models/sms-record.js";
-export type { UserDoc, UserModel, UserSettings } from "./models/user.js";
+export { type UserDoc, type UserModel, type UserSettings, UserStatus, UserType } from "./models/user.js";
 export { createModels, type Models, syncIndexes } from "./models.js";

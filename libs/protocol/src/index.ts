@@ -11,6 +11,7 @@ export { type ErrorCode, type ErrorDefinition, errorCatalogue, type Language, la
 export { type ErrorKind, errorKinds, type SocketErrorCategory } from "./errors/kinds.js";
 export { pickLanguage } from "./errors/language.js";
 export { type FriendNoticeType, friendNoticeTypes } from "./friend-notices.js";
+export { decimalIntText, MAX_USER_ID, userIdSchema, userIdTextSchema } from "./ids.js";
 export {
   type ChatType,
   chatTypes,

@@ -1,14 +1,15 @@
+import { decimalIntText, userIdSchema, userIdTextSchema } from "@im/protocol";
 import { z } from "zod";
 
-/** A platform user id in a path, e.g. /v1/users/:userId. */
+/** A platform user id in a path, e.g. /v1/users/:userId: plain decimal only (1e3, 0x10, +5 are 400). */
 export const userIdParams = z.object({
-  userId: z.coerce.number().int().min(1).max(2_147_483_647).describe("User id"),
+  userId: userIdTextSchema.describe("User id"),
 });
 
-/** Page-based paging (the seed's pageIndex/pageSize), first page 0. */
+/** Page-based paging (the seed's pageIndex/pageSize), first page 0; `?page=` (empty) is 400, not page 0. */
 export const pageQuery = z.object({
-  page: z.coerce.number().int().min(0).max(10_000).default(0).describe("Page number, from 0"),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20).describe("Items per page, 1–100"),
+  page: decimalIntText(0, 10_000).optional().default(0).describe("Page number, from 0"),
+  pageSize: decimalIntText(1, 100).optional().default(20).describe("Items per page, 1–100"),
 });
 export type PageQuery = z.output<typeof pageQuery>;
 
@@ -27,22 +28,48 @@ export async function paged<T>(query: PageQuery, fetch: (skip: number, limit: nu
   return { items: rows.slice(0, query.pageSize), page: query.page, pageSize: query.pageSize, hasMore: rows.length > query.pageSize };
 }
 
-/** C0 controls other than tab, line feed and carriage return, and DEL. */
-const isControl = (char: string) => {
-  const code = char.charCodeAt(0);
-  return (code < 0x20 && char !== "\t" && char !== "\n" && char !== "\r") || code === 0x7f;
-};
+/** No C0 control other than tab, line feed and carriage return, and no DEL (a JSON Schema pattern too). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to refuse control characters
+const NO_CONTROLS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
+/** No control character at all: one line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to refuse control characters
+const ONE_LINE = /^[^\u0000-\u001F\u007F]*$/;
 
-/** Trimmed text without control characters, bounded. */
-export const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .refine((value) => ![...value].some(isControl), "must not contain control characters");
+/** Trimmed text without control characters, at most `max` UTF-16 units after trimming. */
+export const text = (max: number) => z.string().trim().max(max).regex(NO_CONTROLS, "must not contain control characters");
 
 /** One line of text (names): like `text` but without tabs or line breaks. */
-export const line = (max: number) => text(max).refine((value) => !/[\t\n\r]/.test(value), "must be a single line");
+export const line = (max: number) => z.string().trim().max(max).regex(ONE_LINE, "must be a single line without control characters");
+
+/** Like `text`, but something other than whitespace must remain (the document says so: minLength 1, pattern \S). */
+export const nonEmptyText = (max: number) => text(max).min(1, "must not be empty").regex(/\S/, "must not be empty");
+
+/** Like `line`, but something other than whitespace must remain. */
+export const nonEmptyLine = (max: number) => line(max).min(1, "must not be empty").regex(/\S/, "must not be empty");
+
+/** A list of user ids without repeats (documented as uniqueItems), at most `max`. */
+export const uniqueUserIds = (max: number) =>
+  z
+    .array(userIdSchema)
+    .max(max)
+    .refine((ids) => new Set(ids).size === ids.length, "must not repeat a userId")
+    .meta({ uniqueItems: true });
+
+/** A patch object: at least one field (documented as minProperties 1). */
+export const atLeastOneField = <T extends z.ZodObject>(schema: T, message = "give at least one field") =>
+  schema
+    .partial()
+    .refine((value) => Object.keys(value).length > 0, message)
+    .meta({ minProperties: 1 });
+
+/** Days records are kept: -1 forever or 1–3650 (0 is refused, as the seed did; documented as `not: {const: 0}`). */
+export const retentionDays = z
+  .number()
+  .int()
+  .min(-1)
+  .max(3650)
+  .refine((v) => v !== 0, "use -1 for forever or 1–3650 days")
+  .meta({ not: { const: 0 } });
 
 /** International area code without "+", e.g. 86. */
 export const areaCode = z

@@ -2,19 +2,42 @@ import { LockBusyError } from "@im/infra";
 import { AppError, errorBody } from "@im/protocol";
 import type { NextFunction, Request, Response } from "express";
 
+/** The fields of a body-parser / raw-body error (an http-errors HttpError) that tell what went wrong. */
+interface BodyReadError {
+  type?: unknown;
+  status?: unknown;
+  expose?: unknown;
+}
+
+/**
+ * Maps an error of reading the request body (body-parser, raw-body, zlib) to the catalogue. Every one
+ * of them is the client's fault, so none becomes a 500: corrupt JSON → MALFORMED_JSON; corrupt
+ * compressed data, a wrong length or an aborted upload → MALFORMED_BODY; too large or too many form
+ * fields → PAYLOAD_TOO_LARGE; an unknown content encoding or charset → UNSUPPORTED_MEDIA_TYPE.
+ * Returns undefined for anything else.
+ */
+function bodyReadError(error: unknown): AppError | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { type, status, expose } = error as BodyReadError;
+  if (type === "entity.parse.failed") return new AppError("MALFORMED_JSON", { cause: error });
+  if (type === "entity.too.large" || type === "parameters.too.many") return new AppError("PAYLOAD_TOO_LARGE", { cause: error });
+  if (type === "encoding.unsupported" || type === "charset.unsupported") return new AppError("UNSUPPORTED_MEDIA_TYPE", { cause: error });
+  // Anything else body-parser marks as a client error (zlib's Z_DATA_ERROR wrapped as 400, request.size.invalid,
+  // request.aborted, querystring.parse.rangeError): the body could not be read.
+  if (expose === true && typeof status === "number" && status >= 400 && status < 500) {
+    if (status === 413) return new AppError("PAYLOAD_TOO_LARGE", { cause: error });
+    if (status === 415) return new AppError("UNSUPPORTED_MEDIA_TYPE", { cause: error });
+    return new AppError("MALFORMED_BODY", { cause: error });
+  }
+  return undefined;
+}
+
 /** Turns anything thrown into the catalogue's error shape. Only unknown errors are logged as errors. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof LockBusyError) return new AppError("BUSY_RETRY", { retryAfterSeconds: 1, cause: error });
-  const bodyParserType = (error as { type?: unknown } | null)?.type;
-  if (bodyParserType === "entity.parse.failed") return new AppError("MALFORMED_JSON", { cause: error });
-  if (bodyParserType === "entity.too.large") return new AppError("PAYLOAD_TOO_LARGE", { cause: error });
-  if (typeof bodyParserType === "string" && bodyParserType.startsWith("charset.")) {
-    return new AppError("VALIDATION_FAILED", { issues: [{ field: "body", message: "unsupported charset" }], cause: error });
-  }
-  if (bodyParserType === "encoding.unsupported") {
-    return new AppError("VALIDATION_FAILED", { issues: [{ field: "body", message: "unsupported content encoding" }], cause: error });
-  }
+  const fromBody = bodyReadError(error);
+  if (fromBody) return fromBody;
   // The router could not percent-decode a path parameter (e.g. /v1/users/%E0%A4%A): the client's fault.
   if (error instanceof URIError) {
     return new AppError("VALIDATION_FAILED", { issues: [{ field: "params", message: "malformed percent-encoding" }], cause: error });
@@ -39,4 +62,22 @@ export function errorHandler() {
 
 export function notFound() {
   return (_req: Request, _res: Response, next: NextFunction) => next(new AppError("ROUTE_NOT_FOUND"));
+}
+
+/**
+ * Answers a method a known path does not have: 405 METHOD_NOT_ALLOWED with the `Allow` header (RFC 9110
+ * §15.5.6), or 204 with `Allow` for OPTIONS. Mounted after every route of the path.
+ */
+export function methodNotAllowed(allowed: readonly string[]) {
+  const allow = [
+    ...new Set([...allowed.map((method) => method.toUpperCase()), ...(allowed.includes("get") ? ["HEAD"] : []), "OPTIONS"]),
+  ].join(", ");
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.setHeader("allow", allow);
+    if (req.method === "OPTIONS") {
+      res.status(204).end();
+      return;
+    }
+    next(new AppError("METHOD_NOT_ALLOWED"));
+  };
 }

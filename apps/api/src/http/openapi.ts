@@ -1,4 +1,4 @@
-import { errorCatalogue } from "@im/protocol";
+import { type ErrorCode, errorCatalogue, httpStatusOf } from "@im/protocol";
 import { z } from "zod";
 import type { RouteSpec } from "./route.js";
 
@@ -32,6 +32,51 @@ function parameters(schema: z.ZodType | undefined, location: "path" | "query"): 
     ...(typeof property.description === "string" ? { description: property.description } : {}),
     schema: property,
   }));
+}
+
+/** Errors any route may answer: reading the body, validation, a dependency down or busy, a bug. */
+const EVERY_ROUTE: readonly ErrorCode[] = [
+  "VALIDATION_FAILED",
+  "MALFORMED_JSON",
+  "MALFORMED_BODY",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "INTERNAL_ERROR",
+  "SERVICE_UNAVAILABLE",
+  "BUSY_RETRY",
+];
+/** Errors of authentication: every route that needs a token (a public one too when a bad token comes). */
+const AUTHENTICATION: readonly ErrorCode[] = ["TOKEN_MISSING", "TOKEN_INVALID"];
+
+/** Every catalogue error a route may answer: its own (RouteSpec.errors) and the common ones. */
+export function routeErrors(route: Pick<RouteSpec, "errors">): ErrorCode[] {
+  return [...new Set([...EVERY_ROUTE, ...AUTHENTICATION, ...(route.errors ?? [])])];
+}
+
+/** The documented error responses of a route: one per HTTP status, whose `key` may only be its codes. */
+function errorResponses(route: Pick<RouteSpec, "errors">): Record<string, unknown> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const key of routeErrors(route)) {
+    const status = httpStatusOf(key);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), key]);
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [status, keys] of [...byStatus].sort(([a], [b]) => a - b)) {
+    responses[String(status)] = {
+      description: keys.join(", "),
+      content: {
+        "application/json": {
+          schema: {
+            allOf: [
+              { $ref: "#/components/schemas/Error" },
+              { type: "object", properties: { error: { type: "object", properties: { key: { enum: keys } } } } },
+            ],
+          },
+        },
+      },
+    };
+  }
+  return responses;
 }
 
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
@@ -70,10 +115,7 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
               },
             }
           : {}),
-        default: {
-          description: "An error from the error catalogue",
-          content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-        },
+        ...errorResponses(route),
       },
     };
   }

@@ -1,8 +1,10 @@
 import { resolveSession } from "@im/auth";
+import { ConfigError } from "@im/config";
 import { AppError } from "@im/protocol";
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
 import type { ApiDeps } from "../context.js";
+import { methodNotAllowed } from "./error-handler.js";
 import { type AuthInfo, type RouteSpec, routeKey } from "./route.js";
 import { parseInput } from "./validate.js";
 
@@ -31,19 +33,33 @@ async function authenticate(req: Request, deps: ApiDeps, required: boolean): Pro
   return auth ?? undefined;
 }
 
+/**
+ * The routes callable without a token: the `public` routes listed in API_PUBLIC_ROUTES. Throws when the
+ * list names a route declared `auth: "user"` (its handler needs a caller, so it cannot be opened).
+ */
+export function openRoutes(routes: RouteSpec[], configured: readonly string[]): Set<string> {
+  const listed = new Set(configured);
+  const refused = routes.filter((route) => route.auth === "user" && listed.has(routeKey(route))).map(routeKey);
+  if (refused.length > 0) {
+    throw new ConfigError(refused.map((key) => `API_PUBLIC_ROUTES: ${key} needs a logged-in caller and cannot be public`));
+  }
+  return listed;
+}
+
 /** Mounts every route on one router: authentication, input parsing, the handler, the response. */
 export function registerRoutes(routes: RouteSpec[], deps: ApiDeps): Router {
   const router = Router();
-  const publicRoutes = new Set(deps.config.API_PUBLIC_ROUTES);
+  const publicRoutes = openRoutes(routes, deps.config.API_PUBLIC_ROUTES);
   for (const route of routes) {
-    const isPublic = publicRoutes.has(routeKey(route));
+    const isPublic = route.auth === "public" && publicRoutes.has(routeKey(route));
     router[route.method](route.path, async (req: Request, res: Response) => {
       const auth = await authenticate(req, deps, !isPublic);
       if (auth) res.locals.auth = auth;
       const params = route.params ? parseInput("params", route.params as z.ZodType, req.params) : undefined;
       const query = route.query ? parseInput("query", route.query as z.ZodType, req.query) : undefined;
       const body = route.body ? parseInput("body", route.body as z.ZodType, req.body) : undefined;
-      const input = { params, query, body, auth, request: res.locals.request };
+      // authenticate() threw unless a caller is known on every route that is not open.
+      const input = { params, query, body, auth, userId: auth?.userId, request: res.locals.request };
       const result = await route.handler(input as Parameters<RouteSpec["handler"]>[0], deps);
       const schema = route.response.schema as z.ZodType | undefined;
       if (!schema) {
@@ -60,5 +76,9 @@ export function registerRoutes(routes: RouteSpec[], deps: ApiDeps): Router {
       res.status(alternative?.when(result as never) ? alternative.status : route.response.status).json(result);
     });
   }
+  // A known path asked with a method it does not have: 405 with Allow, not 404 (after all its routes).
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of routes) methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+  for (const [path, methods] of methodsByPath) router.all(path, methodNotAllowed(methods));
   return router;
 }

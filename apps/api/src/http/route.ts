@@ -1,4 +1,4 @@
-import type { Language } from "@im/protocol";
+import type { ErrorCode, Language } from "@im/protocol";
 import type { Logger } from "@im/telemetry";
 import type { z } from "zod";
 import type { ApiDeps } from "../context.js";
@@ -20,14 +20,32 @@ export interface RequestInfo {
 type Schema = z.ZodType;
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface HandlerInput<P, Q, B> {
+/**
+ * Who may call a route:
+ * - `user`: a logged-in caller, always; the handler gets `userId` and `auth`. Such a route can never be
+ *   made public (listing it in API_PUBLIC_ROUTES stops start-up).
+ * - `public`: callable without a token while listed in API_PUBLIC_ROUTES (the default lists every public
+ *   route); an operator who removes it from the list makes it need a token. `auth` is set when a token came.
+ */
+export type RouteAuth = "user" | "public";
+
+interface BaseInput<P, Q, B> {
   params: Out<P>;
   query: Out<Q>;
   body: Out<B>;
-  /** Set on every route that is not public; `requireAuth` narrows it. */
-  auth: AuthInfo | undefined;
   request: RequestInfo;
 }
+
+/** What a handler receives: its parsed input and, on `user` routes, the caller. */
+export type HandlerInput<P, Q, B, A extends RouteAuth = RouteAuth> = BaseInput<P, Q, B> &
+  (A extends "user"
+    ? {
+        /** The caller's user id. */
+        userId: number;
+        /** The caller's session. */
+        auth: AuthInfo;
+      }
+    : { auth: AuthInfo | undefined });
 
 export interface RouteResponse<R> {
   status: number;
@@ -42,26 +60,34 @@ export interface RouteResponse<R> {
  * One HTTP route: its input schemas, its response schema and its handler. The same object registers
  * the Express route and writes the route's OpenAPI operation, so the two cannot drift.
  */
-export interface RouteSpec<P = unknown, Q = unknown, B = unknown, R = unknown> {
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown, R = unknown, A extends RouteAuth = RouteAuth> {
   method: HttpMethod;
   /** Express-style path, e.g. /v1/users/:userId. */
   path: string;
   summary: string;
   tags: string[];
+  /** Who may call it (see RouteAuth). */
+  auth: A;
   params?: P;
   query?: Q;
   body?: B;
   response: RouteResponse<R>;
-  handler: (input: HandlerInput<P, Q, B>, deps: ApiDeps) => Promise<R extends Schema ? z.input<R> : undefined>;
+  /**
+   * The catalogue errors the handler itself may answer (beside the ones every route may: validation,
+   * authentication, rate limits, internal). Each becomes a documented response under its catalogue status.
+   */
+  errors?: readonly ErrorCode[];
+  handler: (input: HandlerInput<P, Q, B, A>, deps: ApiDeps) => Promise<R extends Schema ? z.input<R> : undefined>;
 }
 
 /** Declares a route with full type inference from its schemas. */
 export function defineRoute<
+  A extends RouteAuth,
   P extends Schema | undefined = undefined,
   Q extends Schema | undefined = undefined,
   B extends Schema | undefined = undefined,
   R extends Schema | undefined = undefined,
->(spec: RouteSpec<P, Q, B, R>): RouteSpec {
+>(spec: RouteSpec<P, Q, B, R, A>): RouteSpec {
   return spec as unknown as RouteSpec;
 }
 

@@ -9,7 +9,10 @@ export const RoomStatus = { normal: 0, deleted: -1 } as const;
  */
 export const roomSchema = new Schema(
   {
-    /** The room's public id (a 24-hex ObjectId string); messages go `to` it. */
+    /**
+     * The room's id; messages go `to` it. New rooms get 32 hex digits of crypto randomness (128 bits), so
+     * ids cannot be guessed; rooms made before that keep their 24-hex ObjectId strings.
+     */
     roomId: { type: String, required: true },
     name: { type: String, required: true },
     desc: { type: String, default: "" },
@@ -22,6 +25,8 @@ export const roomSchema = new Schema(
     userSize: { type: Number, default: 0 },
     /** 1 = joining needs an owner's or admin's approval. */
     isNeedVerify: { type: Number, default: 0 },
+    /** 1 = anyone may join without an invitation or a join link; 0 (default) = private. */
+    isPublic: { type: Number, default: 0 },
     /** 1 = members see read receipts. */
     showRead: { type: Number, default: 0 },
     /** Room-wide mute until this epoch ms (owner and admins may still speak); 0 = not muted. */

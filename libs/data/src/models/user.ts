@@ -25,6 +25,12 @@ const locationSchema = new Schema({ lng: Number, lat: Number }, { _id: false });
 
 const loginLogSchema = new Schema({ ip: String, resource: String, deviceId: String, time: Number }, { _id: false });
 
+/** User status (seed user.status): enabled, or disabled by an administrator (cannot log in, is not found). */
+export const UserStatus = { enabled: 0, disabled: -1 } as const;
+
+/** Kind of account (seed user.userType). */
+export const UserType = { user: 1, official: 2, wechatOfficial: 3, customerService: 4 } as const;
+
 /** The seed's `user` table. Passwords are stored only as a salted scrypt hash. */
 export const userSchema = new Schema(
   {
@@ -35,7 +41,7 @@ export const userSchema = new Schema(
     phone: { type: String, default: "" },
     passwordHash: { type: String, default: "" },
     /** 1 normal user, 2 official account, 3 WeChat official account, 4 customer service. */
-    userType: { type: Number, default: 1 },
+    userType: { type: Number, default: UserType.user },
     nickname: { type: String, required: true },
     description: { type: String, default: "" },
     avatarUrl: { type: String, default: "" },
@@ -52,7 +58,7 @@ export const userSchema = new Schema(
     fansCount: { type: Number, default: 0 },
     attCount: { type: Number, default: 0 },
     /** 0 normal, -1 disabled by an administrator. */
-    status: { type: Number, default: 0 },
+    status: { type: Number, default: UserStatus.enabled },
     onlinestate: { type: Number, default: 0 },
     active: { type: Number, default: 0 },
     settings: { type: settingsSchema, default: () => ({}) },

@@ -57,6 +57,30 @@ export const errorCatalogue = {
     kind: "unavailable",
     messages: { zh: "系统繁忙，请重试", en: "The system is busy, please retry", "zh-TW": "系統忙碌，請重試" },
   },
+  // 1020–1029: HTTP framing (the body or method, before any route's schema is applied)
+  MALFORMED_BODY: {
+    code: 1020,
+    kind: "invalid",
+    messages: {
+      zh: "请求体无法读取（压缩数据损坏或长度不符）",
+      en: "The request body could not be read (corrupt compressed data or wrong length)",
+      "zh-TW": "無法讀取請求內容（壓縮資料損壞或長度不符）",
+    },
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    code: 1021,
+    kind: "unsupported_media_type",
+    messages: {
+      zh: "不支持的请求体编码或字符集",
+      en: "Unsupported content encoding or charset of the request body",
+      "zh-TW": "不支援的請求內容編碼或字元集",
+    },
+  },
+  METHOD_NOT_ALLOWED: {
+    code: 1022,
+    kind: "method_not_allowed",
+    messages: { zh: "该接口不支持此请求方法", en: "This endpoint does not support this method", "zh-TW": "此介面不支援該請求方法" },
+  },
 
   // 2xxx — authentication
   TOKEN_MISSING: {
@@ -151,7 +175,8 @@ export const errorCatalogue = {
   // 4xxx — friends
   CANNOT_TARGET_SELF: {
     code: 4001,
-    kind: "invalid",
+    // Not a malformed request (the id is a valid user id, the caller's own): refused like other relationship rules.
+    kind: "forbidden",
     messages: { zh: "不能对自己进行此操作", en: "You cannot do this to yourself", "zh-TW": "不能對自己進行此操作" },
   },
   ALREADY_FRIENDS: {
@@ -194,7 +219,8 @@ export const errorCatalogue = {
   },
   NOT_FRIENDS: {
     code: 4008,
-    kind: "not_found",
+    // A precondition on the other user, not a missing resource: 403, as the catalogue's forbidden kind.
+    kind: "forbidden",
     messages: { zh: "对方不是你的好友", en: "This user is not your friend", "zh-TW": "對方不是你的好友" },
   },
   FRIEND_GROUP_NOT_FOUND: {
@@ -307,6 +333,15 @@ export const errorCatalogue = {
     code: 6008,
     kind: "forbidden",
     messages: { zh: "不能移除群主", en: "The group owner cannot be removed", "zh-TW": "不能移除群主" },
+  },
+  JOIN_TOKEN_INVALID: {
+    code: 6009,
+    kind: "forbidden",
+    messages: {
+      zh: "入群链接无效或已过期",
+      en: "This join link is invalid or has expired",
+      "zh-TW": "入群連結無效或已過期",
+    },
   },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -2,7 +2,6 @@ import { listSessions, revokeAllSessions, revokeSession, revokeSessionById } fro
 import { hitRateLimit, peekRateLimit } from "@im/infra";
 import { AppError } from "@im/protocol";
 import { z } from "zod";
-import { requireAuth } from "../../http/require-auth.js";
 import { defineRoute } from "../../http/route.js";
 import { consumeSmsCode } from "../sms/codes.js";
 import { loadSelf } from "../users/routes.js";
@@ -26,6 +25,8 @@ export const authRoutes = [
     path: "/v1/auth/register",
     summary: "Register with area code, phone and password; logs the new account in (seed: /user/register)",
     tags: ["accounts"],
+    auth: "public",
+    errors: ["RATE_LIMITED", "PHONE_ALREADY_REGISTERED", "SMS_CODE_INVALID"],
     body: registerBody,
     response: { status: 201, description: "Registered and logged in", schema: loginResult },
     handler: async ({ body, request }, deps) => register(deps, body, request),
@@ -35,6 +36,8 @@ export const authRoutes = [
     path: "/v1/auth/login",
     summary: "Log in with phone and password; returns a new access token (seed: /user/login)",
     tags: ["accounts"],
+    auth: "public",
+    errors: ["RATE_LIMITED", "LOGIN_LOCKED", "LOGIN_FAILED", "ACCOUNT_DISABLED"],
     body: loginBody,
     response: { status: 200, description: "Logged in", schema: loginResult },
     handler: async ({ body, request }, deps) => login(deps, body, request),
@@ -45,6 +48,8 @@ export const authRoutes = [
     summary:
       "Log in with an SMS code (POST /v1/sms/codes, purpose login) instead of the password; also gets a phone locked by wrong passwords in, and clears the lock",
     tags: ["accounts"],
+    auth: "public",
+    errors: ["RATE_LIMITED", "SMS_CODE_INVALID", "ACCOUNT_DISABLED"],
     body: smsLoginBody,
     response: { status: 200, description: "Logged in", schema: loginResult },
     handler: async ({ body, request }, deps) => loginWithSmsCode(deps, body, request),
@@ -54,9 +59,10 @@ export const authRoutes = [
     path: "/v1/auth/logout",
     summary: "End this session; its token stops working (seed: /user/logout)",
     tags: ["accounts"],
+    auth: "user",
     response: { status: 204, description: "Logged out" },
     handler: async ({ auth }, deps) => {
-      await revokeSession(deps.redis, requireAuth(auth));
+      await revokeSession(deps.redis, auth);
       return undefined;
     },
   }),
@@ -65,10 +71,11 @@ export const authRoutes = [
     path: "/v1/auth/password/change",
     summary: "Change my password; every session ends (seed: /user/password/update)",
     tags: ["accounts"],
+    auth: "user",
+    errors: ["LOGIN_LOCKED", "PASSWORD_INCORRECT"],
     body: changePasswordBody,
     response: { status: 204, description: "Changed; log in again" },
-    handler: async ({ auth, body }, deps) => {
-      const { userId } = requireAuth(auth);
+    handler: async ({ userId, body }, deps) => {
       // A stolen token must not become an unlimited password oracle: wrong guesses lock like logins do.
       const failures = {
         key: `rl:pwchange:fail:${userId}`,
@@ -93,6 +100,8 @@ export const authRoutes = [
     path: "/v1/auth/password/reset",
     summary: "Set a new password with an SMS code; every session ends (seed: /user/password/reset)",
     tags: ["accounts"],
+    auth: "public",
+    errors: ["SMS_CODE_INVALID", "PHONE_NOT_REGISTERED"],
     body: resetPasswordBody,
     response: { status: 204, description: "Reset; log in again" },
     handler: async ({ body }, deps) => {
@@ -112,11 +121,11 @@ export const authRoutes = [
     path: "/v1/auth/sessions",
     summary: "My logged-in devices",
     tags: ["accounts"],
+    auth: "user",
     response: { status: 200, description: "Sessions, oldest first", schema: z.object({ items: z.array(sessionSchema) }) },
-    handler: async ({ auth }, deps) => {
-      const me = requireAuth(auth);
-      const sessions = await listSessions(deps.redis, me.userId);
-      return { items: sessions.map((session) => ({ ...session, current: session.sessionId === me.sessionId })) };
+    handler: async ({ userId, auth }, deps) => {
+      const sessions = await listSessions(deps.redis, userId);
+      return { items: sessions.map((session) => ({ ...session, current: session.sessionId === auth.sessionId })) };
     },
   }),
   defineRoute({
@@ -124,10 +133,12 @@ export const authRoutes = [
     path: "/v1/auth/sessions/:sessionId",
     summary: "Sign out one of my devices",
     tags: ["accounts"],
+    auth: "user",
+    errors: ["SESSION_NOT_FOUND"],
     params: sessionIdParams,
     response: { status: 204, description: "Signed out" },
-    handler: async ({ auth, params }, deps) => {
-      const found = await revokeSessionById(deps.redis, requireAuth(auth).userId, params.sessionId);
+    handler: async ({ userId, params }, deps) => {
+      const found = await revokeSessionById(deps.redis, userId, params.sessionId);
       if (!found) throw new AppError("SESSION_NOT_FOUND");
       return undefined;
     },

@@ -1,6 +1,6 @@
 import { clientResources } from "@im/protocol";
 import { z } from "zod";
-import { areaCode, line, password, phoneNumber, text } from "../../http/common-schemas.js";
+import { areaCode, nonEmptyLine, password, phoneNumber, text } from "../../http/common-schemas.js";
 import { selfUserSchema } from "../users/schemas.js";
 
 const smsCode = z.string().regex(/^[0-9]{6}$/, "must be 6 digits");
@@ -22,7 +22,7 @@ export const registerBody = z.object({
   phone: phoneNumber,
   password,
   smsCode: smsCode.optional().describe("Code from POST /v1/sms/codes (purpose register)"),
-  nickname: line(32).pipe(z.string().min(1, "must not be empty")),
+  nickname: nonEmptyLine(32),
   sex: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
   birthday: z.number().int().min(-5_000_000_000_000).max(5_000_000_000_000).default(0),
   description: text(200).default(""),

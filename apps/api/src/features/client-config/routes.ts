@@ -8,6 +8,7 @@ export const clientConfigRoutes = [
     path: "/v1/config",
     summary: "Client bootstrap configuration (seed: GET /config)",
     tags: ["config"],
+    auth: "public",
     response: { status: 200, description: "The configuration", schema: clientConfigValues },
     handler: async (_input, deps) => readClientConfig(deps.models),
   }),

@@ -1,4 +1,4 @@
-import { deliveredMessageSchema } from "@im/protocol";
+import { decimalIntText, deliveredMessageSchema } from "@im/protocol";
 import { z } from "zod";
 
 /** A conversation id: `s_<userId>_<userId>` (single chat) or `g_<roomId>` (group). */
@@ -11,13 +11,13 @@ export const conversationParams = z.object({
 
 export const MAX_HISTORY_LIMIT = 100;
 
-const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const seq = decimalIntText(0, Number.MAX_SAFE_INTEGER);
 
 export const historyQuery = z
   .object({
     afterSeq: seq.optional().describe("Messages after this seq, oldest first (catching up)"),
     beforeSeq: seq.optional().describe("Messages before this seq (scrolling back); the latest when neither is given"),
-    limit: z.coerce.number().int().min(1).max(MAX_HISTORY_LIMIT).default(50).describe("Most messages returned, 1–100"),
+    limit: decimalIntText(1, MAX_HISTORY_LIMIT).optional().default(50).describe("Most messages returned, 1–100"),
   })
   .refine((q) => q.afterSeq === undefined || q.beforeSeq === undefined, {
     message: "give afterSeq or beforeSeq, not both",

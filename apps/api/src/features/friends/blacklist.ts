@@ -1,3 +1,4 @@
+import { FriendStatus } from "@im/data";
 import { AppError, friendNoticeTypes } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 import { withPair } from "./mutate.js";
@@ -12,7 +13,7 @@ export async function block(deps: ApiDeps, me: number, userId: number): Promise<
   await withPair(deps, me, userId, (pair) => {
     if (pair.mine.blacklist === 1) return;
     pair.mine.blacklist = 1;
-    if (pair.theirs.status === 1) pair.theirs.status = 0;
+    if (pair.theirs.status === FriendStatus.following) pair.theirs.status = FriendStatus.stranger;
     pair.notify(friendNoticeTypes.blacklist);
   });
 }

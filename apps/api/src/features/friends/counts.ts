@@ -1,4 +1,4 @@
-import type { Models } from "@im/data";
+import { FriendStatus, type Models } from "@im/data";
 
 export interface UserCounts {
   friendsCount: number;
@@ -10,8 +10,8 @@ export interface UserCounts {
 export async function countRelations(models: Models, userId: number): Promise<UserCounts> {
   const visible = { userId, blacklist: { $ne: 1 } };
   const [friendsCount, attCount, fansCount] = await Promise.all([
-    models.friendships.countDocuments({ ...visible, status: 2 }),
-    models.friendships.countDocuments({ ...visible, status: { $gte: 1 } }),
+    models.friendships.countDocuments({ ...visible, status: FriendStatus.friends }),
+    models.friendships.countDocuments({ ...visible, status: { $gte: FriendStatus.following } }),
     models.fans.countDocuments({ userId }),
   ]);
   return { friendsCount, attCount, fansCount };

@@ -1,3 +1,4 @@
+import { FriendStatus } from "@im/data";
 import { AppError, friendNoticeTypes } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 import { withPair } from "./mutate.js";
@@ -9,9 +10,9 @@ export async function follow(deps: ApiDeps, me: number, userId: number): Promise
   if (settingOf(target, "allowAtt") === 0) throw new AppError("FOLLOW_NOT_ALLOWED");
   await withPair(deps, me, userId, (pair) => {
     assertNotBlocked(pair);
-    if (pair.mine.status === 2) throw new AppError("ALREADY_FRIENDS");
-    if (pair.mine.status === 1) return;
-    pair.mine.status = 1;
+    if (pair.mine.status === FriendStatus.friends) throw new AppError("ALREADY_FRIENDS");
+    if (pair.mine.status === FriendStatus.following) return;
+    pair.mine.status = FriendStatus.following;
     pair.notify(friendNoticeTypes.follow);
   });
 }
@@ -20,9 +21,9 @@ export async function follow(deps: ApiDeps, me: number, userId: number): Promise
 export async function unfollow(deps: ApiDeps, me: number, userId: number): Promise<void> {
   await loadTarget(deps, me, userId, { allowDisabled: true });
   await withPair(deps, me, userId, (pair) => {
-    if (pair.mine.status === 2) throw new AppError("ALREADY_FRIENDS");
-    if (pair.mine.status !== 1) return;
-    pair.mine.status = 0;
+    if (pair.mine.status === FriendStatus.friends) throw new AppError("ALREADY_FRIENDS");
+    if (pair.mine.status !== FriendStatus.following) return;
+    pair.mine.status = FriendStatus.stranger;
     pair.notify(friendNoticeTypes.unfollow);
   });
 }

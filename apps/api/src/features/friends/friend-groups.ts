@@ -1,4 +1,4 @@
-import type { Models } from "@im/data";
+import { FriendStatus, type Models } from "@im/data";
 import { isDuplicateKeyError, withLocks } from "@im/infra";
 import { AppError } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
@@ -16,7 +16,7 @@ export interface GroupInput {
 async function assertAllFriends(models: Models, me: number, userIds: number[]): Promise<void> {
   if (userIds.length === 0) return;
   const rows = await models.friendships
-    .find({ userId: me, toUserId: { $in: userIds }, status: 2, blacklist: { $ne: 1 } }, { toUserId: 1 })
+    .find({ userId: me, toUserId: { $in: userIds }, status: FriendStatus.friends, blacklist: { $ne: 1 } }, { toUserId: 1 })
     .lean();
   const friends = new Set(rows.map((row) => row.toUserId));
   const issues = userIds.flatMap((id, index) =>

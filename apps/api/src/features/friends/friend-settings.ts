@@ -1,3 +1,4 @@
+import { FriendStatus } from "@im/data";
 import { AppError } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 import { withPair } from "./mutate.js";
@@ -11,7 +12,7 @@ export type FriendPatch = Partial<Pick<Side, "remarkName" | "offlineNoPushMsg" |
 export async function updateFriend(deps: ApiDeps, me: number, userId: number, patch: FriendPatch): Promise<FriendItem> {
   const target = await loadTarget(deps, me, userId);
   const side = await withPair(deps, me, userId, (pair) => {
-    if (pair.mine.status !== 2) throw new AppError("NOT_FRIENDS");
+    if (pair.mine.status !== FriendStatus.friends) throw new AppError("NOT_FRIENDS");
     Object.assign(pair.mine, patch);
     return pair.mine;
   });

@@ -1,4 +1,4 @@
-import type { Models, UserDoc } from "@im/data";
+import { FriendStatus, type Models, type UserDoc } from "@im/data";
 import { type PageQuery, paged } from "../../http/common-schemas.js";
 import { toFriendItem, toUserItem } from "./views.js";
 
@@ -22,7 +22,7 @@ const newestFirst = { createTime: -1, _id: -1 } as const;
 
 /** My friends (status 2), without the ones I blocked. */
 export async function listFriends(models: Models, me: number, query: PageQuery) {
-  const filter = { userId: me, status: 2, blacklist: { $ne: 1 } };
+  const filter = { userId: me, status: FriendStatus.friends, blacklist: { $ne: 1 } };
   const page = await paged(query, (skip, limit) => models.friendships.find(filter).sort(newestFirst).skip(skip).limit(limit).lean());
   const items = await joined(models, page.items, (row) => row.toUserId);
   return { ...page, items: items.map(({ row, user }) => toFriendItem(user, row)) };
@@ -30,7 +30,7 @@ export async function listFriends(models: Models, me: number, query: PageQuery) 
 
 /** Users I follow or asked to be friends (status 1), without the ones I blocked. */
 export async function listFollows(models: Models, me: number, query: PageQuery) {
-  const filter = { userId: me, status: 1, blacklist: { $ne: 1 } };
+  const filter = { userId: me, status: FriendStatus.following, blacklist: { $ne: 1 } };
   const page = await paged(query, (skip, limit) => models.friendships.find(filter).sort(newestFirst).skip(skip).limit(limit).lean());
   const items = await joined(models, page.items, (row) => row.toUserId);
   return { ...page, items: items.map(({ row, user }) => toUserItem(user, row.createTime)) };

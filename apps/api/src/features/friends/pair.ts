@@ -1,4 +1,4 @@
-import { type FriendshipDoc, type Models, userVersionKey, withVersionBump } from "@im/data";
+import { FriendStatus, type FriendshipDoc, type Models, userVersionKey, withVersionBump } from "@im/data";
 import type { Redis } from "@im/infra";
 
 /** One direction of a relationship as the use cases edit it (a u_friends record, or its absence). */
@@ -54,7 +54,7 @@ const sameSide = (a: Side, b: Side) =>
 
 /** What saving one direction does to its u_friends record: delete it, upsert it, or leave it. */
 function friendshipWrite(before: Side, after: Side, existed: boolean): "delete" | "upsert" | null {
-  if (after.status === 0 && after.blacklist === 0 && after.isBeenBlack === 0) return existed ? "delete" : null;
+  if (after.status === FriendStatus.stranger && after.blacklist === 0 && after.isBeenBlack === 0) return existed ? "delete" : null;
   return !existed || !sameSide(before, after) ? "upsert" : null;
 }
 
@@ -66,7 +66,9 @@ async function saveSide(models: Models, from: number, to: number, before: Side, 
   const key = { userId: from, toUserId: to };
   const fan = { userId: to, toUserId: from };
   const writes: Array<Promise<unknown>> = [
-    after.status >= 1 ? models.fans.updateOne(fan, { $setOnInsert: { createTime: now } }, { upsert: true }) : models.fans.deleteOne(fan),
+    after.status >= FriendStatus.following
+      ? models.fans.updateOne(fan, { $setOnInsert: { createTime: now } }, { upsert: true })
+      : models.fans.deleteOne(fan),
   ];
   const write = friendshipWrite(before, after, existed);
   if (write === "delete") writes.push(models.friendships.deleteOne(key));

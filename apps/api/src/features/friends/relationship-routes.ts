@@ -1,5 +1,4 @@
 import { userIdParams } from "../../http/common-schemas.js";
-import { requireAuth } from "../../http/require-auth.js";
 import { defineRoute } from "../../http/route.js";
 import { block, unblock } from "./blacklist.js";
 import { follow, unfollow } from "./follows.js";
@@ -17,11 +16,13 @@ export const relationshipRoutes = [
     path: "/v1/friends/:userId",
     summary: "Add a friend: direct, or a request they must accept (seed: /friends/add, /friends/attention/add)",
     tags,
+    auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "BLOCKED_BY_USER", "USER_IS_BLOCKED", "ALREADY_FRIENDS", "GREET_NOT_ALLOWED"],
     params: userIdParams,
     body: addFriendBody,
     response: { status: 200, description: "Friends now, or the request was sent", schema: addFriendResult },
-    handler: async ({ auth, params, body }, deps) => ({
-      result: await addFriend(deps, requireAuth(auth).userId, params.userId, body.greeting ?? ""),
+    handler: async ({ userId, params, body }, deps) => ({
+      result: await addFriend(deps, userId, params.userId, body.greeting ?? ""),
     }),
   }),
   defineRoute({
@@ -29,20 +30,24 @@ export const relationshipRoutes = [
     path: "/v1/friends/requests/:userId/accept",
     summary: "Accept this user's friend request (seed: /friends/attention/add, accepting)",
     tags,
+    auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "BLOCKED_BY_USER", "USER_IS_BLOCKED", "ALREADY_FRIENDS", "FRIEND_REQUEST_NOT_FOUND"],
     params: userIdParams,
     response: { status: 200, description: "We are friends", schema: acceptResult },
-    handler: async ({ auth, params }, deps) => ({ result: await acceptRequest(deps, requireAuth(auth).userId, params.userId) }),
+    handler: async ({ userId, params }, deps) => ({ result: await acceptRequest(deps, userId, params.userId) }),
   }),
   defineRoute({
     method: "post",
     path: "/v1/friends/requests/:userId/reply",
     summary: "Reply to a pending friend request between us (seed: /friends/add reply, type 502)",
     tags,
+    auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "BLOCKED_BY_USER", "USER_IS_BLOCKED", "FRIEND_REQUEST_NOT_FOUND", "GREET_NOT_ALLOWED"],
     params: userIdParams,
     body: replyBody,
     response: { status: 204, description: "Reply sent" },
-    handler: async ({ auth, params, body }, deps) => {
-      await replyToRequest(deps, requireAuth(auth).userId, params.userId, body.content);
+    handler: async ({ userId, params, body }, deps) => {
+      await replyToRequest(deps, userId, params.userId, body.content);
       return undefined;
     },
   }),
@@ -51,10 +56,12 @@ export const relationshipRoutes = [
     path: "/v1/friends/:userId",
     summary: "End every relationship with this user, both ways; blacklist flags stay (seed: /friends/delete)",
     tags,
+    auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND"],
     params: userIdParams,
     response: { status: 204, description: "No relationship remains (also when there was none)" },
-    handler: async ({ auth, params }, deps) => {
-      await removeFriend(deps, requireAuth(auth).userId, params.userId);
+    handler: async ({ userId, params }, deps) => {
+      await removeFriend(deps, userId, params.userId);
       return undefined;
     },
   }),
@@ -63,20 +70,24 @@ export const relationshipRoutes = [
     path: "/v1/friends/:userId",
     summary: "Set a friend's remark name and chat settings (seed: /friends/remark, /friends/update/OfflineNoPushMsg)",
     tags,
+    auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "NOT_FRIENDS"],
     params: userIdParams,
     body: friendPatch,
     response: { status: 200, description: "The friend", schema: friendItemSchema },
-    handler: async ({ auth, params, body }, deps) => updateFriend(deps, requireAuth(auth).userId, params.userId, body),
+    handler: async ({ userId, params, body }, deps) => updateFriend(deps, userId, params.userId, body),
   }),
   defineRoute({
     method: "post",
     path: "/v1/follows/:userId",
     summary: "Follow a user without asking (seed: /friends/attention/add)",
     tags,
+    auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "BLOCKED_BY_USER", "USER_IS_BLOCKED", "FOLLOW_NOT_ALLOWED", "ALREADY_FRIENDS"],
     params: userIdParams,
     response: { status: 204, description: "Following" },
-    handler: async ({ auth, params }, deps) => {
-      await follow(deps, requireAuth(auth).userId, params.userId);
+    handler: async ({ userId, params }, deps) => {
+      await follow(deps, userId, params.userId);
       return undefined;
     },
   }),
@@ -85,10 +96,12 @@ export const relationshipRoutes = [
     path: "/v1/follows/:userId",
     summary: "Stop following a user, or withdraw a friend request (seed: /friends/attention/delete)",
     tags,
+    auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "ALREADY_FRIENDS"],
     params: userIdParams,
     response: { status: 204, description: "Not following (also when I was not)" },
-    handler: async ({ auth, params }, deps) => {
-      await unfollow(deps, requireAuth(auth).userId, params.userId);
+    handler: async ({ userId, params }, deps) => {
+      await unfollow(deps, userId, params.userId);
       return undefined;
     },
   }),
@@ -97,10 +110,12 @@ export const relationshipRoutes = [
     path: "/v1/blacklist/:userId",
     summary: "Block a user (seed: /friends/blacklist/add)",
     tags,
+    auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND"],
     params: userIdParams,
     response: { status: 204, description: "Blocked (also when already blocked)" },
-    handler: async ({ auth, params }, deps) => {
-      await block(deps, requireAuth(auth).userId, params.userId);
+    handler: async ({ userId, params }, deps) => {
+      await block(deps, userId, params.userId);
       return undefined;
     },
   }),
@@ -109,10 +124,12 @@ export const relationshipRoutes = [
     path: "/v1/blacklist/:userId",
     summary: "Unblock a user (seed: /friends/blacklist/delete)",
     tags,
+    auth: "user",
+    errors: ["CANNOT_TARGET_SELF", "USER_NOT_FOUND", "NOT_BLOCKED"],
     params: userIdParams,
     response: { status: 204, description: "Unblocked" },
-    handler: async ({ auth, params }, deps) => {
-      await unblock(deps, requireAuth(auth).userId, params.userId);
+    handler: async ({ userId, params }, deps) => {
+      await unblock(deps, userId, params.userId);
       return undefined;
     },
   }),

@@ -1,4 +1,4 @@
-import type { Models } from "@im/data";
+import { FriendStatus, type Models } from "@im/data";
 import { friendNoticeTypes } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 import { removeFromGroups } from "./friend-groups.js";
@@ -12,9 +12,9 @@ import { loadTarget } from "./target.js";
 export async function removeFriend(deps: ApiDeps, me: number, userId: number): Promise<void> {
   await loadTarget(deps, me, userId, { allowDisabled: true });
   await withPair(deps, me, userId, (pair) => {
-    const removed = pair.mine.status !== 0 || pair.theirs.status !== 0;
-    pair.mine.status = 0;
-    pair.theirs.status = 0;
+    const removed = pair.mine.status !== FriendStatus.stranger || pair.theirs.status !== FriendStatus.stranger;
+    pair.mine.status = FriendStatus.stranger;
+    pair.theirs.status = FriendStatus.stranger;
     pair.afterSave(() => dropFromEachOthersGroups(deps.models, me, userId));
     if (removed) pair.notify(friendNoticeTypes.delete);
   });

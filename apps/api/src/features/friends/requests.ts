@@ -1,3 +1,4 @@
+import { FriendStatus } from "@im/data";
 import { AppError, friendNoticeTypes } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 import { withPair } from "./mutate.js";
@@ -13,9 +14,9 @@ export async function addFriend(deps: ApiDeps, me: number, userId: number, greet
   const target = await loadTarget(deps, me, userId);
   return withPair(deps, me, userId, (pair) => {
     assertNotBlocked(pair);
-    if (pair.mine.status === 2) throw new AppError("ALREADY_FRIENDS");
+    if (pair.mine.status === FriendStatus.friends) throw new AppError("ALREADY_FRIENDS");
     if (greeting !== "" && settingOf(target, "allowGreet") === 0) throw new AppError("GREET_NOT_ALLOWED");
-    if (pair.theirs.status === 1) {
+    if (pair.theirs.status === FriendStatus.following) {
       makeFriends(pair);
       pair.notify(friendNoticeTypes.agree);
       return "friends";
@@ -25,7 +26,7 @@ export async function addFriend(deps: ApiDeps, me: number, userId: number, greet
       pair.notify(friendNoticeTypes.directFriend, greeting);
       return "friends";
     }
-    pair.mine.status = 1;
+    pair.mine.status = FriendStatus.following;
     pair.notify(friendNoticeTypes.greet, greeting);
     return "requested";
   });
@@ -35,8 +36,8 @@ export async function addFriend(deps: ApiDeps, me: number, userId: number, greet
 export async function acceptRequest(deps: ApiDeps, me: number, userId: number): Promise<"friends"> {
   await loadTarget(deps, me, userId);
   return withPair(deps, me, userId, (pair) => {
-    if (pair.mine.status === 2) throw new AppError("ALREADY_FRIENDS");
-    if (pair.theirs.status !== 1) throw new AppError("FRIEND_REQUEST_NOT_FOUND");
+    if (pair.mine.status === FriendStatus.friends) throw new AppError("ALREADY_FRIENDS");
+    if (pair.theirs.status !== FriendStatus.following) throw new AppError("FRIEND_REQUEST_NOT_FOUND");
     assertNotBlocked(pair);
     makeFriends(pair);
     pair.notify(friendNoticeTypes.agree);
@@ -48,7 +49,8 @@ export async function acceptRequest(deps: ApiDeps, me: number, userId: number): 
 export async function replyToRequest(deps: ApiDeps, me: number, userId: number, content: string): Promise<void> {
   const target = await loadTarget(deps, me, userId);
   await withPair(deps, me, userId, (pair) => {
-    if (pair.mine.status !== 1 && pair.theirs.status !== 1) throw new AppError("FRIEND_REQUEST_NOT_FOUND");
+    if (pair.mine.status !== FriendStatus.following && pair.theirs.status !== FriendStatus.following)
+      throw new AppError("FRIEND_REQUEST_NOT_FOUND");
     assertNotBlocked(pair);
     if (settingOf(target, "allowGreet") === 0) throw new AppError("GREET_NOT_ALLOWED");
     pair.notify(friendNoticeTypes.reply, content);

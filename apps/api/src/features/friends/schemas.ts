@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { line, text } from "../../http/common-schemas.js";
+import { atLeastOneField, line, nonEmptyLine, nonEmptyText, retentionDays, text, uniqueUserIds } from "../../http/common-schemas.js";
 import { publicUserSchema } from "../users/schemas.js";
 
 const flag = z.union([z.literal(0), z.literal(1)]);
-const nonEmpty = (max: number) => text(max).pipe(z.string().min(1, "must not be empty"));
 
 // ---- inputs ----
 
@@ -12,23 +11,16 @@ export const addFriendBody = z.object({
 });
 
 export const replyBody = z.object({
-  content: nonEmpty(100).describe("Reply text sent with a pending friend request"),
+  content: nonEmptyText(100).describe("Reply text sent with a pending friend request"),
 });
 
-export const friendPatch = z
-  .object({
+export const friendPatch = atLeastOneField(
+  z.object({
     remarkName: line(32).describe("My name for this friend; empty clears it"),
     offlineNoPushMsg: flag.describe("1 = no offline push for this friend's messages"),
-    chatRecordTimeOut: z
-      .number()
-      .int()
-      .min(-1)
-      .max(3650)
-      .refine((v) => v !== 0, "use -1 for forever or 1–3650 days")
-      .describe("Days this chat's records are kept; -1 = forever"),
-  })
-  .partial()
-  .refine((value) => Object.keys(value).length > 0, "give at least one field");
+    chatRecordTimeOut: retentionDays.describe("Days this chat's records are kept; -1 = forever"),
+  }),
+);
 
 export const groupIdParams = z.object({
   groupId: z
@@ -38,18 +30,14 @@ export const groupIdParams = z.object({
     .describe("Friend group id"),
 });
 
-const groupMembers = z
-  .array(z.number().int().min(1).max(2_147_483_647))
-  .max(500)
-  .refine((ids) => new Set(ids).size === ids.length, "must not repeat a userId")
-  .describe("Friends in the group (at most 500)");
+const groupMembers = uniqueUserIds(500).describe("Friends in the group (at most 500)");
 
 export const groupCreateBody = z.object({
-  groupName: line(20).pipe(z.string().min(1, "must not be empty")).describe("Group name, unique among my groups"),
+  groupName: nonEmptyLine(20).describe("Group name, unique among my groups"),
   userIds: groupMembers.optional(),
 });
 
-export const groupPatchBody = groupCreateBody.partial().refine((value) => Object.keys(value).length > 0, "give groupName or userIds");
+export const groupPatchBody = atLeastOneField(groupCreateBody, "give groupName or userIds");
 
 // ---- outputs ----
 

@@ -1,4 +1,4 @@
-import type { UserDoc } from "@im/data";
+import { FriendStatus, type UserDoc, UserStatus } from "@im/data";
 import { AppError } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 import type { Pair } from "./pair.js";
@@ -9,7 +9,7 @@ import type { Pair } from "./pair.js";
  */
 export async function loadTarget(deps: ApiDeps, me: number, userId: number, options: { allowDisabled?: boolean } = {}): Promise<UserDoc> {
   if (userId === me) throw new AppError("CANNOT_TARGET_SELF");
-  const filter = options.allowDisabled ? { userId } : { userId, status: { $ne: -1 } };
+  const filter = options.allowDisabled ? { userId } : { userId, status: { $ne: UserStatus.disabled } };
   const user = await deps.models.users.findOne(filter).lean();
   if (!user) throw new AppError("USER_NOT_FOUND");
   return user;
@@ -25,6 +25,6 @@ export const settingOf = (user: UserDoc, key: "friendsVerify" | "allowAtt" | "al
 
 /** Makes both directions status 2 (friends). */
 export function makeFriends(pair: Pair): void {
-  pair.mine.status = 2;
-  pair.theirs.status = 2;
+  pair.mine.status = FriendStatus.friends;
+  pair.theirs.status = FriendStatus.friends;
 }

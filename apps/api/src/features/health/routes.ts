@@ -11,6 +11,7 @@ export const healthRoutes = [
     path: "/healthz",
     summary: "Liveness: the process is up",
     tags: ["health"],
+    auth: "public",
     response: { status: 200, description: "Up", schema: okSchema },
     handler: async () => ({ status: "ok" as const }),
   }),
@@ -19,6 +20,7 @@ export const healthRoutes = [
     path: "/readyz",
     summary: "Readiness: MongoDB and Redis answer",
     tags: ["health"],
+    auth: "public",
     response: { status: 200, description: "Ready", schema: readySchema },
     handler: async (_input, deps) => {
       const timeout = <T>(promise: Promise<T>) =>

@@ -24,10 +24,13 @@ export function findMember(deps: ApiDeps, roomId: string, userId: number): Promi
   return deps.models.roomMembers.findOne({ roomId, userId }).lean();
 }
 
-/** The caller's membership, else NOT_ROOM_MEMBER. */
+/**
+ * The caller's membership, else ROOM_NOT_FOUND: to someone outside it a room answers exactly as a room
+ * that does not exist does, so nobody learns which ids are taken (issue 10, item 2l).
+ */
 export async function requireMember(deps: ApiDeps, roomId: string, userId: number): Promise<RoomMemberDoc> {
   const member = await findMember(deps, roomId, userId);
-  if (!member) throw new AppError("NOT_ROOM_MEMBER");
+  if (!member) throw new AppError("ROOM_NOT_FOUND");
   return member;
 }
 

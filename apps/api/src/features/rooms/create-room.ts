@@ -1,7 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { type RoomDoc, RoomRole, RoomStatus, roomVersionKey, withVersionBump } from "@im/data";
 import { leaveRoomConversation, roomEventTypes } from "@im/messaging";
 import { AppError } from "@im/protocol";
-import { Types } from "mongoose";
 import type { z } from "zod";
 import type { ApiDeps } from "../../context.js";
 import { loadRoom, requireMember, requireOwner, withRoomLock } from "./access.js";
@@ -10,13 +10,21 @@ import { requireFriends } from "./friends-only.js";
 import { addMembers } from "./membership.js";
 import type { createRoomBody } from "./schemas.js";
 
-/** The platform's room size limit, also the default (seed: maxUserSize 1000). */
-export function roomSizeLimit(deps: ApiDeps, requested: number | undefined, field: string): number {
+/**
+ * A room's maxUserSize: the requested one capped by the platform's limit (API_ROOM_MAX_USER_SIZE), which
+ * is also the default (seed: maxUserSize 1000). Capped, not refused: the limit is a deployment setting the
+ * OpenAPI document cannot state, and the answer shows the size the room got.
+ */
+export function roomSizeLimit(deps: ApiDeps, requested: number | undefined): number {
   const limit = deps.config.API_ROOM_MAX_USER_SIZE;
-  if (requested === undefined) return limit;
-  if (requested > limit) throw new AppError("VALIDATION_FAILED", { issues: [{ field, message: `must be at most ${limit}` }] });
-  return requested;
+  return requested === undefined ? limit : Math.min(requested, limit);
 }
+
+/**
+ * A new room id: 16 random bytes as 32 lowercase hex digits (128 bits; ObjectIds were sequential and a
+ * stranger walking back from their own room id found others'). Fits the protocol's `to` and `g_<roomId>`.
+ */
+export const newRoomId = (): string => randomBytes(16).toString("hex");
 
 /**
  * Creates a room (seed /room/add): the creator is its owner (role 1); invited users must be friends of the
@@ -24,10 +32,10 @@ export function roomSizeLimit(deps: ApiDeps, requested: number | undefined, fiel
  */
 export async function createRoom(deps: ApiDeps, me: number, body: z.output<typeof createRoomBody>): Promise<{ room: RoomDoc }> {
   const invited = (body.userIds ?? []).filter((id) => id !== me);
-  const maxUserSize = roomSizeLimit(deps, body.maxUserSize, "body.maxUserSize");
+  const maxUserSize = roomSizeLimit(deps, body.maxUserSize);
   await requireFriends(deps, me, body.userIds ?? [], "body.userIds");
   if (invited.length + 1 > maxUserSize) throw new AppError("ROOM_FULL");
-  const roomId = new Types.ObjectId().toHexString();
+  const roomId = newRoomId();
   const now = Date.now();
   // No version bump: a room nobody can have cached yet; adding the members below bumps it.
   await deps.models.rooms.create({
@@ -39,6 +47,7 @@ export async function createRoom(deps: ApiDeps, me: number, body: z.output<typeo
     maxUserSize,
     userSize: 0,
     isNeedVerify: body.isNeedVerify ?? 0,
+    isPublic: body.isPublic ?? 0,
     showRead: body.showRead ?? 0,
     talkTime: 0,
     createTime: now,

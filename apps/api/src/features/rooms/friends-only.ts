@@ -1,4 +1,4 @@
-import { FriendStatus } from "@im/data";
+import { FriendStatus, UserStatus } from "@im/data";
 import { AppError } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
 
@@ -13,7 +13,9 @@ export async function requireFriends(deps: ApiDeps, me: number, userIds: number[
     .lean();
   const friendIds = rows.filter((row) => row.blacklist !== 1 && row.isBeenBlack !== 1).map((row) => row.toUserId);
   const enabled = new Set(
-    (await deps.models.users.find({ userId: { $in: friendIds }, status: { $ne: -1 } }, { _id: 0, userId: 1 }).lean()).map((u) => u.userId),
+    (await deps.models.users.find({ userId: { $in: friendIds }, status: { $ne: UserStatus.disabled } }, { _id: 0, userId: 1 }).lean()).map(
+      (u) => u.userId,
+    ),
   );
   const issues = userIds.flatMap((userId, index) =>
     userId === me || enabled.has(userId) ? [] : [{ field: `${field}.${index}`, message: `user ${userId} is not your friend` }],

@@ -1,5 +1,4 @@
 import { pageOf, pageQuery } from "../../http/common-schemas.js";
-import { requireAuth } from "../../http/require-auth.js";
 import { defineRoute } from "../../http/route.js";
 import { createRoom, deleteRoom } from "./create-room.js";
 import { getRoom, listMyRooms } from "./lists.js";
@@ -16,38 +15,45 @@ export const roomRoutes = [
     path: "/v1/rooms",
     summary: "Create a room with me as its owner, optionally adding friends (seed: /room/add; members get a 907)",
     tags,
+    auth: "user",
+    errors: ["NOT_FRIENDS", "ROOM_FULL"],
     body: createRoomBody,
     response: { status: 201, description: "The new room", schema: roomSchema },
-    handler: async ({ auth, body }, deps) => toRoomView((await createRoom(deps, requireAuth(auth).userId, body)).room, 1),
+    handler: async ({ userId, body }, deps) => toRoomView((await createRoom(deps, userId, body)).room, 1),
   }),
   defineRoute({
     method: "get",
     path: "/v1/rooms",
     summary: "The rooms I am in, latest joined first (seed: /room/list)",
     tags,
+    auth: "user",
     query: pageQuery,
     response: { status: 200, description: "A page of rooms", schema: pageOf(roomSchema) },
-    handler: async ({ auth, query }, deps) => listMyRooms(deps, requireAuth(auth).userId, query),
+    handler: async ({ userId, query }, deps) => listMyRooms(deps, userId, query),
   }),
   defineRoute({
     method: "get",
     path: "/v1/rooms/:roomId",
     summary: "One room, for its members (seed: /room/get)",
     tags,
+    auth: "user",
+    errors: ["ROOM_NOT_FOUND"],
     params: roomIdParams,
     response: { status: 200, description: "The room", schema: roomSchema },
-    handler: async ({ auth, params }, deps) => getRoom(deps, requireAuth(auth).userId, params.roomId),
+    handler: async ({ userId, params }, deps) => getRoom(deps, userId, params.roomId),
   }),
   defineRoute({
     method: "patch",
     path: "/v1/rooms/:roomId",
     summary: "Change a room's name, description, notice, approval, read receipts, mute or size (owner or admin; seed: /room/update)",
     tags,
+    auth: "user",
+    errors: ["ROOM_NOT_FOUND", "ROOM_PERMISSION_DENIED", "ROOM_FULL"],
     params: roomIdParams,
     body: roomPatch,
     response: { status: 200, description: "The room", schema: roomSchema },
-    handler: async ({ auth, params, body }, deps) => {
-      const me = requireAuth(auth).userId;
+    handler: async ({ userId, params, body }, deps) => {
+      const me = userId;
       const room = await updateRoom(deps, me, params.roomId, body);
       return getRoomView(room, deps, me);
     },
@@ -57,10 +63,12 @@ export const roomRoutes = [
     path: "/v1/rooms/:roomId",
     summary: "Delete a room (owner only; seed: /room/delete; members get a 903)",
     tags,
+    auth: "user",
+    errors: ["ROOM_NOT_FOUND", "ROOM_PERMISSION_DENIED"],
     params: roomIdParams,
     response: { status: 204, description: "Deleted" },
-    handler: async ({ auth, params }, deps) => {
-      await deleteRoom(deps, requireAuth(auth).userId, params.roomId);
+    handler: async ({ userId, params }, deps) => {
+      await deleteRoom(deps, userId, params.roomId);
       return undefined;
     },
   }),

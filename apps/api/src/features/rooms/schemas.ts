@@ -1,66 +1,79 @@
+import { userIdTextSchema } from "@im/protocol";
 import { z } from "zod";
-import { line, text } from "../../http/common-schemas.js";
+import { atLeastOneField, line, nonEmptyLine, text, uniqueUserIds } from "../../http/common-schemas.js";
 
 const flag = z.union([z.literal(0), z.literal(1)]);
-const userId = z.number().int().min(1).max(2_147_483_647);
 /** Epoch ms "until" (mutes); 0 = off. */
 const until = z.number().int().min(0).max(8_640_000_000_000_000);
 
-const userIdList = z
-  .array(userId)
-  .max(500)
-  .refine((ids) => new Set(ids).size === ids.length, "must not repeat a userId");
+const userIdList = uniqueUserIds(500);
 
 // ---- inputs ----
 
 export const roomIdParams = z.object({
   roomId: z
     .string()
-    .regex(/^[0-9a-fA-F]{24}$/, "must be a 24-character hex id")
+    .regex(/^[0-9a-fA-F]{24}([0-9a-fA-F]{8})?$/, "must be a 32-character (or older 24-character) hex id")
     .transform((id) => id.toLowerCase())
     .describe("Room id"),
 });
 
 export const roomMemberParams = roomIdParams.extend({
-  userId: z.coerce.number().int().min(1).max(2_147_483_647).describe("Member's user id"),
+  userId: userIdTextSchema.describe("Member's user id"),
 });
 
 export const createRoomBody = z.object({
-  name: line(64).pipe(z.string().min(1, "must not be empty")).describe("Room name"),
+  name: nonEmptyLine(64).describe("Room name"),
   desc: text(500).optional().describe("Room description"),
   userIds: userIdList.optional().describe("Friends of mine to add at once (at most 500)"),
   isNeedVerify: flag.optional().describe("1 = joining needs an owner's or admin's approval"),
+  isPublic: flag.optional().describe("1 = anyone may join without an invitation or join link; default 0 (private)"),
   showRead: flag.optional().describe("1 = members see read receipts"),
-  maxUserSize: z.number().int().min(2).optional().describe("Most members; defaults to and is capped by the platform's limit"),
+  maxUserSize: z
+    .number()
+    .int()
+    .min(2)
+    .max(100_000)
+    .optional()
+    .describe("Most members; defaults to and is capped by the platform's limit (API_ROOM_MAX_USER_SIZE)"),
 });
 
-export const roomPatch = z
-  .object({
-    name: line(64).pipe(z.string().min(1, "must not be empty")).describe("New name (members get a 902)"),
+export const roomPatch = atLeastOneField(
+  z.object({
+    name: nonEmptyLine(64).describe("New name (members get a 902)"),
     desc: text(500),
     notice: text(1000).describe("New notice; empty clears it (members get a 905)"),
     isNeedVerify: flag,
+    isPublic: flag.describe("1 = anyone may join without an invitation or join link (owner or admin)"),
     showRead: flag,
     talkTime: until.describe("Room-wide mute until this epoch ms, 0 = off; owner and admins may still speak (members get a 906)"),
-    maxUserSize: z.number().int().min(2).describe("Most members (owner only); not below the current member count"),
-  })
-  .partial()
-  .refine((value) => Object.keys(value).length > 0, "give at least one field");
+    maxUserSize: z
+      .number()
+      .int()
+      .min(2)
+      .max(100_000)
+      .describe("Most members (owner only), capped by the platform's limit; below the current member count → 409 ROOM_FULL"),
+  }),
+);
 
-export const memberPut = z
-  .object({
+export const memberPut = atLeastOneField(
+  z.object({
     role: z.union([z.literal(2), z.literal(3)]).describe("2 = admin, 3 = member (owner only; members get a 913)"),
     talkTime: until.describe("Mute this member until this epoch ms, 0 = off (owner or admin; members get a 906)"),
     nickname: line(32).describe("Nickname in this room (only for yourself)"),
-  })
-  .partial()
-  .refine((value) => Object.keys(value).length > 0, "give role, talkTime or nickname");
+  }),
+  "give role, talkTime or nickname",
+);
 
 export const inviteBody = z.object({
-  userIds: userIdList.pipe(z.array(userId).min(1, "give at least one user")).describe("Friends of mine to add"),
+  userIds: uniqueUserIds(500).min(1, "give at least one user").describe("Friends of mine to add"),
 });
 
+/** A join link's token: 32 base64url characters (24 random bytes). */
+const joinToken = z.string().regex(/^[A-Za-z0-9_-]{32}$/, "must be a join link token");
+
 export const joinBody = z.object({
+  token: joinToken.optional().describe("A join link's token (needed unless the room is public)"),
   reason: text(100).optional().describe("Shown to the owner and admins when the room needs approval"),
 });
 
@@ -75,6 +88,7 @@ export const roomSchema = z.object({
   maxUserSize: z.number().int(),
   userSize: z.number().int().describe("Current member count"),
   isNeedVerify: z.number().int(),
+  isPublic: z.number().int().describe("1 = anyone may join; 0 = invitation, join link or approval"),
   showRead: z.number().int(),
   talkTime: z.number().int().describe("Room-wide mute until (epoch ms), 0 = not muted"),
   createTime: z.number().int(),
@@ -90,6 +104,11 @@ export const memberSchema = z.object({
   role: z.number().int().describe("1 owner, 2 admin, 3 member"),
   talkTime: z.number().int().describe("Muted until (epoch ms), 0 = not muted"),
   joinTime: z.number().int(),
+});
+
+export const joinLinkSchema = z.object({
+  token: joinToken.describe("Give it to whom may join: POST /v1/rooms/{roomId}/join {token}"),
+  expiresAt: z.number().int().describe("Epoch ms after which the token no longer works"),
 });
 
 export const joinResult = z.object({

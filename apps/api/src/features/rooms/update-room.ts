@@ -21,10 +21,11 @@ export async function updateRoom(deps: ApiDeps, me: number, roomId: string, patc
     const set: Partial<RoomDoc> = { modifier: me, modifyTime: now };
     if (patch.maxUserSize !== undefined) {
       if (actor.role !== RoomRole.owner) throw new AppError("ROOM_PERMISSION_DENIED");
-      const size = roomSizeLimit(deps, patch.maxUserSize, "body.maxUserSize");
+      const size = roomSizeLimit(deps, patch.maxUserSize);
       const count = await deps.models.roomMembers.countDocuments({ roomId });
+      // The room's state, not the request's shape, refuses it: 409, as a full room is.
       if (size < count) {
-        throw new AppError("VALIDATION_FAILED", {
+        throw new AppError("ROOM_FULL", {
           issues: [{ field: "body.maxUserSize", message: `must be at least the current member count (${count})` }],
         });
       }
@@ -37,6 +38,7 @@ export async function updateRoom(deps: ApiDeps, me: number, roomId: string, patc
       set.noticeTime = now;
     }
     if (patch.isNeedVerify !== undefined) set.isNeedVerify = patch.isNeedVerify;
+    if (patch.isPublic !== undefined) set.isPublic = patch.isPublic;
     if (patch.showRead !== undefined) set.showRead = patch.showRead;
     if (patch.talkTime !== undefined) set.talkTime = patch.talkTime;
     const write = () => deps.models.rooms.updateOne({ roomId }, { $set: set });

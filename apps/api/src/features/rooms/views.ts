@@ -12,6 +12,7 @@ export function toRoomView(room: RoomDoc, role?: number): z.input<typeof roomSch
     maxUserSize: room.maxUserSize,
     userSize: room.userSize,
     isNeedVerify: room.isNeedVerify,
+    isPublic: room.isPublic ?? 0,
     showRead: room.showRead,
     talkTime: room.talkTime,
     createTime: room.createTime,

@@ -18,6 +18,8 @@ export const smsRoutes = [
     summary:
       "Send an SMS verification code for registration, password reset or login (seed: /basic/randcode/sendSms). Rate-limited per IP and per phone before anything else; the answer is the same whether or not the phone is registered — the code is only sent when it can be used (register: an unregistered phone; reset_password, login: a registered one)",
     tags: ["accounts"],
+    auth: "public",
+    errors: ["RATE_LIMITED", "SMS_TOO_FREQUENT"],
     body: requestCodeBody,
     response: {
       status: 202,

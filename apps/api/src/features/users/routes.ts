@@ -1,7 +1,6 @@
-import type { Models } from "@im/data";
+import { type Models, UserStatus, UserType } from "@im/data";
 import { AppError } from "@im/protocol";
 import { paged, pageOf, userIdParams } from "../../http/common-schemas.js";
-import { requireAuth } from "../../http/require-auth.js";
 import { defineRoute } from "../../http/route.js";
 import { readClientConfig } from "../client-config/store.js";
 import { otherUserSchema, profilePatch, publicUserSchema, searchQuery, selfUserSchema, settingsPatch, settingsSchema } from "./schemas.js";
@@ -21,18 +20,19 @@ export const userRoutes = [
     path: "/v1/users/me",
     summary: "My profile and settings (seed: /user/get without userId)",
     tags: ["users"],
+    auth: "user",
     response: { status: 200, description: "My profile", schema: selfUserSchema },
-    handler: async ({ auth }, deps) => toSelfUser(await loadSelf(deps.models, requireAuth(auth).userId)),
+    handler: async ({ userId }, deps) => toSelfUser(await loadSelf(deps.models, userId)),
   }),
   defineRoute({
     method: "patch",
     path: "/v1/users/me",
     summary: "Update my profile (seed: /user/update)",
     tags: ["users"],
+    auth: "user",
     body: profilePatch,
     response: { status: 200, description: "The updated profile", schema: selfUserSchema },
-    handler: async ({ auth, body }, deps) => {
-      const { userId } = requireAuth(auth);
+    handler: async ({ userId, body }, deps) => {
       await deps.models.users.updateOne({ userId }, { $set: { ...body, modifyTime: Date.now() } });
       return toSelfUser(await loadSelf(deps.models, userId));
     },
@@ -42,18 +42,19 @@ export const userRoutes = [
     path: "/v1/users/me/settings",
     summary: "My privacy and device settings (seed: /user/settings)",
     tags: ["users"],
+    auth: "user",
     response: { status: 200, description: "Settings", schema: settingsSchema },
-    handler: async ({ auth }, deps) => toSelfUser(await loadSelf(deps.models, requireAuth(auth).userId)).settings,
+    handler: async ({ userId }, deps) => toSelfUser(await loadSelf(deps.models, userId)).settings,
   }),
   defineRoute({
     method: "patch",
     path: "/v1/users/me/settings",
     summary: "Change my settings (seed: /user/settings/update)",
     tags: ["users"],
+    auth: "user",
     body: settingsPatch,
     response: { status: 200, description: "The updated settings", schema: settingsSchema },
-    handler: async ({ auth, body }, deps) => {
-      const { userId } = requireAuth(auth);
+    handler: async ({ userId, body }, deps) => {
       const set = Object.fromEntries(Object.entries(body).map(([key, value]) => [`settings.${key}`, value]));
       await deps.models.users.updateOne({ userId }, { $set: { ...set, modifyTime: Date.now() } });
       return toSelfUser(await loadSelf(deps.models, userId)).settings;
@@ -64,11 +65,12 @@ export const userRoutes = [
     path: "/v1/users/search",
     summary: "Find users by nickname, or by exact phone number (seed: /user/query, /user/getUserByPhone)",
     tags: ["users"],
+    auth: "user",
+    errors: ["PHONE_SEARCH_DISABLED"],
     query: searchQuery,
     response: { status: 200, description: "Matching users", schema: pageOf(publicUserSchema) },
-    handler: async ({ auth, query }, deps) => {
-      requireAuth(auth);
-      const active = { status: { $ne: -1 }, userType: 1 };
+    handler: async ({ query }, deps) => {
+      const active = { status: { $ne: UserStatus.disabled }, userType: UserType.user };
       if (query.phone !== undefined) {
         if ((await readClientConfig(deps.models)).closeTelephoneFind === 1) throw new AppError("PHONE_SEARCH_DISABLED");
         const filter = { ...active, telephone: `${query.areaCode}${query.phone}`, "settings.closeTelephoneFind": { $ne: 1 } };
@@ -87,11 +89,13 @@ export const userRoutes = [
     path: "/v1/users/:userId",
     summary: "Another user's public profile and how I relate to them (seed: /user/get)",
     tags: ["users"],
+    auth: "user",
+    errors: ["USER_NOT_FOUND"],
     params: userIdParams,
     response: { status: 200, description: "The profile", schema: otherUserSchema },
-    handler: async ({ auth, params }, deps) => {
-      const me = requireAuth(auth).userId;
-      const user = await deps.models.users.findOne({ userId: params.userId, status: { $ne: -1 } }).lean();
+    handler: async ({ userId, params }, deps) => {
+      const me = userId;
+      const user = await deps.models.users.findOne({ userId: params.userId, status: { $ne: UserStatus.disabled } }).lean();
       if (!user) throw new AppError("USER_NOT_FOUND");
       const [mine, theirs] = await Promise.all([
         deps.models.friendships.findOne({ userId: me, toUserId: params.userId }).lean(),

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { areaCode, line, pageQuery, phoneNumber, text } from "../../http/common-schemas.js";
+import {
+  areaCode,
+  atLeastOneField,
+  nonEmptyLine,
+  nonEmptyText,
+  pageQuery,
+  phoneNumber,
+  retentionDays,
+  text,
+} from "../../http/common-schemas.js";
 
 const flag = z.union([z.literal(0), z.literal(1)]);
 
@@ -10,16 +19,10 @@ export const settingsSchema = z.object({
   multipleDevices: flag.describe("1 = several devices may stay logged in; 0 = a new login signs out the others"),
   offlineNoPush: flag.describe("1 = no offline push notifications"),
   closeTelephoneFind: flag.describe("1 = nobody finds me by phone number"),
-  chatRecordTimeOut: z
-    .number()
-    .int()
-    .min(-1)
-    .max(3650)
-    .refine((v) => v !== 0, "use -1 for forever or 1–3650 days")
-    .describe("Days my chat records are kept; -1 = forever"),
+  chatRecordTimeOut: retentionDays.describe("Days my chat records are kept; -1 = forever"),
 });
 
-export const settingsPatch = settingsSchema.partial().refine((value) => Object.keys(value).length > 0, "give at least one setting");
+export const settingsPatch = atLeastOneField(settingsSchema, "give at least one setting");
 
 const location = z.object({ lng: z.number().min(-180).max(180), lat: z.number().min(-90).max(90) });
 
@@ -66,9 +69,9 @@ export const relationshipSchema = z.object({
 
 export const otherUserSchema = publicUserSchema.extend({ relationship: relationshipSchema });
 
-export const profilePatch = z
-  .object({
-    nickname: line(32).pipe(z.string().min(1, "must not be empty")),
+export const profilePatch = atLeastOneField(
+  z.object({
+    nickname: nonEmptyLine(32),
     description: text(200),
     // http(s) only: clients render it, so javascript: or data: URLs must not get in.
     avatarUrl: z
@@ -82,13 +85,12 @@ export const profilePatch = z
     provinceId: z.number().int().min(0).max(1_000_000),
     cityId: z.number().int().min(0).max(1_000_000),
     areaId: z.number().int().min(0).max(1_000_000),
-  })
-  .partial()
-  .refine((value) => Object.keys(value).length > 0, "give at least one field");
+  }),
+);
 
 export const searchQuery = pageQuery
   .extend({
-    nickname: text(32).pipe(z.string().min(1)).optional().describe("Part of a nickname (case-insensitive)"),
+    nickname: nonEmptyText(32).optional().describe("Part of a nickname (case-insensitive)"),
     areaCode: areaCode.optional(),
     phone: phoneNumber.optional().describe("Exact phone number; needs areaCode"),
   })
