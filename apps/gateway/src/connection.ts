@@ -6,12 +6,14 @@ import type { GatewayDeps, ImSocket } from "./context.js";
 import { sendMessage } from "./handlers/send-message.js";
 import { sync } from "./handlers/sync.js";
 import type { Presence } from "./presence.js";
+import { eventKind, SocketRateLimits } from "./rate-limits.js";
 
 /**
  * Wires one authenticated socket: joins its user room, records presence, and serves its events. A
  * socket's events run one after another, so one device's messages are stored in the order it sent them.
  */
 export function onConnection(deps: GatewayDeps, presence: Presence) {
+  const rateLimits = new SocketRateLimits(deps.config, deps.redis);
   return async (socket: ImSocket) => {
     const { userId, resource } = socket.data;
     const language = pickLanguage(
@@ -19,34 +21,63 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
     );
     const logger = deps.logger.child({ userId, socketId: socket.id, resource });
     let queue: Promise<unknown> = Promise.resolve();
-    const serve = <T>(name: string, handler: (payload: unknown) => Promise<AckResult<T>>, onRefused?: (key: string) => void) => {
-      socket.on(name as "sync", (payload: unknown, ack: unknown) => {
-        const reply = safeAck<T>(ack);
-        queue = queue.then(async () => {
-          try {
-            // One span per event: its Redis and MongoDB calls are children, and a delivered message carries
-            // its context to the recipients' gateways (see adapter.ts).
-            const attributes = {
-              "messaging.system": "socket.io",
-              "messaging.operation.name": name,
-              "im.user_id": userId,
-              "im.resource": resource,
-            };
-            reply(await inSpan("@im/gateway", `socket.io ${name}`, { kind: SpanKind.SERVER, attributes }, () => handler(payload)));
-          } catch (error) {
-            const body = toErrorBody(error, language, logger);
-            onRefused?.(body.error.key);
-            reply(failure(body));
-          }
-        });
-      });
+    /**
+     * Serves one event: the socket's budget is checked at once (refused events never wait in the queue),
+     * then, in the socket's queue, the user's budget and the handler; anything thrown becomes the catalogue's
+     * error body (retryable for rate limits and unavailable dependencies, see ack.ts).
+     */
+    const serve = <T>(
+      name: "message:send" | "sync",
+      payload: unknown,
+      ack: unknown,
+      handler: (payload: unknown) => Promise<AckResult<T>>,
+      onRefused?: (key: string) => void,
+    ) => {
+      const reply = safeAck<T>(ack);
+      const kind = eventKind(name, payload);
+      const refuse = (error: unknown, tier?: "socket" | "user") => {
+        const body = toErrorBody(error, language, logger);
+        if (tier && body.error.key === "RATE_LIMITED") deps.metrics.rateLimited.inc({ kind, tier });
+        onRefused?.(body.error.key);
+        reply(failure(body));
+      };
+      rateLimits.checkSocket(kind, socket.id).then(
+        () => {
+          queue = queue.then(async () => {
+            try {
+              await rateLimits.checkUser(kind, userId);
+            } catch (error) {
+              refuse(error, "user");
+              return;
+            }
+            try {
+              // One span per event: its Redis and MongoDB calls are children, and a delivered message carries
+              // its context to the recipients' gateways (see adapter.ts).
+              const attributes = {
+                "messaging.system": "socket.io",
+                "messaging.operation.name": name,
+                "im.user_id": userId,
+                "im.resource": resource,
+              };
+              reply(await inSpan("@im/gateway", `socket.io ${name}`, { kind: SpanKind.SERVER, attributes }, () => handler(payload)));
+            } catch (error) {
+              refuse(error);
+            }
+          });
+        },
+        (error: unknown) => refuse(error, "socket"),
+      );
     };
-    serve(
-      "message:send",
-      (payload) => sendMessage(deps, socket, payload),
-      (reason) => deps.metrics.messagesRejected.inc({ reason }),
+    socket.on("message:send", (payload, ack) =>
+      serve(
+        "message:send",
+        payload,
+        ack,
+        (message) => sendMessage(deps, socket, message),
+        (reason) => deps.metrics.messagesRejected.inc({ reason }),
+      ),
     );
-    serve("sync", (payload) => sync(deps, socket, payload));
+    socket.on("sync", (payload, ack) => serve("sync", payload, ack, (request) => sync(deps, socket, request)));
 
     deps.metrics.connectionsOpened.inc({ resource });
     socket.on("disconnect", (reason) => {

@@ -16,7 +16,8 @@ export {
   chatTypes,
   type DeliveredMessage,
   groupConversationId,
-  MAX_CONTENT_LENGTH,
+  MAX_CONTENT_BYTES,
+  MAX_SEND_PACKET_BYTES,
   PROTOCOL_VERSION,
   type Receipt,
   type Resource,
@@ -35,10 +36,13 @@ export type {
   SyncRequest,
 } from "./messaging/events.js";
 export {
+  isClientSendable,
   isMessageType,
   type MessageCategory,
+  type MessageOrigin,
   type MessageTypeCode,
   type MessageTypeName,
   messageType,
   messageTypes,
 } from "./messaging/message-types.js";
+export { isWellFormed, parseOrThrow, utf8ByteLength, zodIssues } from "./validation.js";

@@ -1,11 +1,12 @@
-import { LockBusyError } from "@im/infra";
+import { classifyRetryable } from "@im/infra";
 import { AppError, errorBody } from "@im/protocol";
 import type { NextFunction, Request, Response } from "express";
 
 /** Turns anything thrown into the catalogue's error shape. Only unknown errors are logged as errors. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof LockBusyError) return new AppError("BUSY_RETRY", { retryAfterSeconds: 1, cause: error });
+  const retryable = classifyRetryable(error); // lock contention, MongoDB or Redis unavailable: retry later
+  if (retryable) return new AppError(retryable.key, { retryAfterSeconds: retryable.retryAfterSeconds, cause: error });
   const bodyParserType = (error as { type?: unknown } | null)?.type;
   if (bodyParserType === "entity.parse.failed") return new AppError("MALFORMED_JSON", { cause: error });
   if (bodyParserType === "entity.too.large") return new AppError("PAYLOAD_TOO_LARGE", { cause: error });

@@ -2,6 +2,7 @@ import { applyReadReceipt, checkReadReceipt, checkRecall, findStoredMessage, mar
 import { AppError, messageType, messageTypes, type SendMessage } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import type { Target } from "../targets/target.js";
+import { checkClientOrigin } from "./origin.js";
 
 /** Work that follows storing a message: marking a recalled message, recording a read, burning after reading. */
 export type AfterStore = (stored: StoredResult) => Promise<void>;
@@ -29,6 +30,7 @@ async function storedBefore(deps: GatewayDeps, socket: ImSocket, message: SendMe
  * Returns what to do after the message is stored (also run for a resend: every effect is idempotent).
  */
 export async function checkMessageRules(deps: GatewayDeps, socket: ImSocket, message: SendMessage, target: Target): Promise<AfterStore> {
+  checkClientOrigin(message); // server-only types (origin "server" in the registry): MESSAGE_TYPE_NOT_ALLOWED
   const userId = socket.data.userId;
   const conversationId = target.conversationId;
   const { category } = messageTypes[message.type as keyof typeof messageTypes];

@@ -257,6 +257,15 @@ export const errorCatalogue = {
       "zh-TW": "用戶端協定版本不受支援，請更新",
     },
   },
+  MESSAGE_TYPE_NOT_ALLOWED: {
+    code: 5010,
+    kind: "forbidden",
+    messages: {
+      zh: "该消息类型只能由系统发送",
+      en: "This message type is sent by the platform only",
+      "zh-TW": "此訊息類型只能由系統傳送",
+    },
+  },
 
   // 6xxx — rooms (groups)
   ROOM_NOT_FOUND: {
