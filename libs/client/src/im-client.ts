@@ -13,7 +13,7 @@ import {
   type SyncedConversation,
 } from "@im/protocol";
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import { PendingQueue, receiptTimeoutFor } from "./pending-queue.js";
+import { errorTreatment, PendingQueue, receiptTimeoutFor, retryDelayMs } from "./pending-queue.js";
 import { SeenSet } from "./seen-set.js";
 import { TypedEmitter } from "./typed-emitter.js";
 
@@ -190,6 +190,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     // Until the session is ready (and synced) nothing is sent: after a reconnect the queued messages go out
     // first, in the order they were sent, so new messages never overtake older unacknowledged ones.
     if (!item || !this.ready) return;
+    if (item.retryTimer) clearTimeout(item.retryTimer);
+    item.retryTimer = undefined;
     item.attempts += 1;
     const attempt = item.attempts;
     this.emit("sent", messageId, attempt);
@@ -207,12 +209,27 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       void this.attempt(messageId);
       return;
     }
-    if (!this.pending.get(messageId)) return;
-    this.pending.settle(messageId);
+    if (this.pending.get(messageId) !== item || item.attempts !== attempt) return;
     if (!result.ok) {
-      item.reject(new ImError(result));
+      // Only the client's own fault is final; a server that asks to wait (rate limit, a dependency down,
+      // contention) is retried after retryAfterSeconds for as long as it takes, a server error up to maxAttempts.
+      const treatment = errorTreatment(result.error.key);
+      if (treatment === "final" || (treatment === "server" && item.attempts >= this.maxAttempts)) {
+        this.pending.settle(messageId);
+        item.reject(new ImError(result));
+        return;
+      }
+      item.retries = (item.retries ?? 0) + 1;
+      item.retryTimer = setTimeout(
+        () => {
+          item.retryTimer = undefined;
+          if (this.pending.get(messageId) === item) void this.attempt(messageId);
+        },
+        retryDelayMs(result.error, item.retries),
+      );
       return;
     }
+    this.pending.settle(messageId);
     this.seen.add(messageId);
     // The device has its own message; the cursor moves past it only if nothing before it is still missing.
     if (result.receipt.seq > 0) this.advance(result.receipt.conversationId, result.receipt.seq, true);
@@ -360,9 +377,18 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
 
   /** Pulls everything missed, conversation by conversation, until nothing more is pending. */
   private async syncAll(): Promise<void> {
+    let refusals = 0;
     for (let round = 0; round < 10_000; round++) {
       const result = await this.socket.timeout(30_000).emitWithAck("sync", { cursors: this.cursors(), limit: this.syncLimit });
-      if (!result.ok) throw new ImError(result);
+      if (!result.ok) {
+        // Asked to wait (rate limited, busy, a dependency down): wait as told, a few times, then give up to
+        // the caller's backoff (scheduleResync).
+        if (errorTreatment(result.error.key) !== "wait" || refusals >= 5 || this.closed) throw new ImError(result);
+        refusals += 1;
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(result.error, refusals)));
+        round -= 1;
+        continue;
+      }
       let more = false;
       for (const conversation of result.conversations as SyncedConversation[]) {
         for (const message of conversation.messages) this.deliver(message);
