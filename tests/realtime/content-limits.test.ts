@@ -50,7 +50,13 @@ describe("one content limit that fits the packet limit (issue 10 item 1f)", () =
       assert.equal(a.socket.connected, true, `${what}: the socket stays open`);
     }
     for (const field of ["fromUserName", "toUserName"]) {
-      const result = await rawSend(a, { messageId: crypto.randomUUID(), chatType: 1, to: String(bob.userId), type: 1, [field]: "x\uD800y" });
+      const result = await rawSend(a, {
+        messageId: crypto.randomUUID(),
+        chatType: 1,
+        to: String(bob.userId),
+        type: 1,
+        [field]: "x\uD800y",
+      });
       assert.equal(result.ok ? "ok" : result.error.key, "VALIDATION_FAILED", field);
     }
     assert.equal(closed, 0, "never a silent close");
@@ -91,7 +97,10 @@ describe("one content limit that fits the packet limit (issue 10 item 1f)", () =
     );
     assert.equal(history.status, 200);
     const strings = (m: DeliveredMessage) => [m.content, m.fromUserName, m.toUserName];
-    assert.deepEqual(live.map(strings), contents.map((c) => [c, "Ada 😀", "Bob \u0001"]));
+    assert.deepEqual(
+      live.map(strings),
+      contents.map((c) => [c, "Ada 😀", "Bob \u0001"]),
+    );
     assert.deepEqual(synced.map(strings), live.map(strings), "sync returns what was delivered live");
     const fromHistory = [...history.body.messages].sort((x, y) => x.seq - y.seq);
     assert.deepEqual(fromHistory.map(strings), live.map(strings), "history returns what was delivered live");

@@ -43,7 +43,9 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_RATE_RELAY_PER_SOCKET: envInt(5, 1, 1_000_000).describe("Relayed-only events (typing 201, 200) per socket per window"),
   GATEWAY_RATE_RELAY_PER_USER: envInt(10, 1, 1_000_000).describe("Relayed-only events (typing 201, 200) per user per window (Redis)"),
   GATEWAY_RATE_SYNC_PER_SOCKET: envInt(5, 1, 1_000_000).describe("sync requests per socket per window"),
-  GATEWAY_RATE_SYNC_PER_USER: envInt(10, 1, 1_000_000).describe("sync requests per user per window (Redis)"),
+  GATEWAY_RATE_SYNC_PER_USER: envInt(50, 1, 1_000_000).describe(
+    "sync cost per user per window (Redis): each sync costs 1 plus the conversations it returned, so a user cannot keep the database busy re-reading many conversations",
+  ),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -32,6 +32,7 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
       ack: unknown,
       handler: (payload: unknown) => Promise<AckResult<T>>,
       onRefused?: (key: string) => void,
+      extraCost?: (result: AckResult<T>) => number,
     ) => {
       const reply = safeAck<T>(ack);
       const kind = eventKind(name, payload);
@@ -41,29 +42,34 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
         onRefused?.(body.error.key);
         reply(failure(body));
       };
+      const run = async () => {
+        try {
+          await rateLimits.checkUser(kind, userId);
+        } catch (error) {
+          refuse(error, "user");
+          return;
+        }
+        try {
+          // One span per event: its Redis and MongoDB calls are children, and a delivered message carries
+          // its context to the recipients' gateways (see adapter.ts).
+          const attributes = {
+            "messaging.system": "socket.io",
+            "messaging.operation.name": name,
+            "im.user_id": userId,
+            "im.resource": resource,
+          };
+          const result = await inSpan("@im/gateway", `socket.io ${name}`, { kind: SpanKind.SERVER, attributes }, () => handler(payload));
+          reply(result);
+          const extra = extraCost?.(result) ?? 0;
+          if (extra > 0) await rateLimits.charge(kind, userId, extra).catch((error) => logger.debug({ err: error }, "rate charge failed"));
+        } catch (error) {
+          refuse(error);
+        }
+      };
       rateLimits.checkSocket(kind, socket.id).then(
         () => {
-          queue = queue.then(async () => {
-            try {
-              await rateLimits.checkUser(kind, userId);
-            } catch (error) {
-              refuse(error, "user");
-              return;
-            }
-            try {
-              // One span per event: its Redis and MongoDB calls are children, and a delivered message carries
-              // its context to the recipients' gateways (see adapter.ts).
-              const attributes = {
-                "messaging.system": "socket.io",
-                "messaging.operation.name": name,
-                "im.user_id": userId,
-                "im.resource": resource,
-              };
-              reply(await inSpan("@im/gateway", `socket.io ${name}`, { kind: SpanKind.SERVER, attributes }, () => handler(payload)));
-            } catch (error) {
-              refuse(error);
-            }
-          });
+          // Costly events (those with an extraCost: syncs) of one user run one at a time on this gateway.
+          queue = queue.then(() => (extraCost ? rateLimits.oneAtATime(userId, run) : run()));
         },
         (error: unknown) => refuse(error, "socket"),
       );
@@ -77,7 +83,17 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
         (reason) => deps.metrics.messagesRejected.inc({ reason }),
       ),
     );
-    socket.on("sync", (payload, ack) => serve("sync", payload, ack, (request) => sync(deps, socket, request)));
+    // A sync costs 1 plus the conversations it read: GATEWAY_RATE_SYNC_PER_USER bounds the reads, not the calls.
+    socket.on("sync", (payload, ack) =>
+      serve(
+        "sync",
+        payload,
+        ack,
+        (request) => sync(deps, socket, request),
+        undefined,
+        (result) => (result.ok ? result.conversations.length : 0),
+      ),
+    );
 
     deps.metrics.connectionsOpened.inc({ resource });
     socket.on("disconnect", (reason) => {

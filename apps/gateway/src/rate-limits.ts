@@ -61,6 +61,34 @@ export class SocketRateLimits {
     if (!result.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: result.retryAfterSeconds });
   }
 
+  /** Per user, the tail of the chain of this gateway's expensive events (syncs) of that user. */
+  private readonly chains = new Map<number, Promise<void>>();
+
+  /**
+   * Runs a user's expensive events (syncs) on this gateway one at a time, so that a user's many sockets
+   * cannot start many at once before their cost is charged: each one's budget check sees the charges of the
+   * ones before it.
+   */
+  oneAtATime(userId: number, work: () => Promise<void>): Promise<void> {
+    const previous = this.chains.get(userId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const tail = next.catch(() => {});
+    this.chains.set(userId, tail);
+    void tail.then(() => {
+      if (this.chains.get(userId) === tail) this.chains.delete(userId);
+    });
+    return next;
+  }
+
+  /**
+   * Charges a user's budget for the extra cost of an event already served (a sync's conversations read),
+   * so that expensive events use the budget up faster; past the budget the next events are refused.
+   * @throws Redis's error when it cannot be reached.
+   */
+  async charge(kind: EventKind, userId: number, points: number): Promise<void> {
+    if (points > 0) await this.perUser[kind].take(String(userId), points);
+  }
+
   /**
    * Counts one event of a user against the user's budget (Redis, all devices together).
    * @throws AppError RATE_LIMITED when over it; Redis's own error when it cannot be reached (retryable).
