@@ -1,12 +1,12 @@
 import { userRoom } from "@im/messaging";
-import { type AckResult, PROTOCOL_VERSION, pickLanguage } from "@im/protocol";
+import { type AckResult, AppError, PROTOCOL_VERSION, pickLanguage } from "@im/protocol";
 import { inSpan, SpanKind } from "@im/telemetry";
 import { failure, safeAck, toErrorBody } from "./ack.js";
 import type { GatewayDeps, ImSocket } from "./context.js";
 import { sendMessage } from "./handlers/send-message.js";
 import { sync } from "./handlers/sync.js";
 import type { Presence } from "./presence.js";
-import { eventKind, SocketRateLimits } from "./rate-limits.js";
+import { type EventKind, eventKind, SocketRateLimits } from "./rate-limits.js";
 
 /**
  * Wires one authenticated socket: joins its user room, records presence, and serves its events. A
@@ -22,6 +22,18 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
     const logger = deps.logger.child({ userId, socketId: socket.id, resource });
     let queue: Promise<unknown> = Promise.resolve();
     /**
+     * After a send of this socket is refused "retry later", the socket's sends are refused alike until that
+     * delay has passed: those already on their way were sent before the client learnt of the refusal, and
+     * storing them would put them before the refused one (a device's messages are stored in sending order).
+     */
+    let sendsHeld: { until: number; error: AppError } | undefined;
+    const held = (kind: EventKind): AppError | undefined => {
+      if (!sendsHeld || (kind !== "send" && kind !== "receipt")) return undefined;
+      const waitMs = sendsHeld.until - Date.now();
+      if (waitMs <= 0) return undefined;
+      return new AppError(sendsHeld.error.key, { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+    };
+    /**
      * Serves one event: the socket's budget is checked at once (refused events never wait in the queue),
      * then, in the socket's queue, the user's budget and the handler; anything thrown becomes the catalogue's
      * error body (retryable for rate limits and unavailable dependencies, see ack.ts).
@@ -36,13 +48,23 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
     ) => {
       const reply = safeAck<T>(ack);
       const kind = eventKind(name, payload);
-      const refuse = (error: unknown, tier?: "socket" | "user") => {
+      const refuse = (error: unknown, tier?: "socket" | "user" | "held") => {
         const body = toErrorBody(error, language, logger);
         if (tier && body.error.key === "RATE_LIMITED") deps.metrics.rateLimited.inc({ kind, tier });
+        const retryAfterSeconds = body.error.retryAfterSeconds;
+        if ((kind === "send" || kind === "receipt") && retryAfterSeconds !== undefined && tier !== "held") {
+          const until = Date.now() + retryAfterSeconds * 1000;
+          if (!sendsHeld || sendsHeld.until < until) sendsHeld = { until, error: new AppError(body.error.key) };
+        }
         onRefused?.(body.error.key);
         reply(failure(body));
       };
       const run = async () => {
+        const hold = held(kind);
+        if (hold) {
+          refuse(hold, "held");
+          return;
+        }
         try {
           await rateLimits.checkUser(kind, userId);
         } catch (error) {
@@ -66,6 +88,11 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
           refuse(error);
         }
       };
+      const hold = held(kind);
+      if (hold) {
+        refuse(hold, "held");
+        return;
+      }
       rateLimits.checkSocket(kind, socket.id).then(
         () => {
           // Costly events (those with an extraCost: syncs) of one user run one at a time on this gateway.

@@ -95,7 +95,7 @@ export function createGatewayMetrics(
     syncMessagesServed: counter("im_sync_messages_served_total", "Messages returned by sync"),
     rateLimited: counter(
       "im_socket_events_rate_limited_total",
-      "Socket events refused with RATE_LIMITED, by event kind and tier (socket, user)",
+      "Socket events refused with RATE_LIMITED, by event kind and tier (socket, user; held: a send after a refusal, within its retry delay)",
       ["kind", "tier"],
     ),
     writeBatchSize: histogram("im_message_write_batch_size", "Message documents per insertMany", [1, 2, 4, 8, 16, 32, 64, 128, 256]),

@@ -98,6 +98,10 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   private ready = false;
   private closed = false;
   private resyncTimer: ReturnType<typeof setTimeout> | undefined;
+  /** After a refusal to retry later: no send before this time (epoch ms), and then one at a time (`inOrder`). */
+  private holdUntil = 0;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  private inOrder = false;
 
   constructor(options: ImClientOptions) {
     super();
@@ -124,7 +128,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
         this.emit("connected", info);
         this.ready = true;
         for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
-        for (const item of this.pending.all()) void this.attempt(item.message.messageId);
+        for (const item of this.pending.all()) item.inFlight = false; // answers on the old connection are lost
+        this.kick();
       });
     });
     this.socket.on("message", (message) => this.enqueue(() => this.receive(message)));
@@ -164,6 +169,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     this.resyncTimer = undefined;
     if (this.gapTimer) clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     this.socket.disconnect();
     for (const item of this.pending.all()) {
       this.pending.settle(item.message.messageId);
@@ -188,11 +195,13 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   private async attempt(messageId: string): Promise<void> {
     const item = this.pending.get(messageId);
     // Until the session is ready (and synced) nothing is sent: after a reconnect the queued messages go out
-    // first, in the order they were sent, so new messages never overtake older unacknowledged ones.
-    if (!item || !this.ready) return;
-    if (item.retryTimer) clearTimeout(item.retryTimer);
-    item.retryTimer = undefined;
+    // first, in the order they were sent, so new messages never overtake older unacknowledged ones. After a
+    // refusal to retry later, nothing is sent until the delay has passed, and then one message at a time,
+    // oldest first, until the queue is empty, so retried messages are still stored in the order they were sent.
+    if (!item || !this.ready || Date.now() < this.holdUntil) return;
+    if (this.inOrder && this.pending.first() !== item) return;
     item.attempts += 1;
+    item.inFlight = true;
     const attempt = item.attempts;
     this.emit("sent", messageId, attempt);
     let result: AckResult<{ receipt: Receipt }>;
@@ -201,15 +210,18 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     } catch {
       // No receipt in time: resend the same messageId (the server stores it once), unless out of attempts.
       if (this.pending.get(messageId) !== item || item.attempts !== attempt) return;
+      item.inFlight = false;
       if (item.attempts >= this.maxAttempts) {
         this.pending.settle(messageId);
         item.reject(new Error(`no receipt for ${messageId} after ${item.attempts} attempts`));
+        this.kick();
         return;
       }
       void this.attempt(messageId);
       return;
     }
     if (this.pending.get(messageId) !== item || item.attempts !== attempt) return;
+    item.inFlight = false;
     if (!result.ok) {
       // Only the client's own fault is final; a server that asks to wait (rate limit, a dependency down,
       // contention) is retried after retryAfterSeconds for as long as it takes, a server error up to maxAttempts.
@@ -217,16 +229,11 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       if (treatment === "final" || (treatment === "server" && item.attempts >= this.maxAttempts)) {
         this.pending.settle(messageId);
         item.reject(new ImError(result));
+        this.kick();
         return;
       }
       item.retries = (item.retries ?? 0) + 1;
-      item.retryTimer = setTimeout(
-        () => {
-          item.retryTimer = undefined;
-          if (this.pending.get(messageId) === item) void this.attempt(messageId);
-        },
-        retryDelayMs(result.error, item.retries),
-      );
+      this.holdBack(retryDelayMs(result.error, item.retries));
       return;
     }
     this.pending.settle(messageId);
@@ -235,6 +242,31 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     if (result.receipt.seq > 0) this.advance(result.receipt.conversationId, result.receipt.seq, true);
     this.emit("receipt", result.receipt);
     item.resolve(result.receipt);
+    if (this.inOrder) this.kick();
+  }
+
+  /** Sends nothing for `delayMs`, then resends the queue one message at a time, oldest first. */
+  private holdBack(delayMs: number): void {
+    this.inOrder = true;
+    this.holdUntil = Math.max(this.holdUntil, Date.now() + delayMs);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.kick();
+    }, this.holdUntil - Date.now());
+  }
+
+  /** Sends what may go out now: every waiting message, or after a refusal only the oldest (see attempt). */
+  private kick(): void {
+    if (!this.ready || this.closed || Date.now() < this.holdUntil) return;
+    const items = this.pending.all();
+    if (items.length === 0) {
+      this.inOrder = false;
+      return;
+    }
+    for (const item of this.inOrder ? items.slice(0, 1) : items) {
+      if (!item.inFlight) void this.attempt(item.message.messageId);
+    }
   }
 
   /**

@@ -38,8 +38,8 @@ export interface PendingMessage {
   attempts: number;
   /** Retryable refusals (RATE_LIMITED, SERVICE_UNAVAILABLE, ...) answered so far. */
   retries?: number;
-  /** A retry scheduled after a retryable refusal. */
-  retryTimer?: ReturnType<typeof setTimeout> | undefined;
+  /** An attempt is waiting for its answer. */
+  inFlight?: boolean;
   resolve(receipt: Receipt): void;
   reject(error: Error): void;
 }
@@ -58,9 +58,13 @@ export class PendingQueue {
 
   settle(messageId: string): PendingMessage | undefined {
     const item = this.items.get(messageId);
-    if (item?.retryTimer) clearTimeout(item.retryTimer);
     this.items.delete(messageId);
     return item;
+  }
+
+  /** The oldest message not yet acknowledged. */
+  first(): PendingMessage | undefined {
+    return this.items.values().next().value;
   }
 
   all(): PendingMessage[] {
