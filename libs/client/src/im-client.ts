@@ -249,16 +249,28 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   private holdBack(delayMs: number): void {
     this.inOrder = true;
     this.holdUntil = Math.max(this.holdUntil, Date.now() + delayMs);
+    this.armHoldTimer();
+  }
+
+  /** Kicks the queue when the hold ends (timers may fire a little early: kick re-arms it then). */
+  private armHoldTimer(): void {
     if (this.holdTimer) clearTimeout(this.holdTimer);
-    this.holdTimer = setTimeout(() => {
-      this.holdTimer = undefined;
-      this.kick();
-    }, this.holdUntil - Date.now());
+    this.holdTimer = setTimeout(
+      () => {
+        this.holdTimer = undefined;
+        this.kick();
+      },
+      Math.max(1, this.holdUntil - Date.now()),
+    );
   }
 
   /** Sends what may go out now: every waiting message, or after a refusal only the oldest (see attempt). */
   private kick(): void {
-    if (!this.ready || this.closed || Date.now() < this.holdUntil) return;
+    if (!this.ready || this.closed) return;
+    if (Date.now() < this.holdUntil) {
+      this.armHoldTimer();
+      return;
+    }
     const items = this.pending.all();
     if (items.length === 0) {
       this.inOrder = false;
