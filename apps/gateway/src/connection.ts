@@ -60,13 +60,15 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
         reply(failure(body));
       };
       const run = async () => {
+        let expected = 0;
         const hold = held(kind);
         if (hold) {
           refuse(hold, "held");
           return;
         }
         try {
-          await rateLimits.checkUser(kind, userId);
+          if (extraCost) expected = await rateLimits.checkUserCostly(kind, userId);
+          else await rateLimits.checkUser(kind, userId);
         } catch (error) {
           refuse(error, "user");
           return;
@@ -82,8 +84,11 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
           };
           const result = await inSpan("@im/gateway", `socket.io ${name}`, { kind: SpanKind.SERVER, attributes }, () => handler(payload));
           reply(result);
-          const extra = extraCost?.(result) ?? 0;
-          if (extra > 0) await rateLimits.charge(kind, userId, extra).catch((error) => logger.debug({ err: error }, "rate charge failed"));
+          if (extraCost) {
+            await rateLimits
+              .settleCost(kind, userId, expected, extraCost(result))
+              .catch((error) => logger.debug({ err: error }, "rate charge failed"));
+          }
         } catch (error) {
           refuse(error);
         }
@@ -95,8 +100,7 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
       }
       rateLimits.checkSocket(kind, socket.id).then(
         () => {
-          // Costly events (those with an extraCost: syncs) of one user run one at a time on this gateway.
-          queue = queue.then(() => (extraCost ? rateLimits.oneAtATime(userId, run) : run()));
+          queue = queue.then(run);
         },
         (error: unknown) => refuse(error, "socket"),
       );
@@ -110,7 +114,8 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
         (reason) => deps.metrics.messagesRejected.inc({ reason }),
       ),
     );
-    // A sync costs 1 plus the conversations it read: GATEWAY_RATE_SYNC_PER_USER bounds the reads, not the calls.
+    // A sync costs 1 plus the conversations it read (charged up front as much as the user's last sync read):
+    // GATEWAY_RATE_SYNC_PER_USER bounds the reads, not the calls.
     socket.on("sync", (payload, ack) =>
       serve(
         "sync",

@@ -61,40 +61,46 @@ export class SocketRateLimits {
     if (!result.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: result.retryAfterSeconds });
   }
 
-  /** Per user, the tail of the chain of this gateway's expensive events (syncs) of that user. */
-  private readonly chains = new Map<number, Promise<void>>();
+  /**
+   * Per user, the extra cost of their last costly event (a sync's conversations), charged up front on the
+   * next one, so that a user's many sockets cannot start many expensive syncs at once before their cost is
+   * known. Bounded: the oldest entries are forgotten first (a forgotten user's next sync costs 1 up front).
+   */
+  private readonly lastExtra = new Map<number, number>();
 
   /**
-   * Runs a user's expensive events (syncs) on this gateway one at a time, so that a user's many sockets
-   * cannot start many at once before their cost is charged: each one's budget check sees the charges of the
-   * ones before it.
+   * Counts one costly event of a user (a sync) with its expected extra cost, the cost of the user's last one.
+   * @throws like checkUser.
    */
-  oneAtATime(userId: number, work: () => Promise<void>): Promise<void> {
-    const previous = this.chains.get(userId) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const tail = next.catch(() => {});
-    this.chains.set(userId, tail);
-    void tail.then(() => {
-      if (this.chains.get(userId) === tail) this.chains.delete(userId);
-    });
-    return next;
+  async checkUserCostly(kind: EventKind, userId: number): Promise<number> {
+    const expected = this.lastExtra.get(userId) ?? 0;
+    await this.checkUser(kind, userId, 1 + expected);
+    return expected;
   }
 
   /**
-   * Charges a user's budget for the extra cost of an event already served (a sync's conversations read),
-   * so that expensive events use the budget up faster; past the budget the next events are refused.
+   * Records the real extra cost of a costly event served (a sync's conversations) and charges what the up-front
+   * charge missed, so that expensive events use the budget up faster.
    * @throws Redis's error when it cannot be reached.
    */
-  async charge(kind: EventKind, userId: number, points: number): Promise<void> {
-    if (points > 0) await this.perUser[kind].take(String(userId), points);
+  async settleCost(kind: EventKind, userId: number, expected: number, actual: number): Promise<void> {
+    this.lastExtra.delete(userId);
+    if (actual > 0) {
+      if (this.lastExtra.size >= 100_000) {
+        const oldest = this.lastExtra.keys().next().value;
+        if (oldest !== undefined) this.lastExtra.delete(oldest);
+      }
+      this.lastExtra.set(userId, actual);
+    }
+    if (actual > expected) await this.perUser[kind].take(String(userId), actual - expected);
   }
 
   /**
    * Counts one event of a user against the user's budget (Redis, all devices together).
    * @throws AppError RATE_LIMITED when over it; Redis's own error when it cannot be reached (retryable).
    */
-  async checkUser(kind: EventKind, userId: number): Promise<void> {
-    const result = await this.perUser[kind].take(String(userId));
+  async checkUser(kind: EventKind, userId: number, points = 1): Promise<void> {
+    const result = await this.perUser[kind].take(String(userId), points);
     if (!result.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: result.retryAfterSeconds });
   }
 }
