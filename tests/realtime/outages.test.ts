@@ -3,6 +3,7 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { after, before, describe, it } from "node:test";
 import { ImClient } from "@im/client";
 import type { DeliveredMessage } from "@im/protocol";
+import { metricValue, type Sample, scrape } from "../support/prometheus.js";
 import {
   collect,
   connectClient,
@@ -106,6 +107,8 @@ describe("an unavailable dependency is answered retryable and the SDK retries (i
       const a = await connectClient(world, alice, gw);
       const sends: Array<Promise<unknown>> = [];
       const failed: string[] = [];
+      const rejected = (samples: Sample[], reason: string) => metricValue(samples, "im_messages_rejected_total", { reason });
+      const unavailableBefore = rejected(await scrape(gw.url), "SERVICE_UNAVAILABLE");
       let resends = 0;
       a.on("sent", (_id, attempt) => {
         if (attempt > 1) resends += 1;
@@ -129,6 +132,10 @@ describe("an unavailable dependency is answered retryable and the SDK retries (i
       await Promise.all(sends);
       assert.deepEqual(failed, [], "no message reported failed to the app");
       assert.ok(resends > 0, "the outage was felt: some sends were answered retry-later and resent");
+      // The gateway answered the outage as retryable, never as a final INTERNAL_ERROR.
+      const samples = await scrape(gw.url);
+      assert.equal(rejected(samples, "INTERNAL_ERROR"), 0);
+      assert.ok(rejected(samples, "SERVICE_UNAVAILABLE") > unavailableBefore, `${dependency} down is answered SERVICE_UNAVAILABLE`);
 
       // Every acknowledged message is stored: a new device of bob gets all 30, in order.
       const device = new ImClient({ url: gw.url, token: bob.token, resource: "pc" });
