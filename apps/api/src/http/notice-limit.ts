@@ -23,9 +23,10 @@ function budgetsOf(deps: ApiDeps): NoticeBudgets {
   return budgets;
 }
 
-/** The user or room a route acts on (`:userId`, else `:roomId`), for the per-pair budget. */
-function targetOf(params: unknown): string {
+/** The user and/or room a route acts on (`:userId`, `:roomId`), for the per-pair budget; none for e.g. creating a room. */
+function targetOf(params: unknown): string | undefined {
   const { userId, roomId } = (typeof params === "object" && params !== null ? params : {}) as { userId?: unknown; roomId?: unknown };
+  if (userId === undefined && roomId === undefined) return undefined;
   return `${String(userId ?? "")}:${String(roomId ?? "")}`;
 }
 
@@ -37,8 +38,11 @@ function targetOf(params: unknown): string {
  */
 export async function takeNoticeBudget(deps: ApiDeps, callerId: number, params: unknown): Promise<void> {
   const { perUser, perPair } = budgetsOf(deps);
-  const pair = await perPair.take(`${callerId}:${targetOf(params)}`);
-  if (!pair.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: pair.retryAfterSeconds });
+  const target = targetOf(params);
+  if (target !== undefined) {
+    const pair = await perPair.take(`${callerId}:${target}`);
+    if (!pair.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: pair.retryAfterSeconds });
+  }
   const user = await perUser.take(String(callerId));
   if (!user.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: user.retryAfterSeconds });
 }

@@ -4,4 +4,4 @@ import { memberRoutes } from "./member-routes.js";
 import { roomRoutes } from "./room-routes.js";
 
 /** Rooms (group chats, seed 三.3). */
-export const roomsRoutes: RouteSpec[] = [...roomRoutes, ...withNoticeLimit(memberRoutes)];
+export const roomsRoutes: RouteSpec[] = [...withNoticeLimit(roomRoutes), ...withNoticeLimit(memberRoutes)];
