@@ -62,6 +62,17 @@ describe("one content limit that fits the packet limit (issue 10 item 1f)", () =
     assert.equal(closed, 0, "never a silent close");
   });
 
+  it("refuses lone surrogates in REST texts that sync returns (greetings, room names) with VALIDATION_FAILED", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const greeting = await world.api.post<{ error: { key: string } }>(`/v1/friends/${bob.userId}`, { greeting: "x\uD800y" }, alice.token);
+    assert.equal(greeting.status, 400);
+    assert.equal(greeting.body.error.key, "VALIDATION_FAILED");
+    const room = await world.api.post<{ error: { key: string } }>("/v1/rooms", { name: "room \uDC00" }, alice.token);
+    assert.equal(room.status, 400);
+    assert.equal(room.body.error.key, "VALIDATION_FAILED");
+  });
+
   it("accepts the largest content in any script and returns it from live, sync and history exactly", async () => {
     const alice = await registerUser(world.stack, world.api);
     const bob = await registerUser(world.stack, world.api);

@@ -1,3 +1,4 @@
+import { isWellFormed } from "@im/protocol";
 import { z } from "zod";
 
 /** A platform user id in a path, e.g. /v1/users/:userId. */
@@ -33,13 +34,14 @@ const isControl = (char: string) => {
   return (code < 0x20 && char !== "\t" && char !== "\n" && char !== "\r") || code === 0x7f;
 };
 
-/** Trimmed text without control characters, bounded. */
+/** Trimmed text without control characters, bounded, well-formed Unicode (returned by sync exactly as sent). */
 export const text = (max: number) =>
   z
     .string()
     .trim()
     .max(max)
-    .refine((value) => ![...value].some(isControl), "must not contain control characters");
+    .refine((value) => ![...value].some(isControl), "must not contain control characters")
+    .refine(isWellFormed, "must be well-formed Unicode (no lone surrogate)");
 
 /** One line of text (names): like `text` but without tabs or line breaks. */
 export const line = (max: number) => text(max).refine((value) => !/[\t\n\r]/.test(value), "must be a single line");
