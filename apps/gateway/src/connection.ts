@@ -8,6 +8,10 @@ import { sync } from "./handlers/sync.js";
 import type { Presence } from "./presence.js";
 import { type EventKind, eventKind, SocketRateLimits } from "./rate-limits.js";
 
+/** How long a RATE_LIMITED answer is held back, and how many at once per socket (more are answered at once). */
+const RATE_LIMITED_REPLY_DELAY_MS = 250;
+const MAX_DELAYED_REPLIES = 64;
+
 /**
  * Wires one authenticated socket: joins its user room, records presence, and serves its events. A
  * socket's events run one after another, so one device's messages are stored in the order it sent them.
@@ -27,6 +31,7 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
      * storing them would put them before the refused one (a device's messages are stored in sending order).
      */
     let sendsHeld: { until: number; error: AppError } | undefined;
+    let delayedReplies = 0;
     const held = (kind: EventKind): AppError | undefined => {
       if (!sendsHeld || (kind !== "send" && kind !== "receipt")) return undefined;
       const waitMs = sendsHeld.until - Date.now();
@@ -57,6 +62,16 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
           if (!sendsHeld || sendsHeld.until < until) sendsHeld = { until, error: new AppError(body.error.key) };
         }
         onRefused?.(body.error.key);
+        // A client that loops on RATE_LIMITED answers without waiting would make the refusals themselves
+        // the load: they are answered after RATE_LIMITED_REPLY_DELAY_MS (a few at a time per socket).
+        if (body.error.key === "RATE_LIMITED" && delayedReplies < MAX_DELAYED_REPLIES) {
+          delayedReplies += 1;
+          setTimeout(() => {
+            delayedReplies -= 1;
+            reply(failure(body));
+          }, RATE_LIMITED_REPLY_DELAY_MS);
+          return;
+        }
         reply(failure(body));
       };
       const run = async () => {
