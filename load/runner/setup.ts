@@ -11,12 +11,15 @@ interface Reply<T> {
 
 /**
  * One API call; a `BUSY_RETRY` refusal (nothing was done: e.g. a per-user lock stayed taken too long while
- * the owner befriends many users at once) is retried after its `retryAfterSeconds`, jittered, as clients must.
+ * the owner befriends many users at once) or a `RATE_LIMITED` one (API_RATE_NOTICE_*) is retried after its
+ * `retryAfterSeconds`, jittered, as clients must.
  */
 async function call<T>(api: string, method: string, path: string, body?: unknown, token?: string): Promise<Reply<T>> {
   for (let attempt = 1; ; attempt++) {
     const reply = await callOnce<T>(api, method, path, body, token);
-    if (reply.status !== 503 || errorKey(reply.body) !== "BUSY_RETRY" || attempt >= 10) return reply;
+    const retryable =
+      (reply.status === 503 && errorKey(reply.body) === "BUSY_RETRY") || (reply.status === 429 && errorKey(reply.body) === "RATE_LIMITED");
+    if (!retryable || attempt >= 10) return reply;
     const after = (reply.body as { error?: { retryAfterSeconds?: number } }).error?.retryAfterSeconds ?? 1;
     await new Promise((resolve) => setTimeout(resolve, after * 1000 * (0.5 + Math.random())));
   }

@@ -48,6 +48,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Test
     API_LOGIN_MAX_PER_IP: "100000",
     API_SMS_MAX_PER_IP_PER_HOUR: "100000",
     API_SMS_RESEND_SECONDS: "1",
+    API_RATE_NOTICE_PER_USER: "100000", // tests and load setups befriend many users at once; rate-limits.test.ts sets its own
     ...env,
   });
   const sms = new RecordingSmsProvider();

@@ -49,6 +49,15 @@ export const apiConfigSchema = z.object({
     "Lifetime of a room's join link (its token), in seconds",
   ),
   API_VALIDATE_RESPONSES: envBoolean(false).describe("Check every response against its OpenAPI schema (on in tests)"),
+  API_RATE_NOTICE_WINDOW_SECONDS: envInt(60, 1, 86_400).describe(
+    "Window of the budgets of actions that notify another user (API_RATE_NOTICE_*)",
+  ),
+  API_RATE_NOTICE_PER_USER: envInt(60, 1, 1_000_000).describe(
+    "Actions that notify others (friend requests and replies, follow/unfollow, delete, blacklist, room invites and member changes) per user per window; past it RATE_LIMITED (429) with retryAfterSeconds",
+  ),
+  API_RATE_NOTICE_PER_PAIR: envInt(10, 1, 1_000_000).describe(
+    "Such actions by one user towards one other user or room per window, so repeating one (40 follow/unfollow cycles) cannot flood its target with notices",
+  ),
 });
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

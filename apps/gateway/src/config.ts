@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { ConfigError, envBoolean, envInt, loadConfig, platformSettings } from "@im/config";
+import { MAX_CONTENT_BYTES, MAX_SEND_PACKET_BYTES } from "@im/protocol";
 import { z } from "zod";
 
 /** Every setting of the Socket.IO gateway, read from environment variables. */
@@ -15,7 +16,9 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_ALLOW_POLLING: envBoolean(true).describe("Allow the HTTP long-polling transport (needs sticky sessions behind a load balancer)"),
   GATEWAY_PING_INTERVAL_MS: envInt(25_000, 1_000, 600_000).describe("Heartbeat interval"),
   GATEWAY_PING_TIMEOUT_MS: envInt(20_000, 1_000, 600_000).describe("A device that misses a heartbeat this long is disconnected"),
-  GATEWAY_MAX_MESSAGE_BYTES: envInt(65_536, 1_024, 10_485_760).describe("Largest Socket.IO packet accepted"),
+  GATEWAY_MAX_MESSAGE_BYTES: envInt(2 * MAX_SEND_PACKET_BYTES, MAX_SEND_PACKET_BYTES, 10_485_760).describe(
+    `Largest Socket.IO packet accepted; a larger one closes the socket. At least ${MAX_SEND_PACKET_BYTES}, the largest packet of a valid message (content at most ${MAX_CONTENT_BYTES} bytes of UTF-8, JSON-escaped); the default, twice that, lets content far past its limit be answered VALIDATION_FAILED`,
+  ),
   GATEWAY_SYNC_CONCURRENCY: envInt(8, 1, 1_000).describe(
     "Syncs served at once by this gateway; more wait (see GATEWAY_SYNC_MAX_WAIT_MS), so a reconnect storm cannot swamp the database",
   ),
@@ -29,6 +32,23 @@ export const gatewayConfigSchema = z.object({
     "Longest a socket's cached 'session still exists' check is trusted before an event re-checks it in Redis; every 6 such periods all sockets are re-checked (backstop for a lost session-ended announcement)",
   ),
   GATEWAY_RECALL_WINDOW_SECONDS: envInt(120, 1, 86_400).describe("How long after sending a message its sender may recall it (type 202)"),
+  GATEWAY_RATE_WINDOW_SECONDS: envInt(1, 1, 3_600).describe(
+    "Window of the socket event budgets below (GATEWAY_RATE_*): each allows that many events per window; past it an event is refused with RATE_LIMITED and retryAfterSeconds",
+  ),
+  GATEWAY_RATE_SEND_PER_SOCKET: envInt(30, 1, 1_000_000).describe(
+    "message:send of stored messages (not read receipts) per socket per window, counted in the gateway's memory",
+  ),
+  GATEWAY_RATE_SEND_PER_USER: envInt(60, 1, 1_000_000).describe(
+    "message:send of stored messages (not read receipts) per user per window, all devices together, counted in Redis",
+  ),
+  GATEWAY_RATE_RECEIPT_PER_SOCKET: envInt(50, 1, 1_000_000).describe("Read receipts (type 26) per socket per window"),
+  GATEWAY_RATE_RECEIPT_PER_USER: envInt(100, 1, 1_000_000).describe("Read receipts (type 26) per user per window (Redis)"),
+  GATEWAY_RATE_RELAY_PER_SOCKET: envInt(5, 1, 1_000_000).describe("Relayed-only events (typing 201, 200) per socket per window"),
+  GATEWAY_RATE_RELAY_PER_USER: envInt(10, 1, 1_000_000).describe("Relayed-only events (typing 201, 200) per user per window (Redis)"),
+  GATEWAY_RATE_SYNC_PER_SOCKET: envInt(5, 1, 1_000_000).describe("sync requests per socket per window"),
+  GATEWAY_RATE_SYNC_PER_USER: envInt(50, 1, 1_000_000).describe(
+    "sync cost per user per window (Redis): each sync costs 1 plus the conversations it returned, so a user cannot keep the database busy re-reading many conversations",
+  ),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

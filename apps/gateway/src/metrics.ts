@@ -94,6 +94,11 @@ export function createGatewayMetrics(
     syncRequests: counter("im_sync_requests_total", "sync requests answered"),
     syncRefused: counter("im_sync_refused_total", "sync requests refused with BUSY_RETRY: no slot within GATEWAY_SYNC_MAX_WAIT_MS"),
     syncMessagesServed: counter("im_sync_messages_served_total", "Messages returned by sync"),
+    rateLimited: counter(
+      "im_socket_events_rate_limited_total",
+      "Socket events refused with RATE_LIMITED, by event kind and tier (socket, user; held: a send after a refusal, within its retry delay)",
+      ["kind", "tier"],
+    ),
     writeBatchSize: histogram("im_message_write_batch_size", "Message documents per insertMany", [1, 2, 4, 8, 16, 32, 64, 128, 256]),
     writeSeconds: histogram(
       "im_message_write_seconds",

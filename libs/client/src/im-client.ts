@@ -16,7 +16,7 @@ import {
   type SyncedConversation,
 } from "@im/protocol";
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import { PendingQueue, receiptTimeoutFor } from "./pending-queue.js";
+import { errorTreatment, PendingQueue, receiptTimeoutFor, retryDelayMs } from "./pending-queue.js";
 import { SeenSet } from "./seen-set.js";
 import { TypedEmitter } from "./typed-emitter.js";
 
@@ -112,6 +112,10 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   private ready = false;
   private closed = false;
   private resyncTimer: ReturnType<typeof setTimeout> | undefined;
+  /** After a refusal to retry later: no send before this time (epoch ms), and then one at a time (`inOrder`). */
+  private holdUntil = 0;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  private inOrder = false;
 
   constructor(options: ImClientOptions) {
     super();
@@ -139,7 +143,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
         this.emit("connected", info);
         this.ready = true;
         for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
-        for (const item of this.pending.all()) void this.attempt(item.message.messageId);
+        for (const item of this.pending.all()) item.inFlight = false; // answers on the old connection are lost
+        this.kick();
       });
     });
     this.socket.on("message", (message) => this.enqueue(() => this.receive(message)));
@@ -182,6 +187,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     this.resyncTimer = undefined;
     if (this.gapTimer) clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     this.socket.disconnect();
     for (const item of this.pending.all()) {
       this.pending.settle(item.message.messageId);
@@ -217,9 +224,13 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   private async attempt(messageId: string): Promise<void> {
     const item = this.pending.get(messageId);
     // Until the session is ready (and synced) nothing is sent: after a reconnect the queued messages go out
-    // first, in the order they were sent, so new messages never overtake older unacknowledged ones.
-    if (!item || !this.ready) return;
+    // first, in the order they were sent, so new messages never overtake older unacknowledged ones. After a
+    // refusal to retry later, nothing is sent until the delay has passed, and then one message at a time,
+    // oldest first, until the queue is empty, so retried messages are still stored in the order they were sent.
+    if (!item || !this.ready || Date.now() < this.holdUntil) return;
+    if (this.inOrder && this.pending.first() !== item) return;
     item.attempts += 1;
+    item.inFlight = true;
     const attempt = item.attempts;
     this.emit("sent", messageId, attempt);
     let result: AckResult<{ receipt: Receipt }>;
@@ -228,20 +239,33 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     } catch {
       // No receipt in time: resend the same messageId (the server stores it once), unless out of attempts.
       if (this.pending.get(messageId) !== item || item.attempts !== attempt) return;
+      item.inFlight = false;
       if (item.attempts >= this.maxAttempts) {
         this.pending.settle(messageId);
         item.reject(new Error(`no receipt for ${messageId} after ${item.attempts} attempts`));
+        this.kick();
         return;
       }
       void this.attempt(messageId);
       return;
     }
-    if (!this.pending.get(messageId)) return;
-    this.pending.settle(messageId);
+    if (this.pending.get(messageId) !== item || item.attempts !== attempt) return;
+    item.inFlight = false;
     if (!result.ok) {
-      item.reject(new ImError(result));
+      // Only the client's own fault is final; a server that asks to wait (rate limit, a dependency down,
+      // contention) is retried after retryAfterSeconds for as long as it takes, a server error up to maxAttempts.
+      const treatment = errorTreatment(result.error.key);
+      if (treatment === "final" || (treatment === "server" && item.attempts >= this.maxAttempts)) {
+        this.pending.settle(messageId);
+        item.reject(new ImError(result));
+        this.kick();
+        return;
+      }
+      item.retries = (item.retries ?? 0) + 1;
+      this.holdBack(retryDelayMs(result.error, item.retries));
       return;
     }
+    this.pending.settle(messageId);
     this.seen.add(messageId);
     // A read receipt is stored under an id the server derives (one per reader and message): seen too.
     this.seen.add(result.receipt.messageId);
@@ -249,6 +273,43 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     if (result.receipt.seq > 0) this.advance(result.receipt.conversationId, result.receipt.seq, true);
     this.emit("receipt", result.receipt);
     item.resolve(result.receipt);
+    if (this.inOrder) this.kick();
+  }
+
+  /** Sends nothing for `delayMs`, then resends the queue one message at a time, oldest first. */
+  private holdBack(delayMs: number): void {
+    this.inOrder = true;
+    this.holdUntil = Math.max(this.holdUntil, Date.now() + delayMs);
+    this.armHoldTimer();
+  }
+
+  /** Kicks the queue when the hold ends (timers may fire a little early: kick re-arms it then). */
+  private armHoldTimer(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(
+      () => {
+        this.holdTimer = undefined;
+        this.kick();
+      },
+      Math.max(1, this.holdUntil - Date.now()),
+    );
+  }
+
+  /** Sends what may go out now: every waiting message, or after a refusal only the oldest (see attempt). */
+  private kick(): void {
+    if (!this.ready || this.closed) return;
+    if (Date.now() < this.holdUntil) {
+      this.armHoldTimer();
+      return;
+    }
+    const items = this.pending.all();
+    if (items.length === 0) {
+      this.inOrder = false;
+      return;
+    }
+    for (const item of this.inOrder ? items.slice(0, 1) : items) {
+      if (!item.inFlight) void this.attempt(item.message.messageId);
+    }
   }
 
   /**
@@ -391,9 +452,18 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
 
   /** Pulls everything missed, conversation by conversation, until nothing more is pending. */
   private async syncAll(): Promise<void> {
+    let refusals = 0;
     for (let round = 0; round < 10_000; round++) {
       const result = await this.socket.timeout(30_000).emitWithAck("sync", { cursors: this.cursors(), limit: this.syncLimit });
-      if (!result.ok) throw new ImError(result);
+      if (!result.ok) {
+        // Asked to wait (rate limited, busy, a dependency down): wait as told, a few times, then give up to
+        // the caller's backoff (scheduleResync).
+        if (errorTreatment(result.error.key) !== "wait" || refusals >= 5 || this.closed) throw new ImError(result);
+        refusals += 1;
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(result.error, refusals)));
+        round -= 1;
+        continue;
+      }
       let more = false;
       let inFlight = false;
       for (const conversation of result.conversations as SyncedConversation[]) {

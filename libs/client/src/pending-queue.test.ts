@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { receiptTimeoutFor } from "./pending-queue.js";
+import { errorTreatment, receiptTimeoutFor, retryDelayMs } from "./pending-queue.js";
 import { SeenSet } from "./seen-set.js";
 
 describe("client SDK helpers", () => {
@@ -17,5 +17,37 @@ describe("client SDK helpers", () => {
     assert.equal(seen.has("d"), true);
     seen.add("d");
     assert.equal(seen.has("b"), true);
+  });
+
+  it("treats only the client's own errors as final", () => {
+    for (const key of ["RATE_LIMITED", "SERVICE_UNAVAILABLE", "BUSY_RETRY"] as const) assert.equal(errorTreatment(key), "wait", key);
+    assert.equal(errorTreatment("INTERNAL_ERROR"), "server");
+    for (const key of ["VALIDATION_FAILED", "TOKEN_INVALID", "NOT_ROOM_MEMBER", "MESSAGE_TYPE_NOT_ALLOWED", "KEYWORD_REJECTED"] as const) {
+      assert.equal(errorTreatment(key), "final", key);
+    }
+  });
+
+  it("waits at least retryAfterSeconds, backing off and jittering", () => {
+    const error = { code: 1005, key: "RATE_LIMITED" as const, message: "", retryAfterSeconds: 3 };
+    assert.equal(
+      retryDelayMs(error, 1, () => 0),
+      3_000,
+    );
+    assert.equal(
+      retryDelayMs(error, 1, () => 1),
+      4_500,
+    );
+    assert.equal(
+      retryDelayMs({ ...error, retryAfterSeconds: undefined }, 1, () => 0),
+      1_000,
+    );
+    assert.equal(
+      retryDelayMs(error, 5, () => 0),
+      8_000,
+    );
+    assert.equal(
+      retryDelayMs(error, 50, () => 0),
+      30_000,
+    );
   });
 });

@@ -19,7 +19,8 @@ export {
   type DeliveredMessage,
   deliveredMessageSchema,
   groupConversationId,
-  MAX_CONTENT_LENGTH,
+  MAX_CONTENT_BYTES,
+  MAX_SEND_PACKET_BYTES,
   PROTOCOL_VERSION,
   type Receipt,
   type Resource,
@@ -48,10 +49,13 @@ export {
   syncResponseSchema,
 } from "./messaging/events.js";
 export {
+  isClientSendable,
   isMessageType,
   type MessageCategory,
+  type MessageOrigin,
   type MessageTypeCode,
   type MessageTypeName,
   messageType,
   messageTypes,
 } from "./messaging/message-types.js";
+export { isWellFormed, parseOrThrow, utf8ByteLength, zodIssues } from "./validation.js";

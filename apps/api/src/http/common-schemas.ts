@@ -1,4 +1,4 @@
-import { decimalIntText, userIdSchema, userIdTextSchema } from "@im/protocol";
+import { decimalIntText, isWellFormed, userIdSchema, userIdTextSchema } from "@im/protocol";
 import { z } from "zod";
 
 /** A platform user id in a path, e.g. /v1/users/:userId: plain decimal only (1e3, 0x10, +5 are 400). */
@@ -35,8 +35,17 @@ const NO_CONTROLS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern exists to refuse control characters
 const ONE_LINE = /^[^\u0000-\u001F\u007F]*$/;
 
-/** Trimmed text without control characters, at most `max` UTF-16 units after trimming. */
-export const text = (max: number) => z.string().trim().max(max).regex(NO_CONTROLS, "must not contain control characters");
+/**
+ * Trimmed text without control characters, at most `max` UTF-16 units after trimming, well-formed Unicode
+ * (no lone surrogate: returned by history and sync exactly as sent).
+ */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .regex(NO_CONTROLS, "must not contain control characters")
+    .refine(isWellFormed, "must be well-formed Unicode (no lone surrogate)");
 
 /** One line of text (names): like `text` but without tabs or line breaks. */
 export const line = (max: number) => z.string().trim().max(max).regex(ONE_LINE, "must be a single line without control characters");

@@ -1,4 +1,4 @@
-import { LockBusyError } from "@im/infra";
+import { classifyRetryable } from "@im/infra";
 import { AppError, errorBody } from "@im/protocol";
 import type { NextFunction, Request, Response } from "express";
 
@@ -35,7 +35,8 @@ function bodyReadError(error: unknown): AppError | undefined {
 /** Turns anything thrown into the catalogue's error shape. Only unknown errors are logged as errors. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof LockBusyError) return new AppError("BUSY_RETRY", { retryAfterSeconds: 1, cause: error });
+  const retryable = classifyRetryable(error); // lock contention, MongoDB or Redis unavailable: retry later
+  if (retryable) return new AppError(retryable.key, { retryAfterSeconds: retryable.retryAfterSeconds, cause: error });
   const fromBody = bodyReadError(error);
   if (fromBody) return fromBody;
   // The router could not percent-decode a path parameter (e.g. /v1/users/%E0%A4%A): the client's fault.

@@ -11,6 +11,7 @@ import {
 import { AppError, messageType, messageTypes, type SendMessage } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import type { Target } from "../targets/target.js";
+import { checkClientOrigin } from "./origin.js";
 
 /** Work that follows storing a message: marking a recalled message, recording a read, burning after reading. */
 export type AfterStore = (stored: StoredResult) => Promise<void>;
@@ -53,17 +54,13 @@ async function storedBefore(deps: GatewayDeps, socket: ImSocket, message: SendMe
  * idempotent, and a resend reaches it only if it is the same message).
  */
 export async function checkMessageRules(deps: GatewayDeps, socket: ImSocket, sent: SendMessage, target: Target): Promise<CheckedMessage> {
+  checkClientOrigin(sent); // server-only types (origin "server" in the registry): MESSAGE_TYPE_NOT_ALLOWED
   const message =
     sent.type === messageType.readReceipt && sent.objectId
       ? { ...sent, messageId: readReceiptMessageId(socket.data.userId, target.conversationId, sent.objectId) }
       : sent;
   const userId = socket.data.userId;
   const conversationId = target.conversationId;
-  const { category } = messageTypes[message.type as keyof typeof messageTypes];
-  if (category === "friend" || category === "room") {
-    // Friend notices (500–509) and room events (9xx) speak for the platform (sender 10005): never a client.
-    throw new AppError("VALIDATION_FAILED", { issues: [{ field: "type", message: "this type is sent by the server only" }] });
-  }
   switch (message.type) {
     case messageType.text:
       if (deps.keywords.match(message.content) !== undefined) throw new AppError("KEYWORD_REJECTED");

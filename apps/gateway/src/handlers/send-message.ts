@@ -1,5 +1,5 @@
 import { deliverMessage, userRoom } from "@im/messaging";
-import { type AckResult, AppError, chatTypes, messageTypes, type Receipt, type SendMessage, sendMessageSchema } from "@im/protocol";
+import { type AckResult, chatTypes, messageTypes, parseOrThrow, type Receipt, type SendMessage, sendMessageSchema } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import { chatTypeLabel, messageTypeLabel, recipientCount } from "../metric-labels.js";
 import { groupTarget } from "../targets/group.js";
@@ -7,12 +7,9 @@ import { singleTarget } from "../targets/single.js";
 import type { Target } from "../targets/target.js";
 import { checkMessageRules } from "./message-rules.js";
 
+/** The `message:send` payload, parsed by its one schema. @throws AppError VALIDATION_FAILED naming each bad field. */
 export function parseSendMessage(payload: unknown): SendMessage {
-  const parsed = sendMessageSchema.safeParse(payload);
-  if (parsed.success) return parsed.data;
-  throw new AppError("VALIDATION_FAILED", {
-    issues: parsed.error.issues.map((issue) => ({ field: issue.path.join(".") || "message", message: issue.message })),
-  });
+  return parseOrThrow(sendMessageSchema, payload, "", "message");
 }
 
 async function resolveTarget(deps: GatewayDeps, socket: ImSocket, message: SendMessage): Promise<Target> {

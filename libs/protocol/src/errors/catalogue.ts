@@ -275,7 +275,7 @@ export const errorCatalogue = {
     messages: { zh: "会话不存在", en: "No such conversation", "zh-TW": "對話不存在" },
   },
   MESSAGE_ID_REUSED: {
-    code: 5010,
+    code: 5008,
     kind: "conflict",
     messages: {
       zh: "该消息 ID 已用于另一条消息",
@@ -290,6 +290,15 @@ export const errorCatalogue = {
       zh: "客户端协议版本不受支持，请升级",
       en: "This client's protocol version is not supported; please update the app",
       "zh-TW": "用戶端協定版本不受支援，請更新",
+    },
+  },
+  MESSAGE_TYPE_NOT_ALLOWED: {
+    code: 5007,
+    kind: "forbidden",
+    messages: {
+      zh: "该消息类型只能由系统发送",
+      en: "This message type is sent by the platform only",
+      "zh-TW": "此訊息類型只能由系統傳送",
     },
   },
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isWellFormed, utf8ByteLength } from "../validation.js";
 import { isMessageType } from "./message-types.js";
 
 /** Version of the realtime protocol; clients send it at the handshake. */
@@ -16,8 +17,25 @@ export const serverOnlyResources: readonly Resource[] = ["Server"];
 /** Resources a client may connect or log in as: every resource but the server-only ones. */
 export const clientResources = ["android", "ios", "web", "pc", "mac"] as const satisfies readonly Resource[];
 
-/** Largest message content, in UTF-16 code units: media are sent as URLs, not inline. */
-export const MAX_CONTENT_LENGTH = 16_384;
+/**
+ * Largest message content, in UTF-8 bytes (media are sent as URLs, not inline). Chosen so that the largest
+ * possible `message:send` packet fits the gateway's 64 KiB packet limit (GATEWAY_MAX_MESSAGE_BYTES) even in
+ * the worst case of JSON escaping, where a 1-byte control character becomes the 6 bytes `\u0001`:
+ * 6 × 10,240 = 61,440 bytes, plus at most about 1.5 KiB for the other fields and the Socket.IO framing
+ * (see MAX_SEND_PACKET_BYTES).
+ */
+export const MAX_CONTENT_BYTES = 10_240;
+
+/**
+ * The largest `message:send` packet a valid message can make, in bytes as Socket.IO sends it (JSON with the
+ * worst-case escaping of every string field at its maximum, checked by envelope.test.ts). The gateway's
+ * packet limit (GATEWAY_MAX_MESSAGE_BYTES) may not be lower, so valid content always fits, and defaults to
+ * twice this, so content well past its limit is still read and answered VALIDATION_FAILED (not a closed socket).
+ */
+export const MAX_SEND_PACKET_BYTES = 65_536;
+
+/** A user-provided text: well-formed Unicode (no lone surrogate), so history and sync return it exactly. */
+export const userText = () => z.string().refine(isWellFormed, "must be well-formed Unicode (no lone surrogate)");
 
 const uuid = z.string().regex(/^[0-9a-fA-F-]{8,64}$/, "must be a UUID (8–64 hex digits and dashes)");
 
@@ -31,7 +49,10 @@ export const sendMessageSchema = z.object({
   /** userId (single) or roomId (group). */
   to: z.string().regex(/^[0-9a-zA-Z_-]{1,64}$/),
   type: z.number().int().refine(isMessageType, "unknown message type"),
-  content: z.string().max(MAX_CONTENT_LENGTH).default(""),
+  content: userText()
+    .refine((content) => utf8ByteLength(content) <= MAX_CONTENT_BYTES, `must be at most ${MAX_CONTENT_BYTES} bytes of UTF-8`)
+    .default("")
+    .describe(`At most ${MAX_CONTENT_BYTES} bytes of UTF-8, well-formed Unicode`),
   isEncrypt: z.boolean().default(false),
   isReadDel: z.boolean().default(false).describe("Burn after reading"),
   fileSize: z
@@ -44,8 +65,8 @@ export const sendMessageSchema = z.object({
   location: z.object({ x: z.number().min(-180).max(180), y: z.number().min(-90).max(90) }).optional(),
   /** Another message this one refers to (the seed's objectId: recall target, read receipt target, ...). */
   objectId: uuid.optional(),
-  toUserName: z.string().max(64).optional(),
-  fromUserName: z.string().max(64).optional(),
+  toUserName: userText().max(64).optional(),
+  fromUserName: userText().max(64).optional(),
   timeSend: z.number().int().min(0).optional().describe("Client clock, epoch ms; the server keeps its own time too"),
 });
 export type SendMessage = z.output<typeof sendMessageSchema>;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { friendNoticeTypes } from "../friend-notices.js";
-import { isMessageType, messageType, messageTypes } from "./message-types.js";
+import { isClientSendable, isMessageType, messageType, messageTypes } from "./message-types.js";
 
 describe("message type registry", () => {
   it("names every seed type once and looks codes up by name", () => {
@@ -24,5 +24,20 @@ describe("message type registry", () => {
 
   it("does not store typing", () => {
     assert.equal(messageTypes[201].stored, false);
+  });
+
+  it("says who may originate each type: relay types are exactly the unstored ones; notices are the server's", () => {
+    for (const [code, def] of Object.entries(messageTypes)) {
+      assert.equal(def.origin === "relay", !def.stored, `${code} ${def.name}`);
+      if (def.category === "friend" || def.category === "room" || def.category === "live" || def.category === "system") {
+        assert.equal(def.origin, "server", `${code} ${def.name}`);
+      }
+      if (def.category === "call") assert.equal(def.origin, "client", `${code} ${def.name}`);
+    }
+    for (const code of [0, 10, 27, 28, 83, 301, 302, 304, 401, 402, 403, 910, 911, 912, 913, 914]) {
+      assert.equal(isClientSendable(code), false, `${code}`);
+    }
+    for (const code of [1, 2, 9, 26, 84, 85, 100, 125, 200, 201, 202]) assert.equal(isClientSendable(code), true, `${code}`);
+    assert.equal(isClientSendable(999), false, "unknown types are not sendable");
   });
 });

@@ -1,3 +1,4 @@
+import { withNoticeLimit } from "../../http/notice-limit.js";
 import type { RouteSpec } from "../../http/route.js";
 import { groupRoutes } from "./group-routes.js";
 import { listRoutes } from "./list-routes.js";
@@ -6,4 +7,4 @@ import { relationshipRoutes } from "./relationship-routes.js";
 export { recountUser } from "./counts.js";
 
 /** Friends, follows, blacklist and friend groups (seed 三.2). Lists come before /v1/friends/:userId. */
-export const friendRoutes: RouteSpec[] = [...listRoutes, ...relationshipRoutes, ...groupRoutes];
+export const friendRoutes: RouteSpec[] = [...listRoutes, ...withNoticeLimit(relationshipRoutes), ...groupRoutes];
