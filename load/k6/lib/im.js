@@ -200,9 +200,13 @@ export function registerRequest(config, user, deviceId = "k6-load") {
   });
 }
 
-/** @param {import("./im.js").ImConfig} config @param {string} token @param {string} name */
+/**
+ * A public room (rooms are private by default: joining one needs an invitation, a join link or approval),
+ * so every virtual user can join it by id.
+ * @param {import("./im.js").ImConfig} config @param {string} token @param {string} name
+ */
 export function createRoomRequest(config, token, name) {
-  return post(`${config.baseUrl}/v1/rooms`, { name: name.slice(0, 64) }, token);
+  return post(`${config.baseUrl}/v1/rooms`, { name: name.slice(0, 64), isPublic: 1 }, token);
 }
 
 /** @param {import("./im.js").ImConfig} config @param {string} token @param {string} roomId */
