@@ -36,6 +36,13 @@ describe("friends: bad input and authentication", () => {
     }
   });
 
+  it("answers USER_NOT_FOUND for the system notifier 10005: nobody befriends, follows or blocks the platform", async () => {
+    for (const [method, path, body] of userRoutes) {
+      const reply = await w.client.call(method, path("10005"), { body, token: a.token });
+      expectError(reply, 404, "USER_NOT_FOUND");
+    }
+  });
+
   it("answers USER_NOT_FOUND for unknown users and CANNOT_TARGET_SELF for myself", async () => {
     for (const [method, path, body] of userRoutes) {
       expectError(await w.client.call(method, path("2147483647"), { body, token: a.token }), 404, "USER_NOT_FOUND");

@@ -223,6 +223,34 @@ describe("http basics", () => {
     assert.equal(errorOf(form).key, "PAYLOAD_TOO_LARGE");
   });
 
+  it("takes forms only from authenticated callers and refuses other body types with 415", async () => {
+    // Found by black-box testing: a foreign web page could make visitors' browsers post forms (no CORS
+    // preflight) to the public routes — SMS codes sent, wrong passwords locking a victim's phone.
+    const sent = stack.sms.sent.length;
+    const sms = await client.call("POST", "/v1/sms/codes", {
+      raw: "areaCode=86&phone=13977770001&purpose=register",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+    });
+    assert.equal(sms.status, 415, JSON.stringify(sms.body));
+    assert.equal(errorOf(sms).key, "UNSUPPORTED_MEDIA_TYPE");
+    const login = await client.call("POST", "/v1/auth/login", {
+      raw: `areaCode=${user.areaCode}&phone=${user.phone}&password=wrong`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assert.equal(login.status, 415);
+    assert.equal(stack.sms.sent.length, sent, "no SMS was sent");
+    for (const type of ["text/plain", "multipart/form-data; boundary=x", "application/xml"]) {
+      const reply = await client.call("POST", "/v1/auth/login", { raw: "{}", headers: { "content-type": type } });
+      assert.equal(reply.status, 415, type);
+    }
+    // The seed's authenticated form calls still work (access_token as a field).
+    const form = await client.call<{ nickname: string }>("PATCH", "/v1/users/me", {
+      raw: `access_token=${encodeURIComponent(user.token)}&nickname=Formed`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    assert.equal(form.status, 200, JSON.stringify(form.body));
+  });
+
   it("refuses malformed JSON with 400 MALFORMED_JSON", async () => {
     for (const raw of ["{", '{"areaCode": "86",}', "nul", "{'a':1}"]) {
       const reply = await client.call("POST", "/v1/auth/login", { raw });

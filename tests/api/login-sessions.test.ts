@@ -116,6 +116,22 @@ describe("login and sessions", () => {
     assert.equal((await login(user)).status, 200);
   });
 
+  it(`checks at most ${MAX_FAILURES} passwords of a phone per window, however many arrive at once`, async () => {
+    // Found by black-box testing: 29 wrong guesses and the right password sent together were all checked
+    // (the lock was read before any failure was counted) and the right one got in.
+    const user = await registerUser(stack, client);
+    const guesses = Array.from({ length: 29 }, (_, i) => login(user, {}, `parallel-wrong-${i}`));
+    const replies = await Promise.all([...guesses, login(user)]);
+    const statuses = replies.map((r) => r.status);
+    const checked = statuses.filter((status) => status !== 429).length;
+    assert.ok(checked <= MAX_FAILURES, `only ${MAX_FAILURES} may be checked, ${checked} were: ${statuses.join(",")}`);
+    assert.ok(
+      replies.filter((r) => r.status === 429).every((r) => errorOf(r).key === "LOGIN_LOCKED"),
+      "the rest are LOGIN_LOCKED",
+    );
+    await stack.api.deps.redis.del(`rl:login:fail:${user.areaCode}${user.phone}`);
+  });
+
   /** Asks for a login code (as if the resend interval had passed); the code if one was sent, else undefined. */
   const loginCode = async (areaCode: string, phone: string) => {
     await stack.api.deps.redis.del(`rl:sms:phone:${areaCode}${phone}`);

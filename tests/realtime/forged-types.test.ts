@@ -64,7 +64,8 @@ describe("who may originate each message type (issue 10 item 1e)", () => {
           assert.equal(result.ok, true, `type ${type} (${definition.name}): ${JSON.stringify(result)}`);
           if (result.ok) {
             assert.equal(result.receipt.seq > 0, definition.origin === "client", `type ${type}: stored iff origin client`);
-            if (definition.origin === "client") stored.add(messageId);
+            // A read receipt is stored under the id derived from reader and message (the receipt says which).
+            if (definition.origin === "client") stored.add(result.receipt.messageId);
           }
         }
       }

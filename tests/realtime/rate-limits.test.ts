@@ -4,6 +4,7 @@ import { ImClient } from "@im/client";
 import { type AckResult, type DeliveredMessage, PROTOCOL_VERSION, type Receipt, type SendMessageInput } from "@im/protocol";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { collect, connectClient, eventually, gateway, type RealtimeWorld, registerUser, startRealtime } from "../support/realtime.js";
+import { Rooms } from "../support/rooms.js";
 import type { TestUser } from "../support/users.js";
 
 function rawSend(client: ImClient, message: Partial<SendMessageInput>): Promise<AckResult<{ receipt: Receipt }>> {
@@ -106,6 +107,19 @@ describe("budgets for socket events and notice-producing actions (issue 10 item 
     assert.ok((refused.body.error.retryAfterSeconds ?? 0) >= 1);
     const notices = (await syncedByNewDevice(world, target)).filter((m) => m.type === 503 || m.type === 504);
     assert.ok(notices.length <= 10, `${notices.length} follow notices`);
+  });
+
+  it("counts members named at room creation against the per-pair budget (no 35 rooms around one friend)", async () => {
+    // Found by black-box testing: creating rooms with userIds [A] skipped the per-pair budget, so one friend
+    // put A into 35 rooms (50 notices) in a minute.
+    const rooms = new Rooms(world.stack, world.api);
+    const [owner, target] = await rooms.users(2);
+    await rooms.befriend(owner, target);
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) statuses.push((await rooms.create(owner, { name: `spam ${i}`, userIds: [target.userId] })).status);
+    const created = statuses.filter((s) => s === 201).length;
+    assert.ok(created <= 10, `${created} rooms created around one user: ${statuses.join(",")}`);
+    assert.ok(statuses.includes(429), "refused with 429 RATE_LIMITED");
   });
 
   it("keeps one abusive user (10 sockets looping sync) from moving another user's send latency much", async () => {

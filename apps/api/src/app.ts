@@ -1,7 +1,7 @@
 import { createHttpDurationHistogram } from "@im/telemetry";
 import express, { type Express } from "express";
 import type { ApiDeps } from "./context.js";
-import { errorHandler, methodNotAllowed, notFound } from "./http/error-handler.js";
+import { errorHandler, jsonOnly, methodNotAllowed, notFound } from "./http/error-handler.js";
 import { httpMetrics } from "./http/http-metrics.js";
 import { buildOpenApi } from "./http/openapi.js";
 import { registerRoutes } from "./http/register-routes.js";
@@ -21,8 +21,10 @@ export function createApp(deps: ApiDeps): Express {
   app.use(requestContext(deps.logger));
   app.use(httpMetrics(createHttpDurationHistogram(deps.metrics)));
   app.use(express.json({ limit }));
-  // The seed's clients post form fields; they are parsed into the same body the schemas check.
+  // The seed's clients post form fields (with access_token); they are parsed into the same body the schemas
+  // check, but only an authenticated caller's form is served (register-routes.ts); other bodies get 415.
   app.use(express.urlencoded({ extended: false, limit }));
+  app.use(jsonOnly());
 
   const openApi = buildOpenApi(allRoutes, { title: "IM platform API", version: API_VERSION, publicRoutes: deps.config.API_PUBLIC_ROUTES });
   app.get("/openapi.json", (_req, res) => {

@@ -104,33 +104,79 @@ export async function seqStates(redis: Redis, conversationIds: string[]): Promis
 /**
  * Takes seqs out of the in-flight sets once their copies are stored. Calls arriving in the same tick go
  * to Redis together in one pipeline (one round trip however many sends finish at once).
+ *
+ * A settle never fails the send: its copies are stored, so the receipt is right; a seq left in flight only
+ * holds readers back. When Redis does not confirm the removal (unreachable, restarting), the seqs are kept
+ * and the removal is retried every `retryMs` for up to `giveUpMs` (after that the lease has passed and a
+ * reader resolves the seq anyway, finding every copy stored).
  */
 export class SeqSettler {
   private pending = new Map<string, Set<number>>();
   private flush: Promise<void> | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private failingSince: number | undefined;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: { retryMs?: number; giveUpMs?: number; onError?: (error: unknown) => void } = {},
+  ) {}
 
-  /** Resolves once the seq is no longer in flight; rejects when Redis did not confirm it. */
+  /** Resolves once the removal went to Redis (confirmed, or queued for a retry after a failure). */
   settle(conversationId: string, seq: number): Promise<void> {
-    let seqs = this.pending.get(conversationId);
-    if (!seqs) {
-      seqs = new Set();
-      this.pending.set(conversationId, seqs);
-    }
-    seqs.add(seq);
+    this.add(conversationId, [seq]);
     this.flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.write());
     return this.flush;
+  }
+
+  /** Seqs waiting for a retry (tests, diagnostics). */
+  get waiting(): number {
+    let count = 0;
+    for (const seqs of this.pending.values()) count += seqs.size;
+    return count;
+  }
+
+  /** Stops retrying (the store is closing). */
+  close(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+  }
+
+  private add(conversationId: string, seqs: Iterable<number>): void {
+    let set = this.pending.get(conversationId);
+    if (!set) {
+      set = new Set();
+      this.pending.set(conversationId, set);
+    }
+    for (const seq of seqs) set.add(seq);
   }
 
   private async write(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
     this.flush = undefined;
-    const pipeline = this.redis.pipeline();
-    for (const [conversationId, seqs] of batch) pipeline.zrem(inFlightKey(conversationId), ...[...seqs].map(String));
-    const results = (await pipeline.exec()) ?? [];
-    if (results.length !== batch.size) throw new Error("in-flight settle: Redis answered no result");
-    for (const [error] of results) if (error) throw error;
+    if (batch.size === 0) return;
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const [conversationId, seqs] of batch) pipeline.zrem(inFlightKey(conversationId), ...[...seqs].map(String));
+      const results = (await pipeline.exec()) ?? [];
+      if (results.length !== batch.size) throw new Error("in-flight settle: Redis answered no result");
+      for (const [error] of results) if (error) throw error;
+      this.failingSince = undefined;
+    } catch (error) {
+      this.options.onError?.(error);
+      const now = Date.now();
+      this.failingSince ??= now;
+      if (now - this.failingSince > (this.options.giveUpMs ?? 30_000)) {
+        // Past every lease: readers have resolved (or will resolve) these seqs themselves.
+        this.failingSince = undefined;
+        return;
+      }
+      for (const [conversationId, seqs] of batch) this.add(conversationId, seqs);
+      this.retry ??= setTimeout(() => {
+        this.retry = undefined;
+        this.flush ??= this.write();
+      }, this.options.retryMs ?? 500);
+      this.retry.unref();
+    }
   }
 }

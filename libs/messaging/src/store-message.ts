@@ -105,6 +105,9 @@ export async function storeMessage(store: MessageStore, request: StoreRequest): 
     const already = await findCopy(request.checkFirst.model, request.checkFirst.ownerId, conversationId, message.messageId);
     if (already) {
       assertSameMessage(already, sender, message, to);
+      // Found where the last copy is written, so every copy is stored: make sure its seq is no longer held
+      // in flight (the first attempt may have stored it and then failed to settle it).
+      if (!already.tombstone) await store.settleSeq(conversationId, already.seq);
       return { doc: already, duplicate: true };
     }
   }
@@ -157,7 +160,9 @@ async function storeAt(
     // Only a resolver replacing its tombstone by our copy right now, or inconsistent old data: retry later.
     if ("seqTaken" in placed) throw new AppError("BUSY_RETRY", { retryAfterSeconds: 1 });
   }
-  if (!duplicate) await store.settleSeq(conversationId, seq);
+  // Every copy is stored: the committed seq is settled (ours, or — for a resend — the first attempt's, which
+  // may have been left in flight when that attempt failed after storing).
+  await store.settleSeq(conversationId, committed.seq);
   return { doc: committed, duplicate };
 }
 

@@ -48,7 +48,13 @@ export const text = (max: number) =>
     .refine(isWellFormed, "must be well-formed Unicode (no lone surrogate)");
 
 /** One line of text (names): like `text` but without tabs or line breaks. */
-export const line = (max: number) => z.string().trim().max(max).regex(ONE_LINE, "must be a single line without control characters");
+export const line = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .regex(ONE_LINE, "must be a single line without control characters")
+    .refine(isWellFormed, "must be well-formed Unicode (no lone surrogate)");
 
 /** Like `text`, but something other than whitespace must remain (the document says so: minLength 1, pattern \S). */
 export const nonEmptyText = (max: number) => text(max).min(1, "must not be empty").regex(/\S/, "must not be empty");

@@ -82,3 +82,25 @@ export function methodNotAllowed(allowed: readonly string[]) {
     next(new AppError("METHOD_NOT_ALLOWED"));
   };
 }
+
+/** True when the request carries a body (a length above 0, or chunked). */
+export function hasBody(req: Request): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+/**
+ * Refuses a request body that is neither JSON nor a form (text/plain, multipart, none stated) with 415
+ * UNSUPPORTED_MEDIA_TYPE. Forms are the seed clients' way of calling with `access_token` as a field; they
+ * are taken from authenticated callers only (register-routes.ts), since a form is what a foreign web page
+ * can make a visitor's browser post without a CORS preflight (SMS sends, login guesses on public routes).
+ */
+export function jsonOnly() {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (hasBody(req) && !req.is(["application/json", "application/x-www-form-urlencoded"])) {
+      next(new AppError("UNSUPPORTED_MEDIA_TYPE"));
+      return;
+    }
+    next();
+  };
+}

@@ -23,11 +23,16 @@ function budgetsOf(deps: ApiDeps): NoticeBudgets {
   return budgets;
 }
 
-/** The user and/or room a route acts on (`:userId`, `:roomId`), for the per-pair budget; none for e.g. creating a room. */
-function targetOf(params: unknown): string | undefined {
+/**
+ * Who a route's notices go to, for the per-pair budget: the user and/or room it acts on (`:userId`,
+ * `:roomId`) and every user it names in its body (`userIds`: members added at room creation or invited).
+ */
+function targetsOf(params: unknown, body: unknown): string[] {
   const { userId, roomId } = (typeof params === "object" && params !== null ? params : {}) as { userId?: unknown; roomId?: unknown };
-  if (userId === undefined && roomId === undefined) return undefined;
-  return `${String(userId ?? "")}:${String(roomId ?? "")}`;
+  const targets = userId === undefined && roomId === undefined ? [] : [`${String(userId ?? "")}:${String(roomId ?? "")}`];
+  const named = (typeof body === "object" && body !== null ? (body as { userIds?: unknown }).userIds : undefined) ?? [];
+  if (Array.isArray(named)) for (const id of named) targets.push(`${String(id)}:`);
+  return targets;
 }
 
 /**
@@ -36,10 +41,9 @@ function targetOf(params: unknown): string | undefined {
  * @throws AppError RATE_LIMITED (429, retryable, with retryAfterSeconds) when over either budget; Redis's own
  *   error when it cannot be reached (answered SERVICE_UNAVAILABLE by the error handler).
  */
-export async function takeNoticeBudget(deps: ApiDeps, callerId: number, params: unknown): Promise<void> {
+export async function takeNoticeBudget(deps: ApiDeps, callerId: number, params: unknown, body?: unknown): Promise<void> {
   const { perUser, perPair } = budgetsOf(deps);
-  const target = targetOf(params);
-  if (target !== undefined) {
+  for (const target of targetsOf(params, body)) {
     const pair = await perPair.take(`${callerId}:${target}`);
     if (!pair.allowed) throw new AppError("RATE_LIMITED", { retryAfterSeconds: pair.retryAfterSeconds });
   }
@@ -55,7 +59,7 @@ export function withNoticeLimit(routes: RouteSpec[]): RouteSpec[] {
   return routes.map((route) => {
     if (route.method === "get") return route;
     const handler: RouteSpec["handler"] = async (input, deps) => {
-      if (input.auth) await takeNoticeBudget(deps, input.auth.userId, input.params);
+      if (input.auth) await takeNoticeBudget(deps, input.auth.userId, input.params, input.body);
       return route.handler(input, deps);
     };
     // The budget's refusal is one of the route's documented answers (OpenAPI, schemathesis).

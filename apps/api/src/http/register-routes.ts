@@ -4,7 +4,7 @@ import { AppError } from "@im/protocol";
 import { type Request, type Response, Router } from "express";
 import type { z } from "zod";
 import type { ApiDeps } from "../context.js";
-import { methodNotAllowed } from "./error-handler.js";
+import { hasBody, methodNotAllowed } from "./error-handler.js";
 import { type AuthInfo, type RouteSpec, routeKey } from "./route.js";
 import { parseInput } from "./validate.js";
 
@@ -55,6 +55,9 @@ export function registerRoutes(routes: RouteSpec[], deps: ApiDeps): Router {
     router[route.method](route.path, async (req: Request, res: Response) => {
       const auth = await authenticate(req, deps, !isPublic);
       if (auth) res.locals.auth = auth;
+      // A form body from nobody in particular is what a foreign page can post from a visitor's browser
+      // without a CORS preflight: unauthenticated calls take JSON only (jsonOnly in error-handler.ts).
+      if (!auth && hasBody(req) && !req.is("application/json")) throw new AppError("UNSUPPORTED_MEDIA_TYPE");
       const params = route.params ? parseInput("params", route.params as z.ZodType, req.params) : undefined;
       const query = route.query ? parseInput("query", route.query as z.ZodType, req.query) : undefined;
       const body = route.body ? parseInput("body", route.body as z.ZodType, req.body) : undefined;

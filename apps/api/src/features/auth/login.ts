@@ -1,6 +1,6 @@
 import { createSession } from "@im/auth";
 import type { UserDoc } from "@im/data";
-import { hitRateLimit, peekRateLimit } from "@im/infra";
+import { hitRateLimit } from "@im/infra";
 import { AppError } from "@im/protocol";
 import type { z } from "zod";
 import type { ApiDeps } from "../../context.js";
@@ -57,7 +57,7 @@ export async function loginWithSmsCode(deps: ApiDeps, body: z.output<typeof smsL
 }
 
 /**
- * Password login (seed: UserController.login). Failed attempts are counted per phone (the phone locks for a
+ * Password login (seed: UserController.login). Attempts are counted per phone before the password is checked (the phone locks for a
  * window after too many: LOGIN_LOCKED, even for the right password — the owner gets in with an SMS code,
  * `loginWithSmsCode`, or a password reset) and all attempts per IP.
  */
@@ -70,7 +70,10 @@ export async function login(deps: ApiDeps, body: z.output<typeof loginBody>, req
     limit: config.API_LOGIN_MAX_FAILURES,
     windowSeconds: config.API_LOGIN_WINDOW_SECONDS,
   };
-  const failures = await peekRateLimit(redis, failuresRule);
+  // Every attempt takes one of the phone's API_LOGIN_MAX_FAILURES slots BEFORE its password is checked (an
+  // atomic INCR), and a right password gives the slots back: parallel guesses cannot all be checked while
+  // the count still reads "not locked" (at most the limit are ever verified in a window).
+  const failures = await hitRateLimit(redis, failuresRule);
   if (!failures.allowed) throw new AppError("LOGIN_LOCKED", { retryAfterSeconds: failures.retryAfterSeconds });
 
   const user = await deps.models.users.findOne({ telephone }).lean();
@@ -79,10 +82,7 @@ export async function login(deps: ApiDeps, body: z.output<typeof loginBody>, req
   const ok = user?.passwordHash
     ? await verifyPassword(body.password, user.passwordHash)
     : (await verifyPassword(body.password, await decoyHash)) && false;
-  if (!user || !ok) {
-    await hitRateLimit(redis, failuresRule);
-    throw new AppError("LOGIN_FAILED");
-  }
+  if (!user || !ok) throw new AppError("LOGIN_FAILED"); // its slot stays taken
   if (user.status === -1) throw new AppError("ACCOUNT_DISABLED");
   await redis.del(failuresRule.key);
   if (needsRehash(user.passwordHash, config.API_PASSWORD_SCRYPT_LOG2N)) {

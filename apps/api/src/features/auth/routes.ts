@@ -1,5 +1,5 @@
 import { listSessions, revokeAllSessions, revokeSession, revokeSessionById } from "@im/auth";
-import { hitRateLimit, peekRateLimit } from "@im/infra";
+import { hitRateLimit } from "@im/infra";
 import { AppError } from "@im/protocol";
 import { z } from "zod";
 import { defineRoute } from "../../http/route.js";
@@ -82,13 +82,12 @@ export const authRoutes = [
         limit: deps.config.API_LOGIN_MAX_FAILURES,
         windowSeconds: deps.config.API_LOGIN_WINDOW_SECONDS,
       };
-      const locked = await peekRateLimit(deps.redis, failures);
-      if (!locked.allowed) throw new AppError("LOGIN_LOCKED", { retryAfterSeconds: locked.retryAfterSeconds });
+      // The attempt takes a slot before the password is checked (parallel guesses cannot outrun the count).
+      const slot = await hitRateLimit(deps.redis, failures);
+      if (!slot.allowed) throw new AppError("LOGIN_LOCKED", { retryAfterSeconds: slot.retryAfterSeconds });
       const user = await loadSelf(deps.models, userId);
-      if (!(await verifyPassword(body.oldPassword, user.passwordHash))) {
-        await hitRateLimit(deps.redis, failures);
-        throw new AppError("PASSWORD_INCORRECT");
-      }
+      if (!(await verifyPassword(body.oldPassword, user.passwordHash))) throw new AppError("PASSWORD_INCORRECT");
+      await deps.redis.del(failures.key);
       const passwordHash = await hashPassword(body.newPassword, deps.config.API_PASSWORD_SCRYPT_LOG2N);
       await deps.models.users.updateOne({ userId }, { $set: { passwordHash, modifyTime: Date.now() } });
       await revokeAllSessions(deps.redis, userId, "password_changed");
