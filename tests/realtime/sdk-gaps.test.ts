@@ -17,6 +17,8 @@ describe("SDK: gaps in the live stream", () => {
   let syncs = 0;
   /** Seqs up to here are covered (tombstones included) though not all are in `stored`. */
   let covered = 0;
+  /** Syncs still to be refused (the store down). */
+  let failSyncs = 0;
   /** When set, the committed point: seqs above it are in flight (answers say inFlight). */
   let committed: number | undefined;
   let server: Server;
@@ -46,6 +48,12 @@ describe("SDK: gaps in the live stream", () => {
       current = socket;
       socket.on("sync", (payload: { cursors: Record<string, number> }, ack: (r: unknown) => void) => {
         syncs += 1;
+        if (failSyncs > 0) {
+          // Like a gateway whose store is down: a final-looking failure the SDK must not take as "gap closed".
+          failSyncs -= 1;
+          ack({ ok: false, error: { code: 1000, key: "INTERNAL_ERROR", message: "store down" } });
+          return;
+        }
         const from = payload.cursors[conversationId] ?? 0;
         // Like the gateway: nothing past the committed point; tombstones (`covered`) move nextCursor only.
         const ceiling = committed ?? Number.MAX_SAFE_INTEGER;
@@ -70,6 +78,7 @@ describe("SDK: gaps in the live stream", () => {
     syncs = 0;
     covered = 0;
     committed = undefined;
+    failSyncs = 0;
     const client = new ImClient({
       url,
       token: "t",
@@ -115,6 +124,23 @@ describe("SDK: gaps in the live stream", () => {
     await sleep(600);
     assert.equal(syncs, 2, "one sync for the gap");
     assert.deepEqual(got, [1, 2, 3]);
+    client.close();
+  });
+
+  it("keeps messages past a gap held while the gap's sync fails, and hands everything over in order later", async () => {
+    // Found by the rolling-restart chaos test: a gap sync that failed (its gateway restarting) handed the
+    // held messages to the app before the missing one, which then came second (125 then 123).
+    const { client, got } = await connect(200);
+    const [m1, m2, m3] = [message(1), message(2), message(3)];
+    stored.push(m1, m2, m3);
+    failSyncs = 1;
+    push(m2); // m1's push was lost
+    push(m3);
+    await sleep(600);
+    assert.ok(syncs >= 2, "the gap was synced, and that sync failed");
+    assert.deepEqual(got, [], "nothing handed over past the open gap");
+    await eventually(() => got.length === 3);
+    assert.deepEqual(got, [1, 2, 3], "in order once a sync succeeds");
     client.close();
   });
 

@@ -371,6 +371,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
         return;
       }
       if (await this.syncGap([message])) this.deliver(message);
+      else this.held.set(message.conversationId, (this.held.get(message.conversationId) ?? new Map()).set(message.seq, message));
       return;
     }
     this.deliver(message);
@@ -420,19 +421,17 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     if (messages.size === 0) this.held.delete(conversationId);
   }
 
-  /** Syncs a gap the live stream did not fill; if that fails, hands over what arrived past it (false). */
-  private async syncGap(waiting: DeliveredMessage[]): Promise<boolean> {
+  /**
+   * Syncs a gap the live stream did not fill. If the sync fails (a gateway restarting, the store down) the
+   * messages past the gap stay held — never handed to the app before the messages they follow — and the
+   * sync is retried with backoff (scheduleResync, and every reconnect syncs); it releases them in order.
+   * Returns whether the sync succeeded.
+   */
+  private async syncGap(_waiting: DeliveredMessage[]): Promise<boolean> {
     try {
       await this.syncAll();
       return true;
     } catch {
-      // The gap stays open: hand over these messages without moving the cursor past the gap, and sync
-      // again later from the old cursor (it returns the gap, and these messages, which are then dropped).
-      for (const message of waiting.sort((a, b) => a.seq - b.seq)) {
-        this.held.get(message.conversationId)?.delete(message.seq);
-        this.deliver(message, true);
-      }
-      for (const [conversationId, messages] of this.held) if (messages.size === 0) this.held.delete(conversationId);
       this.scheduleResync();
       return false;
     }
