@@ -1,5 +1,12 @@
 export { raiseCounter } from "./counter.js";
 export { LockBusyError, type LockOptions, withLocks } from "./lock.js";
-export { type Connection, connectMongo, duplicateKeyField, isDuplicateKeyError } from "./mongo.js";
+export {
+  type Connection,
+  connectMongo,
+  duplicateKeyField,
+  isDuplicateKeyError,
+  isMongoUnavailableError,
+  MONGO_RESILIENCE_OPTIONS,
+} from "./mongo.js";
 export { hitRateLimit, peekRateLimit, type RateLimitResult, type RateLimitRule } from "./rate-limit.js";
 export { createRedis, Redis } from "./redis.js";
