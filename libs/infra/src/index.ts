@@ -1,6 +1,13 @@
 export { raiseCounter } from "./counter.js";
 export { LockBusyError, type LockOptions, withLocks } from "./lock.js";
-export { type Connection, connectMongo, duplicateKeyField, isDuplicateKeyError } from "./mongo.js";
+export {
+  type Connection,
+  connectMongo,
+  duplicateKeyField,
+  isDuplicateKeyError,
+  isMongoUnavailableError,
+  MONGO_RESILIENCE_OPTIONS,
+} from "./mongo.js";
 export { Budget, type BudgetOptions, hitRateLimit, peekRateLimit, type RateLimitResult, type RateLimitRule } from "./rate-limit.js";
 export { createRedis, Redis } from "./redis.js";
 export { classifyRetryable, isDependencyUnavailable, type RetryableFailure } from "./unavailable.js";

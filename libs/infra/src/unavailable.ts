@@ -1,4 +1,5 @@
 import { LockBusyError } from "./lock.js";
+import { isMongoUnavailableError } from "./mongo.js";
 
 /**
  * What to answer for a failure that is not the client's fault: retry later. `BUSY_RETRY` for contention
@@ -90,6 +91,6 @@ export function isDependencyUnavailable(error: unknown, depth = 0): boolean {
  */
 export function classifyRetryable(error: unknown): RetryableFailure | undefined {
   if (error instanceof LockBusyError) return { key: "BUSY_RETRY", retryAfterSeconds: 1 };
-  if (isDependencyUnavailable(error)) return { key: "SERVICE_UNAVAILABLE", retryAfterSeconds: 1 };
+  if (isDependencyUnavailable(error) || isMongoUnavailableError(error)) return { key: "SERVICE_UNAVAILABLE", retryAfterSeconds: 1 };
   return undefined;
 }
