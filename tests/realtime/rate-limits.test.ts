@@ -56,6 +56,24 @@ describe("budgets for socket events and notice-producing actions (issue 10 item 
     assert.equal(stored, accepted, "exactly the accepted ones are stored");
   });
 
+  it("stores every send of a burst that fits the budget, refusing only those past it (31 at once: 30 stored)", async () => {
+    // Found by black-box testing: the refusal of send 31 held back sends 2–30, which had arrived before it,
+    // so a burst of 31 stored 1.
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const a = await connectClient(world, alice, gateway(world, 0));
+    const results = await Promise.all(
+      Array.from({ length: 31 }, (_, i) =>
+        rawSend(a, { messageId: crypto.randomUUID(), chatType: 1, to: String(bob.userId), type: 1, content: `fits ${i}` }),
+      ),
+    );
+    const accepted = results.filter((r) => r.ok).length;
+    assert.ok(accepted >= 29, `${accepted} of 31 stored: ${results.map(keyOf).join(",")}`);
+    // What was refused came last: the stored ones are a prefix of the burst, so sending order holds.
+    const firstRefused = results.findIndex((r) => !r.ok);
+    assert.ok(firstRefused === -1 || results.slice(firstRefused).every((r) => !r.ok), "refusals only at the end");
+  });
+
   it("does not relay 1,000 typing events", async () => {
     const alice = await registerUser(world.stack, world.api);
     const bob = await registerUser(world.stack, world.api);

@@ -194,6 +194,11 @@ describe("single chat across two gateway processes", () => {
       // Friend notices and room events are the platform's to send (as 10005), never a client's.
       { messageId: crypto.randomUUID(), chatType: 1, to: String(bob.userId), type: 500, content: "{}" },
       { messageId: crypto.randomUUID(), chatType: 1, to: String(bob.userId), type: 907, content: "{}" },
+      // Loose numeric ids (issue 10 1j; black-box testing delivered "0x…" and "0100031" to the user).
+      { messageId: crypto.randomUUID(), chatType: 1, to: `0x${bob.userId.toString(16)}`, type: 1 },
+      { messageId: crypto.randomUUID(), chatType: 1, to: `0${bob.userId}`, type: 1 },
+      { messageId: crypto.randomUUID(), chatType: 1, to: "1e5", type: 1 },
+      { messageId: crypto.randomUUID(), chatType: 1, to: "0", type: 1 },
     ];
     for (const payload of bad) {
       const result = await a.socket.timeout(5_000).emitWithAck("message:send", payload as SendMessageInput);
@@ -208,6 +213,10 @@ describe("single chat across two gateway processes", () => {
       .timeout(5_000)
       .emitWithAck("message:send", { messageId: crypto.randomUUID(), chatType: 1, to: "99999999", type: 1 });
     assert.equal(unknownUser.ok ? "ok" : unknownUser.error.key, "USER_NOT_FOUND");
+    const notifier = await a.socket
+      .timeout(5_000)
+      .emitWithAck("message:send", { messageId: crypto.randomUUID(), chatType: 1, to: "10005", type: 1, content: "hi" });
+    assert.equal(notifier.ok ? "ok" : notifier.error.key, "USER_NOT_FOUND", "the system notifier takes no messages");
     (a.socket as unknown as { emit: (event: string, payload: unknown) => void }).emit("message:send", { nonsense: true }); // no ack callback at all
     const ok = await a.send({ chatType: 1, to: String(bob.userId), type: 1, content: "still fine" });
     assert.ok(ok.seq >= 1);

@@ -31,10 +31,12 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
      * delay has passed: those already on their way were sent before the client learnt of the refusal, and
      * storing them would put them before the refused one (a device's messages are stored in sending order).
      */
-    let sendsHeld: { until: number; error: AppError } | undefined;
+    let sendsHeld: { until: number; error: AppError; after: number } | undefined;
     let delayedReplies = 0;
-    const held = (kind: EventKind): AppError | undefined => {
-      if (!sendsHeld || (kind !== "send" && kind !== "receipt")) return undefined;
+    /** Events in order of arrival: only sends that arrived AFTER a refused one are held back with it. */
+    let arrivals = 0;
+    const held = (kind: EventKind, arrival: number): AppError | undefined => {
+      if (!sendsHeld || (kind !== "send" && kind !== "receipt") || arrival <= sendsHeld.after) return undefined;
       const waitMs = sendsHeld.until - Date.now();
       if (waitMs <= 0) return undefined;
       return new AppError(sendsHeld.error.key, { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
@@ -54,13 +56,25 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
     ) => {
       const reply = safeAck<T>(ack);
       const kind = eventKind(name, payload);
+      arrivals += 1;
+      const arrival = arrivals;
       const refuse = (error: unknown, tier?: "socket" | "user" | "held") => {
         const body = toErrorBody(error, language, logger);
         if (tier && body.error.key === "RATE_LIMITED") deps.metrics.rateLimited.inc({ kind, tier });
         const retryAfterSeconds = body.error.retryAfterSeconds;
         if ((kind === "send" || kind === "receipt") && retryAfterSeconds !== undefined && tier !== "held") {
           const until = Date.now() + retryAfterSeconds * 1000;
-          if (!sendsHeld || sendsHeld.until < until) sendsHeld = { until, error: new AppError(body.error.key) };
+          // Sends that arrived before this one were sent before the client could know of the refusal and
+          // are served as usual (found by black-box testing: a burst of 31 stored only 1).
+          const error = new AppError(body.error.key);
+          if (!sendsHeld || sendsHeld.until <= Date.now()) sendsHeld = { until, error, after: arrival };
+          else {
+            sendsHeld = {
+              until: Math.max(sendsHeld.until, until),
+              error: sendsHeld.until < until ? error : sendsHeld.error,
+              after: Math.min(sendsHeld.after, arrival),
+            };
+          }
         }
         onRefused?.(body.error.key);
         // A client that loops on RATE_LIMITED answers without waiting would make the refusals themselves
@@ -82,7 +96,7 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
           return;
         }
         let expected = 0;
-        const hold = held(kind);
+        const hold = held(kind, arrival);
         if (hold) {
           refuse(hold, "held");
           return;
@@ -114,7 +128,7 @@ export function onConnection(deps: GatewayDeps, presence: Presence) {
           refuse(error);
         }
       };
-      const hold = held(kind);
+      const hold = held(kind, arrival);
       if (hold) {
         refuse(hold, "held");
         return;

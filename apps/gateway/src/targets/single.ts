@@ -1,5 +1,6 @@
-import { storeSingle } from "@im/messaging";
-import { AppError, chatTypes, type SendMessage, singleConversationId } from "@im/protocol";
+import { UserStatus } from "@im/data";
+import { SYSTEM_NOTIFIER_ID, storeSingle } from "@im/messaging";
+import { AppError, chatTypes, parseOrThrow, type SendMessage, singleConversationId, userIdTextSchema } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import type { Target } from "./target.js";
 
@@ -9,11 +10,12 @@ import type { Target } from "./target.js";
  */
 export async function singleTarget(deps: GatewayDeps, socket: ImSocket, message: SendMessage): Promise<Target> {
   const from = socket.data.userId;
-  const to = Number(message.to);
-  if (!Number.isSafeInteger(to) || to < 1)
-    throw new AppError("VALIDATION_FAILED", { issues: [{ field: "to", message: "must be a userId" }] });
+  // Plain decimal only (issue 10 1j): "0x186bf", "1e5", "0100031" are not user ids.
+  const to = parseOrThrow(userIdTextSchema, message.to, "to");
+  // The system notifier (10005) only speaks; a message to it would land in the sender's notice conversation.
+  if (to === SYSTEM_NOTIFIER_ID) throw new AppError("USER_NOT_FOUND");
   const recipient = await deps.targets.users.get(to);
-  if (!recipient || recipient.status === -1) throw new AppError("USER_NOT_FOUND");
+  if (!recipient || recipient.status === UserStatus.disabled) throw new AppError("USER_NOT_FOUND");
   if (to !== from && recipient.blocked.has(from)) throw new AppError("BLOCKED_BY_USER");
   return {
     chatType: chatTypes.single,
