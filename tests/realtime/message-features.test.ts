@@ -258,6 +258,29 @@ describe("message features: recall, read receipts, burn after reading, typing, b
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.deepEqual(bobRecalled, []);
+    // Recalled (content erased), the message is still told apart from another one under its id (found by
+    // black-box testing: after a recall, burn or clear any content was answered ok, duplicate).
+    const recall = await sendRaw(a, {
+      messageId: crypto.randomUUID(),
+      chatType: 1,
+      to: String(bob.userId),
+      type: messageType.recall,
+      objectId: messageId,
+    });
+    assert.ok(recall.ok, JSON.stringify(recall));
+    const afterRecall = await sendRaw(a, { messageId, chatType: 1, to: String(bob.userId), type: messageType.text, content: "changed" });
+    assert.equal(keyOf(afterRecall), "MESSAGE_ID_REUSED");
+    const flipped = await sendRaw(a, {
+      messageId,
+      chatType: 1,
+      to: String(bob.userId),
+      type: messageType.text,
+      content: "hi",
+      isReadDel: true,
+    });
+    assert.equal(keyOf(flipped), "MESSAGE_ID_REUSED");
+    const exact = await sendRaw(a, { messageId, chatType: 1, to: String(bob.userId), type: messageType.text, content: "hi" });
+    assert.ok(exact.ok && exact.receipt.duplicate, "the exact resend is still acknowledged");
   });
 
   it("relays typing (201) to online devices without storing it", async () => {

@@ -1,5 +1,5 @@
 import type { ChatType, DeliveredMessage, SendMessage } from "@im/protocol";
-import { type MessageDoc, messageDocId } from "./message-model.js";
+import { contentHashOf, type MessageDoc, messageDocId } from "./message-model.js";
 
 /** The wire form of a stored message: optional fields only when set. */
 export function toDelivered(doc: MessageDoc): DeliveredMessage {
@@ -54,6 +54,7 @@ export function buildMessageDoc(message: SendMessage, sender: { userId: number; 
     ...(message.toUserName ? { toUserName: message.toUserName } : {}),
     type: message.type,
     content: message.content,
+    contentHash: contentHashOf(message.content),
     isEncrypt: message.isEncrypt,
     isReadDel: message.isReadDel,
     ...(message.fileSize !== undefined ? { fileSize: message.fileSize } : {}),

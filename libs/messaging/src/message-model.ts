@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { DeliveredMessage } from "@im/protocol";
 import type { Connection, Model } from "mongoose";
 import { Schema } from "mongoose";
@@ -17,6 +18,9 @@ export const messageDocId = (ownerId: number, conversationId: string, messageId:
  * first kind (the burnt kind keeps its message's `_id`). Never delivered; it only lets cursors move past
  * its seq.
  */
+/** The fingerprint of a message's content kept on its copies (MessageDoc.contentHash). */
+export const contentHashOf = (content: string): string => createHash("sha256").update(content).digest("base64url").slice(0, 22);
+
 export const tombstoneDocId = (ownerId: number, conversationId: string, seq: number): string => `${ownerId}:${conversationId}:#${seq}`;
 
 /**
@@ -30,6 +34,11 @@ export type MessageDoc = Omit<DeliveredMessage, "traceparent" | "recalled"> & {
   recalled: boolean;
   /** Set on tombstones only (see tombstoneDocId): the seq is taken, there is no message to show. */
   tombstone?: boolean;
+  /**
+   * sha256 of the content as sent (base64url, 22 characters), kept when a recall, burn or clear erases the
+   * content: a resend is still compared with what was sent (MESSAGE_ID_REUSED). Absent on older copies.
+   */
+  contentHash?: string;
 };
 
 const schema = new Schema<MessageDoc>(
@@ -57,6 +66,7 @@ const schema = new Schema<MessageDoc>(
     serverTime: { type: Number, required: true },
     recalled: { type: Boolean, default: false },
     tombstone: { type: Boolean, default: undefined },
+    contentHash: { type: String, default: undefined },
   },
   { versionKey: false, autoIndex: false },
 );

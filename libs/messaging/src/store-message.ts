@@ -3,7 +3,7 @@ import { toDelivered } from "./convert.js";
 import { findCopy } from "./copies.js";
 import { abandonSeq } from "./in-flight.js";
 import { InsertOutcomeUnknownError } from "./insert-batcher.js";
-import { type MessageDoc, type MessageModel, messageDocId } from "./message-model.js";
+import { contentHashOf, type MessageDoc, type MessageModel, messageDocId } from "./message-model.js";
 import { allocateSeq, repairSeq } from "./sequences.js";
 import type { MessageStore } from "./store-context.js";
 
@@ -32,9 +32,11 @@ const SEQ_ATTEMPTS = 3;
 const EXPLAIN_ATTEMPTS = 4;
 
 /**
- * Refuses a resend that is not the same message: another sender, type, target (chatType + to), objectId
- * or content (content is not compared once the stored copy was recalled or burnt, nor for read receipts,
- * whose id is derived from the reader and the message read). MESSAGE_ID_REUSED (409).
+ * Refuses a resend that is not the same message: another sender, type, target (chatType + to), objectId,
+ * burn-after-reading flag or content — compared by the copy's contentHash, so also after a recall, burn or
+ * clear erased the content (copies from before contentHash existed: not compared once erased); read
+ * receipts' content is not compared (their id is derived from the reader and the message read).
+ * MESSAGE_ID_REUSED (409).
  */
 export function assertSameMessage(stored: MessageDoc, sender: Sender, message: SendMessage, to: string): void {
   const same =
@@ -43,7 +45,11 @@ export function assertSameMessage(stored: MessageDoc, sender: Sender, message: S
     stored.chatType === message.chatType &&
     stored.to === to &&
     (stored.objectId ?? "") === (message.objectId ?? "") &&
-    (stored.recalled || stored.tombstone === true || message.type === messageType.readReceipt || stored.content === message.content);
+    stored.isReadDel === message.isReadDel &&
+    (message.type === messageType.readReceipt ||
+      (stored.contentHash !== undefined
+        ? stored.contentHash === contentHashOf(message.content)
+        : stored.recalled || stored.tombstone === true || stored.content === message.content));
   if (!same) throw new AppError("MESSAGE_ID_REUSED");
 }
 

@@ -8,7 +8,7 @@ import {
   readReceiptMessageId,
   type StoredResult,
 } from "@im/messaging";
-import { AppError, messageType, messageTypes, type SendMessage } from "@im/protocol";
+import { AppError, messageType, type SendMessage } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import type { Target } from "../targets/target.js";
 import { checkClientOrigin } from "./origin.js";
