@@ -1,5 +1,5 @@
 import { createSession } from "@im/auth";
-import type { UserDoc } from "@im/data";
+import { type UserDoc, UserStatus } from "@im/data";
 import { hitRateLimit } from "@im/infra";
 import { AppError } from "@im/protocol";
 import type { z } from "zod";
@@ -51,7 +51,7 @@ export async function loginWithSmsCode(deps: ApiDeps, body: z.output<typeof smsL
   await consumeSmsCode(deps, "login", telephone, body.smsCode);
   const user = await deps.models.users.findOne({ telephone }).lean();
   if (!user) throw new AppError("SMS_CODE_INVALID");
-  if (user.status === -1) throw new AppError("ACCOUNT_DISABLED");
+  if (user.status === UserStatus.disabled) throw new AppError("ACCOUNT_DISABLED");
   await deps.redis.del(failuresKey(telephone));
   return loginWith(deps, user, { resource: body.resource, deviceId: body.deviceId ?? "" }, request);
 }
@@ -83,7 +83,7 @@ export async function login(deps: ApiDeps, body: z.output<typeof loginBody>, req
     ? await verifyPassword(body.password, user.passwordHash)
     : (await verifyPassword(body.password, await decoyHash)) && false;
   if (!user || !ok) throw new AppError("LOGIN_FAILED"); // its slot stays taken
-  if (user.status === -1) throw new AppError("ACCOUNT_DISABLED");
+  if (user.status === UserStatus.disabled) throw new AppError("ACCOUNT_DISABLED");
   await redis.del(failuresRule.key);
   if (needsRehash(user.passwordHash, config.API_PASSWORD_SCRYPT_LOG2N)) {
     const passwordHash = await hashPassword(body.password, config.API_PASSWORD_SCRYPT_LOG2N);

@@ -1,5 +1,5 @@
 import { revokeAllSessions } from "@im/auth";
-import type { Models } from "@im/data";
+import { type Models, UserStatus } from "@im/data";
 import type { Redis } from "@im/infra";
 
 /**
@@ -8,6 +8,6 @@ import type { Redis } from "@im/infra";
  * to disable a user: an admin tool or script must call this rather than set `status` itself.
  */
 export async function disableUser(deps: { models: Models; redis: Redis }, userId: number): Promise<void> {
-  await deps.models.users.updateOne({ userId }, { $set: { status: -1, modifyTime: Date.now() } });
+  await deps.models.users.updateOne({ userId }, { $set: { status: UserStatus.disabled, modifyTime: Date.now() } });
   await revokeAllSessions(deps.redis, userId, "disabled");
 }
