@@ -1,16 +1,12 @@
 // Helpers of the chaos tests (tests/chaos): a stack on servers the test chooses, gateways on fixed ports
 // (so a restarted gateway comes back where the ingress expects it), a raw Socket.IO client written from
 // docs/messaging.md alone, and checks over everything stored.
-import { join } from "node:path";
 import { loadApiConfig, startApi } from "@im/api";
 import type { DeliveredMessage, Receipt } from "@im/protocol";
 import { createLogger } from "@im/telemetry";
-import { type FerretDbServer, type ManagedProcess, type RedisServer, spawnServer, startFerretDb, startRedis } from "@im/testing";
+import { type FerretDbServer, type RedisServer, startFerretDb, startRedis } from "@im/testing";
 import { io, type Socket } from "socket.io-client";
-import type { GatewayProcess } from "./realtime.js";
 import { RecordingSmsProvider, type TestStack } from "./stack.js";
-
-const root = new URL("../..", import.meta.url).pathname;
 
 /**
  * Like `startStack`, but on servers the test started itself (a rewindable Redis, say); the API runs in this
@@ -50,40 +46,7 @@ export async function startStackOn(
   };
 }
 
-/**
- * Starts a gateway process on `port` (a restarted gateway comes back on the same port, as a pod behind its
- * service would). `env` overrides the stack's settings, e.g. MONGO_URL or REDIS_URL through a TcpProxy.
- */
-export async function startGatewayAt(
-  stack: TestStack,
-  id: string,
-  port: number,
-  env: Record<string, string> = {},
-): Promise<GatewayProcess> {
-  const process_: ManagedProcess = await spawnServer({
-    name: `gateway-${id}`,
-    command: process.execPath,
-    args: ["--conditions=development", "--import", "tsx", join(root, "apps/gateway/src/main.ts")],
-    cwd: root,
-    readyPort: port,
-    readyTimeoutMs: 60_000,
-    // CHAOS_GATEWAY_OUTPUT=1 shows the gateways' logs (with TEST_LOG_LEVEL) while investigating a failure.
-    inheritOutput: process.env.CHAOS_GATEWAY_OUTPUT === "1",
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "",
-      GATEWAY_HOST: "127.0.0.1",
-      GATEWAY_PORT: String(port),
-      GATEWAY_ID: id,
-      MONGO_URL: stack.config.MONGO_URL,
-      REDIS_URL: stack.config.REDIS_URL,
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
-      MESSAGE_SHARDS: String(stack.config.MESSAGE_SHARDS),
-      ...env,
-    },
-  });
-  return { url: `http://127.0.0.1:${port}`, port, process: process_ };
-}
+export { startGatewayAt } from "./realtime.js";
 
 /** The `{ok: false}` half of an acknowledgement, as docs/messaging.md describes it. */
 export interface AckError {

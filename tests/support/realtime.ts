@@ -16,7 +16,20 @@ export interface GatewayProcess {
 
 /** Starts a gateway as its own OS process (so a test can kill it), on the stack's Redis and MongoDB. */
 export async function startGatewayProcess(stack: TestStack, id: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const port = await freePort();
+  return startGatewayAt(stack, id, await freePort(), env);
+}
+
+/**
+ * Starts a gateway process on `port` (a restarted gateway comes back on the same port, as a pod behind its
+ * service would). `env` overrides the stack's settings, e.g. MONGO_URL or REDIS_URL through a TcpProxy.
+ * CHAOS_GATEWAY_OUTPUT=1 shows the gateways' logs (with TEST_LOG_LEVEL) while investigating a failure.
+ */
+export async function startGatewayAt(
+  stack: TestStack,
+  id: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<GatewayProcess> {
   const process_ = await spawnServer({
     name: `gateway-${id}`,
     command: process.execPath,
@@ -24,6 +37,7 @@ export async function startGatewayProcess(stack: TestStack, id: string, env: Rec
     cwd: root,
     readyPort: port,
     readyTimeoutMs: 60_000,
+    inheritOutput: process.env.CHAOS_GATEWAY_OUTPUT === "1",
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
