@@ -3,6 +3,7 @@
 #   - Debian's redis-server (apt-get)
 #   - promtool (Debian's prometheus package, apt-get): tests/observability checks the chart's alert rules with it
 #   - FerretDB v1.24.2 (the MongoDB-protocol server used locally and in tests), built from the Go module proxy
+#   - versitygw v1.7.0 (the S3 API server used locally and in tests, for media), built from the Go module proxy
 #   - schemathesis 4.x (PyPI, in a venv under the tools cache; $TOOLS_DIR/schemathesis): tests/schemathesis fuzzes /openapi.json
 #   - node_modules (npm ci) when missing or older than package-lock.json
 # Binaries we build are cached under $IM_TOOLS_DIR (default ~/.cache/im-platform/bin) so later runs skip the build.
@@ -10,6 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS_DIR="${IM_TOOLS_DIR:-$HOME/.cache/im-platform/bin}"
 FERRETDB_VERSION="v1.24.2"
+VERSITYGW_VERSION="v1.7.0"
 mkdir -p "$TOOLS_DIR"
 
 log() { echo "[ensure-tools] $*" >&2; }
@@ -73,6 +75,16 @@ ensure_schemathesis() {
   ln -sf "$venv/bin/schemathesis" "$TOOLS_DIR/schemathesis"
 }
 
+ensure_versitygw() {
+  # versitygw: the S3 API server of local runs and tests (POSIX backend with --sidecar), for the upload app.
+  local bin="$TOOLS_DIR/versitygw" marker="$TOOLS_DIR/versitygw.version"
+  if [ -x "$bin" ] && [ "$(cat "$marker" 2>/dev/null)" = "$VERSITYGW_VERSION" ]; then return; fi
+  ensure_go
+  log "building versitygw $VERSITYGW_VERSION (once per machine; cached in $TOOLS_DIR)"
+  GOBIN="$TOOLS_DIR" GOFLAGS=-mod=mod CGO_ENABLED=0 go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+  echo "$VERSITYGW_VERSION" >"$marker"
+}
+
 ensure_node_modules() {
   cd "$ROOT"
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -84,6 +96,7 @@ ensure_node_modules() {
 ensure_redis
 ensure_promtool
 ensure_ferretdb
+ensure_versitygw
 ensure_schemathesis
 bash "$ROOT/scripts/ensure-k8s-tools.sh" >/dev/null # etcd, kube-apiserver, kubectl, helm for the operator's tests
 ensure_node_modules

@@ -15,6 +15,7 @@ export {
 export { type ManagedProcess, type SpawnOptions, spawnServer } from "./managed-process.js";
 export { parseCommand, splitMessages, type WireCommand } from "./mongo-wire.js";
 export { type RedisServer, type RedisServerOptions, type RewindableRedis, startRedis, startRewindableRedis } from "./redis-server.js";
+export { type S3Server, type S3ServerOptions, startS3Server } from "./s3-server.js";
 export {
   type CommandAction,
   type CommandFault,
@@ -23,4 +24,4 @@ export {
   TcpProxy,
   type TcpProxyOptions,
 } from "./tcp-proxy.js";
-export { ferretDbBinary, redisServerBinary, toolsDir } from "./tools.js";
+export { ferretDbBinary, redisServerBinary, toolsDir, versityGwBinary } from "./tools.js";

@@ -18,3 +18,10 @@ export function ferretDbBinary(): string {
 export function redisServerBinary(): string {
   return process.env.IM_REDIS_BIN ?? "redis-server";
 }
+
+/** Path of the versitygw S3 server: $IM_VERSITYGW_BIN, else the tools cache, else `versitygw` on PATH. */
+export function versityGwBinary(): string {
+  if (process.env.IM_VERSITYGW_BIN) return process.env.IM_VERSITYGW_BIN;
+  const cached = join(toolsDir(), "versitygw");
+  return existsSync(cached) ? cached : "versitygw";
+}
