@@ -1,49 +1,20 @@
 // Helpers of the chaos tests (tests/chaos): a stack on servers the test chooses, gateways on fixed ports
 // (so a restarted gateway comes back where the ingress expects it), a raw Socket.IO client written from
 // docs/messaging.md alone, and checks over everything stored.
-import { loadApiConfig, startApi } from "@im/api";
 import type { DeliveredMessage, Receipt } from "@im/protocol";
-import { createLogger } from "@im/telemetry";
-import { type FerretDbServer, type RedisServer, startFerretDb, startRedis } from "@im/testing";
+import type { FerretDbServer, RedisServer } from "@im/testing";
 import { io, type Socket } from "socket.io-client";
-import { RecordingSmsProvider, type TestStack } from "./stack.js";
+import { startStack, type TestStack } from "./stack.js";
 
 /**
- * Like `startStack`, but on servers the test started itself (a rewindable Redis, say); the API runs in this
- * process and talks to them directly. Stopping the stack stops them too.
+ * The chaos tests' stack: `startStack` on servers the test may have started itself (a rewindable Redis,
+ * say), registration without SMS codes, 4 message shards.
  */
-export async function startStackOn(
+export function startStackOn(
   servers: { redis?: RedisServer; mongo?: FerretDbServer },
   env: Record<string, string> = {},
 ): Promise<TestStack> {
-  const [redis, mongo] = await Promise.all([servers.redis ?? startRedis(), servers.mongo ?? startFerretDb()]);
-  const config = loadApiConfig({
-    API_HOST: "127.0.0.1",
-    API_PORT: "0",
-    MONGO_URL: mongo.urlFor("im_test"),
-    REDIS_URL: redis.url,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-    API_PASSWORD_SCRYPT_LOG2N: "10",
-    API_REGISTER_MAX_PER_IP: "100000",
-    API_LOGIN_MAX_PER_IP: "100000",
-    API_SMS_MAX_PER_IP_PER_HOUR: "100000",
-    API_SMS_REQUIRED: "false",
-    MESSAGE_SHARDS: "4",
-    ...env,
-  });
-  const sms = new RecordingSmsProvider();
-  const api = await startApi(config, { sms, logger: createLogger({ name: "api-test", level: config.LOG_LEVEL }) });
-  return {
-    api,
-    redis,
-    mongo,
-    sms,
-    config,
-    async stop() {
-      await api.close();
-      await Promise.all([redis.stop(), mongo.stop()]);
-    },
-  };
+  return startStack({ API_SMS_REQUIRED: "false", MESSAGE_SHARDS: "4", ...env }, servers);
 }
 
 export { startGatewayAt } from "./realtime.js";

@@ -33,9 +33,15 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-/** Starts real Redis and FerretDB servers on free ports and the API in this process. */
-export async function startStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const [redis, mongo] = await Promise.all([startRedis(), startFerretDb()]);
+/**
+ * Starts real Redis and FerretDB servers on free ports (or uses those given: a rewindable Redis, say) and
+ * the API in this process. Stopping the stack stops the servers too.
+ */
+export async function startStack(
+  env: Record<string, string> = {},
+  servers: { redis?: RedisServer; mongo?: FerretDbServer } = {},
+): Promise<TestStack> {
+  const [redis, mongo] = await Promise.all([servers.redis ?? startRedis(), servers.mongo ?? startFerretDb()]);
   const config = loadApiConfig({
     API_HOST: "127.0.0.1",
     API_PORT: "0",

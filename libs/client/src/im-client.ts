@@ -8,79 +8,18 @@ import {
   messageType,
   PROTOCOL_VERSION,
   type Receipt,
-  type Resource,
   type SendMessageInput,
   type ServerToClientEvents,
   type SessionEndReason,
   type SyncCursors,
   type SyncedConversation,
 } from "@im/protocol";
-import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
+import { io, type Socket } from "socket.io-client";
+import { Cursors, HeldMessages } from "./cursors.js";
+import { type ImClientEvents, type ImClientOptions, ImError } from "./options.js";
 import { errorTreatment, PendingQueue, receiptTimeoutFor, retryDelayMs } from "./pending-queue.js";
 import { SeenSet } from "./seen-set.js";
 import { TypedEmitter } from "./typed-emitter.js";
-
-export interface ImClientOptions {
-  /** Gateway URL, e.g. https://im.example.com (through the ingress). */
-  url: string;
-  /** The accessToken from login. */
-  token: string;
-  resource?: Resource;
-  language?: string;
-  /** Sync positions saved from an earlier session (see `cursors()`); a new device starts empty. */
-  cursors?: SyncCursors;
-  /** Resend delays without a receipt, ms. @default { text: 15000, media: 45000 } */
-  receiptTimeouts?: { text: number; media: number };
-  /** Attempts per message before `send` rejects. @default 5 */
-  maxAttempts?: number;
-  /** Messages per conversation per sync round. @default 200 */
-  syncLimit?: number;
-  /**
-   * How long a live message that arrived after a gap is held, waiting for the missing ones to arrive live,
-   * before the client syncs (jittered 1–1.5×). Concurrent sends to one conversation are stored and pushed
-   * in parallel, so small reorderings are normal; syncing at once would make every member of a busy room
-   * sync together. 0 syncs at once. @default 1000
-   */
-  gapWaitMs?: number;
-  /**
-   * How soon to sync again when a sync answer says a conversation stopped below a seq still being
-   * written (`inFlight`), jittered 0.5–1.5×. @default 1000
-   */
-  inFlightRetryMs?: number;
-  /** Passed to socket.io-client (transports, reconnection delays, ...). */
-  socket?: Partial<ManagerOptions & SocketOptions>;
-}
-
-export interface ImClientEvents {
-  /** The handshake succeeded (the seed's login result) — also after every reconnect. */
-  connected: (info: { userId: number; resource: string; serverTime: number }) => void;
-  /** The handshake was refused (bad, revoked or expired token): the client closes and stops reconnecting. */
-  loginFailed: (error: ErrorBody) => void;
-  /** A message, exactly once per messageId, in seq order within its conversation. */
-  message: (message: DeliveredMessage) => void;
-  /** A recall (type 202) arrived: the app should blank or remove the message with this id. */
-  recalled: (messageId: string, message: DeliveredMessage) => void;
-  /** A read receipt (type 26) arrived: `messageId` was read by `message.fromUserId` (burn-after-read: remove it). */
-  read: (messageId: string, message: DeliveredMessage) => void;
-  /** The server stored a message this client sent. */
-  receipt: (receipt: Receipt) => void;
-  /** A message was handed to the socket (each attempt). */
-  sent: (messageId: string, attempt: number) => void;
-  /**
-   * The server ended this session (logout, signed out elsewhere, password changed, account disabled, token
-   * expired): the token no longer works, the client has closed and will not reconnect — log in again.
-   */
-  sessionEnded: (reason: SessionEndReason) => void;
-  /** The connection dropped; the client reconnects by itself unless `close()` was called. */
-  closed: (reason: string) => void;
-}
-
-export class ImError extends Error {
-  constructor(readonly body: ErrorBody) {
-    super(`${body.error.key}: ${body.error.message}`);
-    this.name = "ImError";
-  }
-}
 
 type ImSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -93,16 +32,14 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   readonly socket: ImSocket;
   private readonly pending = new PendingQueue();
   private readonly seen = new SeenSet();
-  private readonly positions: Map<string, number>;
-  /** Seqs of this device's own messages past a gap, by conversation (see `advance`). */
-  private readonly ahead = new Map<string, Set<number>>();
+  private readonly positions: Cursors;
   private readonly timeouts: { text: number; media: number };
   private readonly maxAttempts: number;
   private readonly syncLimit: number;
   private readonly gapWaitMs: number;
   private readonly inFlightRetryMs: number;
   /** Live messages past a gap, by conversation and seq, until the gap fills (live or by sync). */
-  private readonly held = new Map<string, Map<number, DeliveredMessage>>();
+  private readonly held = new HeldMessages();
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   /** Incoming messages and syncs are handled one at a time, in arrival order. */
   private inbox: Promise<void> = Promise.resolve();
@@ -119,7 +56,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
 
   constructor(options: ImClientOptions) {
     super();
-    this.positions = new Map(Object.entries(options.cursors ?? {}));
+    this.positions = new Cursors(options.cursors);
     this.timeouts = options.receiptTimeouts ?? { text: 15_000, media: 45_000 };
     this.maxAttempts = options.maxAttempts ?? 5;
     this.syncLimit = options.syncLimit ?? 200;
@@ -207,7 +144,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
 
   /** The device's sync positions, to save and pass back as `cursors` next time. */
   cursors(): SyncCursors {
-    return Object.fromEntries(this.positions);
+    return this.positions.toObject();
   }
 
   /** Sends a message; resolves with the receipt once the server stored it (resending as needed). */
@@ -270,7 +207,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     // A read receipt is stored under an id the server derives (one per reader and message): seen too.
     this.seen.add(result.receipt.messageId);
     // The device has its own message; the cursor moves past it only if nothing before it is still missing.
-    if (result.receipt.seq > 0) this.advance(result.receipt.conversationId, result.receipt.seq, true);
+    if (result.receipt.seq > 0) this.positions.advance(result.receipt.conversationId, result.receipt.seq, true);
     this.emit("receipt", result.receipt);
     item.resolve(result.receipt);
     if (this.inOrder) this.kick();
@@ -312,33 +249,6 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
     }
   }
 
-  /**
-   * Moves a conversation's cursor to `seq`. Synced and in-order messages may move it at once (`contiguous`
-   * false: sync returned everything before them); a receipt only when it directly follows the cursor — a
-   * seq further ahead waits in `ahead` until the gap before it is filled, so a message still in flight to
-   * this device is never skipped by the next sync.
-   */
-  private advance(conversationId: string, seq: number, contiguous: boolean): void {
-    const current = this.positions.get(conversationId) ?? 0;
-    if (seq <= current) return;
-    let ahead = this.ahead.get(conversationId);
-    if (contiguous && seq > current + 1) {
-      if (!ahead) {
-        ahead = new Set();
-        this.ahead.set(conversationId, ahead);
-      }
-      ahead.add(seq);
-      return;
-    }
-    let next = seq;
-    while (ahead?.has(next + 1)) next += 1;
-    if (ahead) {
-      for (const pending of ahead) if (pending <= next) ahead.delete(pending);
-      if (ahead.size === 0) this.ahead.delete(conversationId);
-    }
-    this.positions.set(conversationId, next);
-  }
-
   private enqueue(work: () => Promise<void>): void {
     this.inbox = this.inbox.then(work).catch(() => {
       // A failed sync is retried on the next gap or reconnect.
@@ -347,7 +257,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
 
   /** Hands a message to the app once; `gapOpen` keeps the cursor from passing a gap not yet synced. */
   private deliver(message: DeliveredMessage, gapOpen = false): void {
-    if (message.seq > 0) this.advance(message.conversationId, message.seq, gapOpen);
+    if (message.seq > 0) this.positions.advance(message.conversationId, message.seq, gapOpen);
     if (this.seen.has(message.messageId)) return;
     this.seen.add(message.messageId);
     this.emit("message", message);
@@ -364,14 +274,14 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       this.emit("message", message); // typing and other relayed-only events
       return;
     }
-    const current = this.positions.get(message.conversationId) ?? 0;
+    const current = this.positions.get(message.conversationId);
     if (message.seq > current + 1 && !this.seen.has(message.messageId)) {
       if (this.gapWaitMs > 0) {
         this.hold(message);
         return;
       }
-      if (await this.syncGap([message])) this.deliver(message);
-      else this.held.set(message.conversationId, (this.held.get(message.conversationId) ?? new Map()).set(message.seq, message));
+      if (await this.syncGap()) this.deliver(message);
+      else this.held.add(message);
       return;
     }
     this.deliver(message);
@@ -379,12 +289,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   }
 
   private hold(message: DeliveredMessage): void {
-    let messages = this.held.get(message.conversationId);
-    if (!messages) {
-      messages = new Map();
-      this.held.set(message.conversationId, messages);
-    }
-    messages.set(message.seq, message);
+    this.held.add(message);
     this.armGapTimer();
   }
 
@@ -394,8 +299,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       () => {
         this.gapTimer = undefined;
         this.enqueue(async () => {
-          const waiting = [...this.held.values()].flatMap((m) => [...m.values()]);
-          if (waiting.length > 0) await this.syncGap(waiting);
+          if (!this.held.isEmpty) await this.syncGap();
         });
       },
       Math.round(this.gapWaitMs * (1 + Math.random() * 0.5)),
@@ -404,21 +308,14 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
 
   /** Delivers the held messages of a conversation that now follow its cursor, in seq order. */
   private release(conversationId: string): void {
-    const messages = this.held.get(conversationId);
-    if (!messages) return;
     for (;;) {
-      const cursor = this.positions.get(conversationId) ?? 0;
-      for (const [seq, held] of messages) {
-        if (seq > cursor) continue;
-        messages.delete(seq);
-        this.deliver(held); // normally synced meanwhile (then dropped as seen)
-      }
-      const next = messages.get(cursor + 1);
+      const cursor = this.positions.get(conversationId);
+      // Normally synced meanwhile (then dropped as seen by deliver).
+      for (const covered of this.held.takeCovered(conversationId, cursor)) this.deliver(covered);
+      const next = this.held.take(conversationId, cursor + 1);
       if (!next) break;
-      messages.delete(cursor + 1);
       this.deliver(next);
     }
-    if (messages.size === 0) this.held.delete(conversationId);
   }
 
   /**
@@ -427,7 +324,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
    * sync is retried with backoff (scheduleResync, and every reconnect syncs); it releases them in order.
    * Returns whether the sync succeeded.
    */
-  private async syncGap(_waiting: DeliveredMessage[]): Promise<boolean> {
+  private async syncGap(): Promise<boolean> {
     try {
       await this.syncAll();
       return true;
@@ -469,7 +366,8 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
         for (const message of conversation.messages) this.deliver(message);
         // The server's nextCursor covers tombstones and permanent gaps (never a seq still in flight): any
         // gap up to it is closed for good. Servers before it sent none: the last message moved the cursor.
-        if (typeof conversation.nextCursor === "number") this.advance(conversation.conversationId, conversation.nextCursor, false);
+        if (typeof conversation.nextCursor === "number")
+          this.positions.advance(conversation.conversationId, conversation.nextCursor, false);
         more ||= conversation.hasMore;
         inFlight ||= conversation.inFlight === true;
       }
@@ -479,7 +377,7 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
       if (!more) break;
     }
     // Held messages the sync covered are dropped; any past a gap still open wait for the next sync.
-    for (const conversationId of [...this.held.keys()]) this.release(conversationId);
-    if (this.held.size > 0) this.armGapTimer();
+    for (const conversationId of this.held.conversations()) this.release(conversationId);
+    if (!this.held.isEmpty) this.armGapTimer();
   }
 }
