@@ -2,40 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ImClient } from "@im/client";
 import { findStoredMessage, publishKeywordsChanged, readCount, readKey } from "@im/messaging";
-import {
-  type AckResult,
-  type DeliveredMessage,
-  messageType,
-  type Receipt,
-  type SendMessageInput,
-  type SyncedConversation,
-  singleConversationId,
-} from "@im/protocol";
-import { errorOf } from "../support/client.js";
+import { type AckResult, type DeliveredMessage, messageType, type SyncedConversation, singleConversationId } from "@im/protocol";
+import { historyOf, keyOf, sendRaw } from "../support/messages.js";
 import { collect, connectClient, eventually, gateway, type RealtimeWorld, registerUser, startRealtime } from "../support/realtime.js";
-import type { TestUser } from "../support/users.js";
-
-/** Sends one event and returns the raw acknowledgement (no resends): for refusals. */
-function sendRaw(client: ImClient, message: Omit<SendMessageInput, "messageId"> & { messageId?: string }) {
-  return client.socket
-    .timeout(5_000)
-    .emitWithAck("message:send", { messageId: crypto.randomUUID(), ...message } as SendMessageInput) as Promise<
-    AckResult<{ receipt: Receipt }>
-  >;
-}
-
-const keyOf = (result: AckResult<unknown>) => (result.ok ? "ok" : result.error.key);
-
-interface History {
-  messages: Array<DeliveredMessage & { readCount?: number }>;
-  hasMore: boolean;
-}
-
-async function historyOf(world: RealtimeWorld, user: TestUser, conversationId: string): Promise<History> {
-  const reply = await world.api.get<History>(`/v1/conversations/${conversationId}/messages?limit=100`, user.token);
-  assert.equal(reply.status, 200, JSON.stringify(reply.body));
-  return reply.body;
-}
 
 describe("message features: recall, read receipts, burn after reading, typing, blacklist, keywords", () => {
   let world: RealtimeWorld;
@@ -413,40 +382,5 @@ describe("message features: recall, read receipts, burn after reading, typing, b
     }
     assert.ok(off, "switched off on both gateways");
     await models.notKeywords.deleteOne({ word });
-  });
-});
-
-describe("recall window", () => {
-  let world: RealtimeWorld;
-  before(async () => {
-    world = await startRealtime(1, { API_SMS_REQUIRED: "false", GATEWAY_RECALL_WINDOW_SECONDS: "1" });
-  });
-  after(() => world.stop());
-
-  it("refuses a recall after GATEWAY_RECALL_WINDOW_SECONDS", async () => {
-    const alice = await registerUser(world.stack, world.api);
-    const bob = await registerUser(world.stack, world.api);
-    const a = await connectClient(world, alice, gateway(world, 0));
-    const quick = await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "quick" });
-    const slow = await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "slow" });
-    assert.equal(
-      keyOf(await sendRaw(a, { chatType: 1, to: String(bob.userId), type: messageType.recall, objectId: quick.messageId })),
-      "ok",
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1_300));
-    const late = await sendRaw(a, { chatType: 1, to: String(bob.userId), type: messageType.recall, objectId: slow.messageId });
-    assert.equal(keyOf(late), "RECALL_WINDOW_PASSED");
-    // Nor by reusing the id of an earlier message as a "resend" of a recall: refused, nothing recalled.
-    const reused = await sendRaw(a, {
-      messageId: quick.messageId,
-      chatType: 1,
-      to: String(bob.userId),
-      type: messageType.recall,
-      objectId: slow.messageId,
-    });
-    assert.equal(keyOf(reused), "MESSAGE_ID_REUSED");
-    const reply = await world.api.get<History>(`/v1/conversations/${slow.conversationId}/messages`, bob.token);
-    assert.equal(reply.status, 200, JSON.stringify(errorOf(reply)));
-    assert.equal(reply.body.messages.find((m) => m.messageId === slow.messageId)?.content, "slow");
   });
 });
