@@ -1,11 +1,7 @@
+import { buildOpenApi, errorHandler, httpMetrics, jsonOnly, methodNotAllowed, notFound, registerRoutes, requestContext } from "@im/http";
 import { createHttpDurationHistogram } from "@im/telemetry";
 import express, { type Express } from "express";
 import type { ApiDeps } from "./context.js";
-import { errorHandler, jsonOnly, methodNotAllowed, notFound } from "./http/error-handler.js";
-import { httpMetrics } from "./http/http-metrics.js";
-import { buildOpenApi } from "./http/openapi.js";
-import { registerRoutes } from "./http/register-routes.js";
-import { requestContext } from "./http/request-context.js";
 import { allRoutes } from "./routes.js";
 
 export const API_VERSION = "0.1.0";
@@ -35,7 +31,13 @@ export function createApp(deps: ApiDeps): Express {
     res.end(await deps.metrics.metrics());
   });
   app.all(["/openapi.json", "/metrics"], methodNotAllowed(["get"]));
-  app.use(registerRoutes(allRoutes, deps));
+  app.use(
+    registerRoutes(allRoutes, deps, {
+      redis: deps.redis,
+      publicRoutes: deps.config.API_PUBLIC_ROUTES,
+      validateResponses: deps.config.API_VALIDATE_RESPONSES,
+    }),
+  );
   app.use(notFound());
   app.use(errorHandler());
   return app;

@@ -1,6 +1,6 @@
 import { ConfigError, envBoolean, envInt, envList, loadConfig, platformSettings } from "@im/config";
+import { openRoutes } from "@im/http";
 import { z } from "zod";
-import { openRoutes } from "./http/register-routes.js";
 import { allRoutes } from "./routes.js";
 
 /** Routes anyone may call without an access token (the seed's AuthorizationFilterProperties). */

@@ -16,5 +16,14 @@ export type { NotKeywordDoc } from "./models/not-keyword.js";
 export { type RoomDoc, RoomStatus } from "./models/room.js";
 export { type RoomJoinRequestDoc, type RoomMemberDoc, RoomRole } from "./models/room-member.js";
 export type { SmsRecordDoc } from "./models/sms-record.js";
+export {
+  type MediaBlobDoc,
+  type MediaGrantDoc,
+  type RoomShareDoc,
+  type UploadDoc,
+  type UploadKind,
+  UploadStatus,
+  uploadKinds,
+} from "./models/upload.js";
 export { type UserDoc, type UserModel, type UserSettings, UserStatus, UserType } from "./models/user.js";
 export { createModels, type Models, syncIndexes } from "./models.js";

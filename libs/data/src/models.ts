@@ -7,6 +7,7 @@ import { notKeywordModel } from "./models/not-keyword.js";
 import { roomModel } from "./models/room.js";
 import { roomJoinRequestModel, roomMemberModel } from "./models/room-member.js";
 import { smsRecordModel } from "./models/sms-record.js";
+import { mediaBlobModel, mediaGrantModel, roomShareModel, uploadModel } from "./models/upload.js";
 import { userModel } from "./models/user.js";
 
 /** Every model of the platform's data, bound to one connection. */
@@ -23,6 +24,10 @@ export function createModels(connection: Connection) {
     rooms: roomModel(connection),
     roomMembers: roomMemberModel(connection),
     roomJoinRequests: roomJoinRequestModel(connection),
+    uploads: uploadModel(connection),
+    mediaBlobs: mediaBlobModel(connection),
+    mediaGrants: mediaGrantModel(connection),
+    roomShares: roomShareModel(connection),
   };
 }
 

@@ -3,9 +3,9 @@
  * committed file differs from what the routes generate (run by `npm run check`).
  */
 import { readFile, writeFile } from "node:fs/promises";
+import { buildOpenApi } from "@im/http";
 import { API_VERSION } from "../app.js";
 import { defaultPublicRoutes } from "../config.js";
-import { buildOpenApi } from "../http/openapi.js";
 import { allRoutes } from "../routes.js";
 
 const target = new URL("../../../../docs/openapi.json", import.meta.url);

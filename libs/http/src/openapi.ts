@@ -1,6 +1,6 @@
 import { type ErrorCode, errorCatalogue, httpStatusOf } from "@im/protocol";
 import { z } from "zod";
-import type { RouteSpec } from "./route.js";
+import type { AnyRouteSpec } from "./route.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -49,12 +49,12 @@ const EVERY_ROUTE: readonly ErrorCode[] = [
 const AUTHENTICATION: readonly ErrorCode[] = ["TOKEN_MISSING", "TOKEN_INVALID"];
 
 /** Every catalogue error a route may answer: its own (RouteSpec.errors) and the common ones. */
-export function routeErrors(route: Pick<RouteSpec, "errors">): ErrorCode[] {
+export function routeErrors(route: Pick<AnyRouteSpec, "errors">): ErrorCode[] {
   return [...new Set([...EVERY_ROUTE, ...AUTHENTICATION, ...(route.errors ?? [])])];
 }
 
 /** The documented error responses of a route: one per HTTP status, whose `key` may only be its codes. */
-function errorResponses(route: Pick<RouteSpec, "errors">): Record<string, unknown> {
+function errorResponses(route: Pick<AnyRouteSpec, "errors">): Record<string, unknown> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const key of routeErrors(route)) {
     const status = httpStatusOf(key);
@@ -82,7 +82,7 @@ function errorResponses(route: Pick<RouteSpec, "errors">): Record<string, unknow
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
 /** Builds the OpenAPI 3.1 document from the same route specs that serve the requests. */
-export function buildOpenApi(routes: RouteSpec[], info: { title: string; version: string; publicRoutes: string[] }) {
+export function buildOpenApi(routes: readonly AnyRouteSpec[], info: { title: string; version: string; publicRoutes: string[] }) {
   const paths: Record<string, Record<string, unknown>> = {};
   const publicSet = new Set(info.publicRoutes);
   for (const route of routes) {
@@ -100,7 +100,16 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
         ...parameters(route.query as z.ZodType | undefined, "query"),
       ],
       ...(route.body
-        ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(route.body as z.ZodType, "input") } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                [route.bodyType === "stream" ? "multipart/form-data" : "application/json"]: {
+                  schema: toSchema(route.body as z.ZodType, "input"),
+                },
+              },
+            },
+          }
         : {}),
       responses: {
         [String(route.response.status)]: {
