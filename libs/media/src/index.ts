@@ -1,1 +1,1 @@
-export {};
+export { type AccessDeps, canAccessUpload, MAX_GRANTS_CHECKED, messageVisibleTo } from "./access.js";
