@@ -166,7 +166,7 @@ async function main() {
   const work = join(tmpdir(), `im-upload-bench-${process.pid}`);
   await mkdir(work, { recursive: true });
   log(`machine ${JSON.stringify(machine())}`);
-  const stack = await startStack({ API_SMS_REQUIRED: "false", API_LOG_LEVEL: "warn" });
+  const stack = await startStack({ API_SMS_REQUIRED: "false" });
   const s3 = await startS3Server();
   const port = await freePort();
   const bucket = "im-media";
