@@ -139,6 +139,16 @@ export function contentDisposition(filename: string, type: "inline" | "attachmen
   return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
+/** Errors of the stream given to putStream (the client's bytes), which are not storage failures. */
+const sourceErrors = new WeakSet<object>();
+
+/** An error about the stream's length (not the storage's fault). */
+function lengthError(message: string): Error {
+  const error = new Error(message);
+  sourceErrors.add(error);
+  return error;
+}
+
 /** Reads up to `size` bytes from an async iterator of chunks, keeping the rest for the next call. */
 class Chunker {
   private pending: Buffer[] = [];
@@ -149,7 +159,14 @@ class Chunker {
   /** The next block of exactly `size` bytes, or fewer at the end (empty when nothing is left). */
   async next(size: number): Promise<Buffer> {
     while (this.pendingBytes < size && !this.done) {
-      const { value, done } = await this.source.next();
+      let step: IteratorResult<Buffer | string>;
+      try {
+        step = await this.source.next();
+      } catch (error) {
+        if (typeof error === "object" && error !== null) sourceErrors.add(error);
+        throw error;
+      }
+      const { value, done } = step;
       if (done) {
         this.done = true;
         break;
@@ -186,7 +203,8 @@ export function createObjectStorage(settings: StorageSettings, options: ObjectSt
     try {
       return await work();
     } catch (error) {
-      if (!isNotFound(error)) errors?.inc({ operation });
+      const fromSource = typeof error === "object" && error !== null && sourceErrors.has(error);
+      if (!isNotFound(error) && !fromSource) errors?.inc({ operation });
       throw error;
     }
   };
@@ -223,7 +241,7 @@ export function createObjectStorage(settings: StorageSettings, options: ObjectSt
         const chunker = new Chunker(stream[Symbol.asyncIterator]());
         const first = await chunker.next(partSize);
         if (chunker.finished) {
-          if (size !== undefined && first.length !== size) throw new Error(`stream of ${first.length} bytes, ${size} declared`);
+          if (size !== undefined && first.length !== size) throw lengthError(`stream of ${first.length} bytes, ${size} declared`);
           const result = await client.putObject(bucket, key, first, first.length, { "Content-Type": contentType });
           return { etag: stripQuotes(result.etag), size: first.length };
         }
@@ -240,10 +258,10 @@ export function createObjectStorage(settings: StorageSettings, options: ObjectSt
             );
             parts.push({ part, etag: stripQuotes(uploaded.etag) });
             total += block.length;
-            if (size !== undefined && total > size) throw new Error(`stream longer than the ${size} bytes declared`);
+            if (size !== undefined && total > size) throw lengthError(`stream longer than the ${size} bytes declared`);
             block = await chunker.next(partSize);
           }
-          if (size !== undefined && total !== size) throw new Error(`stream of ${total} bytes, ${size} declared`);
+          if (size !== undefined && total !== size) throw lengthError(`stream of ${total} bytes, ${size} declared`);
           const result = await client.completeMultipartUpload(bucket, key, uploadId, parts);
           return { etag: stripQuotes(result.etag), size: total };
         } catch (error) {
