@@ -12,6 +12,18 @@ export {
 } from "./blobs.js";
 export { type AvatarScope, avatarKey, avatarPrefix, avatarRoot, isUploadId, newMediaKey, newThumbKey, randomId } from "./keys.js";
 export {
+  allowedTypes,
+  isAllowedType,
+  type ProcessedMedia,
+  type ProcessOptions,
+  processMedia,
+  type SniffedType,
+  type StepTiming,
+  sniffFile,
+  ToolError,
+  UNKNOWN_CONTENT_TYPE,
+} from "./process/index.js";
+export {
   type ByteRange,
   contentDisposition,
   createObjectStorage,
