@@ -21,7 +21,13 @@ const avatarSizes = z
   .union([z.array(z.number()), z.string()])
   .default("64,128,256,640")
   .transform((value, ctx) => {
-    const items = Array.isArray(value) ? value : value.split(",").map((item) => item.trim()).filter(Boolean).map(Number);
+    const items = Array.isArray(value)
+      ? value
+      : value
+          .split(",")
+          .map((item) => item.trim())
+          .filter(Boolean)
+          .map(Number);
     if (items.length === 0 || items.some((size) => !Number.isInteger(size) || size < 16 || size > 2048)) {
       ctx.addIssue({ code: "custom", message: "must be whole numbers of px between 16 and 2048, comma-separated" });
       return z.NEVER;
@@ -55,7 +61,11 @@ export const uploadConfigSchema = z.object({
     .enum(["redirect", "proxy"])
     .default("redirect")
     .describe("redirect: 302 to a presigned URL of the storage's public host; proxy: the app streams the bytes (Range supported)"),
-  UPLOAD_TMP_DIR: z.string().min(1).default("/tmp/im-upload").describe("Folder uploads are spooled to while processed (emptied per upload)"),
+  UPLOAD_TMP_DIR: z
+    .string()
+    .min(1)
+    .default("/tmp/im-upload")
+    .describe("Folder uploads are spooled to while processed (emptied per upload)"),
   UPLOAD_PROCESS_TIMEOUT_SECONDS: envInt(120, 1, 3600).describe("Longest processing (thumbnail, transcode, poster) of one upload"),
   UPLOAD_PART_SIZE_BYTES: envInt(16 * MiB, 5 * MiB, 512 * MiB).describe(
     "Part size of uploads the app streams to storage: the most memory one upload holds, bytes",

@@ -75,10 +75,7 @@ async function proxyObject(storage: ObjectStorage, req: Request, res: Response, 
     return;
   }
   res.setHeader("content-type", object.contentType);
-  res.setHeader(
-    "content-disposition",
-    object.filename ? contentDisposition(object.filename, object.disposition) : object.disposition,
-  );
+  res.setHeader("content-disposition", object.filename ? contentDisposition(object.filename, object.disposition) : object.disposition);
   if (range) {
     res.status(206);
     res.setHeader("content-range", `bytes ${range.start}-${range.end}/${size}`);

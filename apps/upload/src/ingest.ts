@@ -114,11 +114,7 @@ export interface ReceiveLimits {
  * UNSUPPORTED_MEDIA_TYPE for a body that is not multipart/form-data and VALIDATION_FAILED when no file part came.
  * After an error the rest of the body is read and dropped, so the client gets the answer.
  */
-export function receiveFile<T>(
-  req: Request,
-  limits: ReceiveLimits,
-  consume: (file: Readable, form: UploadForm) => Promise<T>,
-): Promise<T> {
+export function receiveFile<T>(req: Request, limits: ReceiveLimits, consume: (file: Readable, form: UploadForm) => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -181,7 +177,8 @@ export function receiveFile<T>(
     });
     parser.on("error", (error: unknown) => fail(new AppError("UPLOAD_TRUNCATED", { cause: error })));
     parser.on("close", () => {
-      if (!fileStream) settle(new AppError("VALIDATION_FAILED", { issues: [{ field: "file", message: "a file part named file is required" }] }));
+      if (!fileStream)
+        settle(new AppError("VALIDATION_FAILED", { issues: [{ field: "file", message: "a file part named file is required" }] }));
     });
     req.on("close", () => {
       if (!req.complete) fail(new AppError("UPLOAD_TRUNCATED"));

@@ -61,7 +61,17 @@ export function createUploadMetrics(registry: Registry): UploadMetrics {
     for (const outcome of ["stored", "deduplicated", "refused", "failed"]) metrics.uploads.inc({ kind, outcome }, 0);
   }
   for (const step of steps) metrics.processing.zero({ step });
-  for (const operation of ["put", "get", "stat", "remove", "presign", "multipart_init", "multipart_complete", "multipart_abort", "multipart_list"]) {
+  for (const operation of [
+    "put",
+    "get",
+    "stat",
+    "remove",
+    "presign",
+    "multipart_init",
+    "multipart_complete",
+    "multipart_abort",
+    "multipart_list",
+  ]) {
     metrics.storageErrors.inc({ operation }, 0);
   }
   for (const variant of ["original", "thumb", "avatar"]) {

@@ -117,14 +117,21 @@ export async function completeMultipart(deps: UploadDeps, ownerId: number, uploa
       async () => {
         const upload = await pendingOf(deps, ownerId, uploadId);
         kind = upload.kind as "file" | "video";
-        const { storageUploadId, partSize, partCount } = upload.multipart as { storageUploadId: string; partSize: number; partCount: number };
+        const { storageUploadId, partSize, partCount } = upload.multipart as {
+          storageUploadId: string;
+          partSize: number;
+          partCount: number;
+        };
         const parts = await deps.storage.listParts(upload.key, storageUploadId);
         const expectedSize = (partNumber: number) => (partNumber < partCount ? partSize : upload.size - partSize * (partCount - 1));
         const complete =
-          parts.length === partCount && parts.every((part, index) => part.partNumber === index + 1 && part.size === expectedSize(part.partNumber));
+          parts.length === partCount &&
+          parts.every((part, index) => part.partNumber === index + 1 && part.size === expectedSize(part.partNumber));
         if (!complete) {
           throw new AppError("MULTIPART_INVALID", {
-            issues: [{ field: "parts", message: `${partCount} parts expected (${partSize} bytes each but the last); ${parts.length} uploaded` }],
+            issues: [
+              { field: "parts", message: `${partCount} parts expected (${partSize} bytes each but the last); ${parts.length} uploaded` },
+            ],
           });
         }
         const declared = await deps.redis.get(md5sKey(uploadId));
@@ -179,7 +186,10 @@ export async function completeMultipart(deps: UploadDeps, ownerId: number, uploa
     return result.upload;
   } catch (error) {
     // An incomplete upload may still be completed; only final refusals count.
-    if (!(error instanceof AppError && error.key === "MULTIPART_INVALID") && !(error instanceof AppError && error.key === "UPLOAD_NOT_FOUND")) {
+    if (
+      !(error instanceof AppError && error.key === "MULTIPART_INVALID") &&
+      !(error instanceof AppError && error.key === "UPLOAD_NOT_FOUND")
+    ) {
       countUpload(deps, kind, isRefusal(error) ? "refused" : "failed");
     }
     throw error;

@@ -25,7 +25,7 @@ const uploadViewSchema = z.object({
   width: z.number().int().optional().describe("px"),
   height: z.number().int().optional().describe("px"),
   duration: z.number().int().optional().describe("ms (voice, video)"),
-  url: z.string().describe("The bytes: ${MEDIA_PUBLIC_URL}/v1/media/<uploadId> (needs the access token)"),
+  url: z.string().describe("The bytes: MEDIA_PUBLIC_URL + /v1/media/<uploadId> (needs the access token)"),
   thumbUrl: z.string().optional().describe("Thumbnail (images) or poster (videos)"),
   createTime: z.number().int().describe("epoch ms"),
   expireTime: z.number().int().nullable().describe("epoch ms when the upload is deleted (fileValidTime); null = never"),
@@ -41,18 +41,12 @@ const okSchema = z.object({ status: z.literal("ok") });
 const readySchema = z.object({ status: z.literal("ready"), mongo: z.literal("ok"), redis: z.literal("ok"), storage: z.literal("ok") });
 
 const downloadErrors = ["UPLOAD_NOT_FOUND"] as const;
-const uploadErrors = [
-  "UPLOAD_EMPTY",
-  "UPLOAD_TOO_LARGE",
-  "UPLOAD_TYPE_NOT_ALLOWED",
-  "UPLOAD_TRUNCATED",
-  "MEDIA_UNREADABLE",
-] as const;
+const uploadErrors = ["UPLOAD_EMPTY", "UPLOAD_TOO_LARGE", "UPLOAD_TYPE_NOT_ALLOWED", "UPLOAD_TRUNCATED", "MEDIA_UNREADABLE"] as const;
 
 /** Loads a ready upload the caller may see, else UPLOAD_NOT_FOUND (never telling which: ids do not leak). */
 async function visibleUpload(deps: UploadDeps, userId: number, uploadId: string, variant?: DownloadVariant): Promise<UploadRecord> {
   const upload = (await deps.models.uploads.findById(uploadId).lean()) as UploadRecord | null;
-  if (!upload || upload.status !== "ready") {
+  if (upload?.status !== "ready") {
     if (variant) deps.metrics.downloads.inc({ variant, outcome: "not_found" });
     throw new AppError("UPLOAD_NOT_FOUND");
   }
@@ -198,7 +192,10 @@ const uploadRoutes = [
 ];
 
 const proxyQuery = z.object({
-  proxy: z.enum(["0", "1", "true", "false"]).optional().describe("1: stream the bytes through the app (Range supported) instead of redirecting"),
+  proxy: z
+    .enum(["0", "1", "true", "false"])
+    .optional()
+    .describe("1: stream the bytes through the app (Range supported) instead of redirecting"),
   access_token: z.string().optional().describe("The access token, for clients that cannot send headers (img src)"),
 });
 
@@ -262,7 +259,7 @@ const mediaRoutes = [
 ];
 
 const avatarResult = z.object({
-  avatarUrl: z.string().describe("${MEDIA_PUBLIC_URL}/v1/avatars/<users|rooms>/<id>?v=<version>"),
+  avatarUrl: z.string().describe("MEDIA_PUBLIC_URL + /v1/avatars/<users|rooms>/<id>?v=<version>"),
   version: z.number().int(),
 });
 const avatarForm = z.object({ file: z.string().describe("The picture (JPEG, PNG, WebP, GIF, AVIF), one part named file") });
@@ -319,7 +316,13 @@ const avatarRoutes = [
         deps.metrics.downloads.inc({ variant: "avatar", outcome: "not_found" });
         throw new AppError("UPLOAD_NOT_FOUND");
       }
-      await serveObject(deps, raw as NonNullable<typeof raw>, reply as NonNullable<typeof reply>, { key, contentType: "image/jpeg", disposition: "inline" }, "avatar");
+      await serveObject(
+        deps,
+        raw as NonNullable<typeof raw>,
+        reply as NonNullable<typeof reply>,
+        { key, contentType: "image/jpeg", disposition: "inline" },
+        "avatar",
+      );
       return undefined;
     },
   }),
@@ -340,7 +343,13 @@ const avatarRoutes = [
         deps.metrics.downloads.inc({ variant: "avatar", outcome: "not_found" });
         throw new AppError("UPLOAD_NOT_FOUND");
       }
-      await serveObject(deps, raw as NonNullable<typeof raw>, reply as NonNullable<typeof reply>, { key, contentType: "image/jpeg", disposition: "inline" }, "avatar");
+      await serveObject(
+        deps,
+        raw as NonNullable<typeof raw>,
+        reply as NonNullable<typeof reply>,
+        { key, contentType: "image/jpeg", disposition: "inline" },
+        "avatar",
+      );
       return undefined;
     },
   }),

@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createWriteStream } from "node:fs";
-import { join, extname } from "node:path";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { extname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { UploadKind } from "@im/data";
@@ -54,7 +54,23 @@ export async function expireTimeFor(deps: Pick<UploadDeps, "models">, createTime
 /** Sniffed types of native executables (ELF, PE, Mach-O). */
 const executableTypes = new Set(["application/x-elf", "application/x-msdownload", "application/x-mach-binary"]);
 /** File name extensions an executable may honestly carry. */
-const executableExtensions = new Set(["", ".exe", ".dll", ".msi", ".sys", ".com", ".scr", ".elf", ".so", ".bin", ".run", ".out", ".dylib", ".app", ".o"]);
+const executableExtensions = new Set([
+  "",
+  ".exe",
+  ".dll",
+  ".msi",
+  ".sys",
+  ".com",
+  ".scr",
+  ".elf",
+  ".so",
+  ".bin",
+  ".run",
+  ".out",
+  ".dylib",
+  ".app",
+  ".o",
+]);
 
 /**
  * A file whose bytes are a native executable but whose name claims another type (`invoice.pdf` holding a
@@ -142,8 +158,7 @@ export async function ingestChatUpload(deps: UploadDeps, ownerId: number, kind: 
   const expireTime = await expireTimeFor(deps, createTime);
   const fields = (form: UploadForm) => ({ _id: randomId(), ownerId, kind, name: displayName(form.name), createTime, expireTime });
   try {
-    const result =
-      kind === "file" ? await ingestFile(deps, req, fields) : await ingestMedia(deps, kind, req, fields);
+    const result = kind === "file" ? await ingestFile(deps, req, fields) : await ingestMedia(deps, kind, req, fields);
     countUpload(deps, kind, result.deduplicated ? "deduplicated" : "stored", result.received);
     return result.upload;
   } catch (error) {
