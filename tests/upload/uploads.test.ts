@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { exifHasGps, makeAmr, makeAnimatedGif, makeJpeg, makeMp4, makePng } from "@im/testing";
 import sharp from "sharp";
 import { errorOf } from "../support/client.js";
+import { Rooms } from "../support/rooms.js";
 import { allKeys, metricValue, postForm, startUploadStack, type UploadStack } from "../support/upload.js";
 import { registerUser, type TestUser } from "../support/users.js";
 
@@ -174,6 +175,31 @@ describe("uploads: every kind stored, processed, viewed, downloaded, deleted", (
     assert.equal(byQuery.status, 302);
     assert.ok((await metricValue(media, "im_media_downloads_total", { variant: "original", outcome: "denied" })) >= 1);
     assert.ok((await metricValue(media, "im_media_downloads_total", { variant: "original", outcome: "not_found" })) >= 1);
+  });
+
+  it("serves a room's shared file to its members only (the access rule of @im/media)", async () => {
+    const rooms = new Rooms(media.stack, media.api);
+    const [owner, member, outsider] = await rooms.users(3);
+    const roomId = await rooms.room(owner, [member]);
+    const reply = await upload(owner, "file", Buffer.from("minutes of the meeting"), { name: "minutes.txt" });
+    const uploadId = reply.body.uploadId;
+    assert.equal((await download(reply.body.url, member.token)).status, 404, "not shared yet");
+    await media.upload.deps.models.roomShares.create({
+      _id: "f".repeat(32),
+      roomId,
+      uploadId,
+      userId: owner.userId,
+      name: "minutes.txt",
+      size: reply.body.size,
+      contentType: reply.body.contentType,
+      time: Date.now(),
+    });
+    const got = await download(reply.body.url, member.token);
+    assert.equal(got.status, 200);
+    assert.equal(got.bytes.toString(), "minutes of the meeting");
+    assert.equal((await media.files.get(`/v1/uploads/${uploadId}`, member.token)).status, 200);
+    assert.equal((await download(reply.body.url, outsider.token)).status, 404);
+    assert.equal((await media.files.delete(`/v1/uploads/${uploadId}`, member.token)).status, 404, "seeing is not owning");
   });
 
   it("redirects to a short-lived URL signed for the public S3 host", async () => {
