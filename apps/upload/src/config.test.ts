@@ -20,6 +20,9 @@ describe("upload config", () => {
   });
 
   it("cannot make a route that needs a caller public", () => {
-    assert.throws(() => loadUploadConfig({ UPLOAD_PUBLIC_ROUTES: "GET /v1/media/:uploadId" }), /UPLOAD_PUBLIC_ROUTES: GET \/v1\/media\/:uploadId/);
+    assert.throws(
+      () => loadUploadConfig({ UPLOAD_PUBLIC_ROUTES: "GET /v1/media/:uploadId" }),
+      /UPLOAD_PUBLIC_ROUTES: GET \/v1\/media\/:uploadId/,
+    );
   });
 });
