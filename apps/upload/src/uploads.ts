@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -180,13 +180,13 @@ async function ingestMedia(deps: UploadDeps, kind: ChatKind, req: Request, field
     try {
       await deps.storage.putFile(key, processed.path, processed.contentType);
       if (processed.thumb && thumbKey) await deps.storage.putFile(thumbKey, processed.thumb.path, processed.thumb.contentType);
-      const stat = await deps.storage.statObject(key);
+      const size = (await stat(processed.path)).size;
       const attached = await attachBlob(
         deps,
         {
           contentId: contentIdOf(kind, spooled.sha256),
           key,
-          size: stat?.size ?? 0,
+          size,
           contentType: processed.contentType,
           width: processed.width,
           height: processed.height,
