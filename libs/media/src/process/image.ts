@@ -10,6 +10,10 @@ import type { ProcessedMedia, ProcessOptions, StepTiming } from "./types.js";
  */
 const FAIL_ON = "truncated" as const;
 
+// libvips keeps recently opened input files open in its cache; the caller deletes each upload's workDir, so
+// keep none (a deleted file held open still takes disk space).
+sharp.cache({ files: 0 });
+
 /** Formats that may carry animation: read every page so the stored copy keeps it. */
 const animatedFormats = new Set(["image/gif", "image/webp"]);
 
