@@ -162,7 +162,12 @@ async function writeStatus(
   const status = computeStatus(inputs);
   // Unchanged status: no write, so the status update does not wake this cluster up again and again.
   if (JSON.stringify(status) === JSON.stringify(previous)) return;
-  await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, { status });
+  // A merge patch keeps map keys it does not mention: a component that no longer runs (upload without
+  // object storage) is removed with an explicit null.
+  const gone = Object.keys(previous?.components ?? {}).filter((component) => !(component in (status.components ?? {})));
+  const patch =
+    gone.length > 0 ? { ...status, components: { ...Object.fromEntries(gone.map((c) => [c, null])), ...status.components } } : status;
+  await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, { status: patch });
   for (const condition of changedConditions(previous?.conditions, status.conditions)) {
     await recordEvent(
       deps.client,
