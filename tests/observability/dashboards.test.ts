@@ -142,7 +142,7 @@ describe("dashboards and alert rules", () => {
   it("dashboards are standard Grafana JSON with a Prometheus datasource variable", () => {
     const uids = new Set<string>();
     const files = readdirSync(dashboardsDir).filter((f) => f.endsWith(".json"));
-    assert.deepEqual(files.sort(), ["api.json", "cluster-overview.json", "data-stores.json", "gateway.json"]);
+    assert.deepEqual(files.sort(), ["api.json", "cluster-overview.json", "data-stores.json", "gateway.json", "upload.json"]);
     for (const file of files) {
       const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), "utf8"));
       assert.equal(dashboard.schemaVersion, 39, file);
@@ -176,6 +176,8 @@ describe("dashboards and alert rules", () => {
         "ImRedisAdapterDisconnected",
         "ImHttp5xxHigh",
         "ImOnlineUsersDropped",
+        "ImStorageErrors",
+        "ImUploadsFailing",
       ],
     );
     for (const rule of rules) {

@@ -223,12 +223,11 @@ const upload = defineComponent({
   probes: { liveness: "/healthz", readiness: "/readyz" },
   needs: ["mongo", "redis", "objectStorage"],
   runsWhen: (spec) => spec.objectStorage !== undefined,
+  // Uploads spool under UPLOAD_TMP_DIR (default /tmp/im-upload) for ffmpeg and sharp: the pod's /tmp emptyDir.
   env: (spec, context) => [
     { name: "UPLOAD_PORT", value: "8094" },
     { name: "UPLOAD_TRUST_PROXY", value: context.ingressEnabled ? "1" : "0" },
     { name: "UPLOAD_DOWNLOAD_MODE", value: spec.downloadMode },
-    // Uploads spool here (ffmpeg and sharp work on files); the pod's /tmp is an emptyDir.
-    { name: "UPLOAD_TMP_DIR", value: "/tmp" },
     { name: "MEDIA_PUBLIC_URL", value: context.mediaPublicUrl },
   ],
   ingress: {
