@@ -203,9 +203,9 @@ const upload = defineComponent({
         .int()
         .min(1)
         .max(102_400)
-        .default(1024)
+        .default(256)
         .describe(
-          "ingress-nginx proxy-body-size on the upload paths: the largest upload request (keep it at least the largest UPLOAD_MAX_*_BYTES)",
+          "ingress-nginx proxy-body-size on the upload paths: the largest upload request; keep it above the largest UPLOAD_MAX_*_BYTES (default 200 MiB) plus the form's framing, so the app answers UPLOAD_TOO_LARGE with its code rather than nginx a bare 413",
         ),
       proxyTimeoutSeconds: z
         .int()

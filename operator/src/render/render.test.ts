@@ -213,7 +213,7 @@ describe("render", () => {
     for (const path of paths) assert.deepEqual(path.backend, { service: { name: "im-prod-upload", port: { name: "http" } } });
     const nginx = "nginx.ingress.kubernetes.io";
     assert.deepEqual(Object.fromEntries(Object.entries(upload.metadata.annotations ?? {}).filter(([key]) => key.startsWith(nginx))), {
-      [`${nginx}/proxy-body-size`]: "200m",
+      [`${nginx}/proxy-body-size`]: "512m",
       [`${nginx}/proxy-request-buffering`]: "off",
       [`${nginx}/proxy-buffering`]: "off",
       [`${nginx}/proxy-read-timeout`]: "900",
