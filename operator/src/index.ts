@@ -18,6 +18,7 @@ export { driftedFiles, type GeneratedFile, generatedFiles } from "./crd/manifest
 export { operatorClusterRole, operatorClusterRoleBinding, operatorRules, operatorServiceAccount } from "./crd/rbac.js";
 export { type ChildKind, childKinds } from "./render/child-kinds.js";
 export {
+  activeComponents,
   type ComponentContext,
   type ComponentDefinition,
   type ComponentName,
@@ -25,6 +26,7 @@ export {
   componentList,
   components,
   type Dependency,
+  type RunningFacts,
 } from "./render/components.js";
 export { defaultDashboardsDir, loadDashboards } from "./render/dashboard-files.js";
 export type { EnvVar, KubeObject, ObjectMeta, OwnerReference } from "./render/kube-object.js";

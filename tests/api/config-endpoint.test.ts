@@ -34,6 +34,14 @@ const SEED_DEFAULTS = {
   keywordFilter: 0,
 };
 
+/** What GET /v1/config serves: the media addresses come from MEDIA_PUBLIC_URL (default http://127.0.0.1:8094), not the document. */
+const SERVED = {
+  ...SEED_DEFAULTS,
+  uploadUrl: "http://127.0.0.1:8094/",
+  downloadUrl: "http://127.0.0.1:8094/",
+  downloadAvatarUrl: "http://127.0.0.1:8094/",
+};
+
 describe("GET /v1/config", () => {
   let stack: TestStack;
   let client: ApiClient;
@@ -63,7 +71,7 @@ describe("GET /v1/config", () => {
     );
 
   it("is public and returns the seed defaults", async () => {
-    assert.deepEqual(await config(), SEED_DEFAULTS);
+    assert.deepEqual(await config(), SERVED);
     const doc = await stack.api.deps.models.clientConfig.findById("client").lean();
     assert.deepEqual(doc?.values, SEED_DEFAULTS, "the seed document was created at start-up");
     // A bad token does not matter on a public route.
@@ -85,7 +93,7 @@ describe("GET /v1/config", () => {
     assert.equal(values.androidExplain, "bug fixes");
     assert.equal(values.closeTelephoneFind, 1);
     assert.equal(values.fileValidTime, 30);
-    assert.equal(values.uploadUrl, SEED_DEFAULTS.uploadUrl, "untouched fields keep their values");
+    assert.equal(values.liveUrl, SEED_DEFAULTS.liveUrl, "untouched fields keep their values");
   });
 
   it("falls back to the default for a value stored with the wrong type or out of range", async () => {
@@ -120,7 +128,25 @@ describe("GET /v1/config", () => {
 
   it("serves the defaults when the document is missing", async () => {
     await stack.api.deps.models.clientConfig.deleteOne({ _id: "client" });
-    assert.deepEqual(await config(), SEED_DEFAULTS);
+    assert.deepEqual(await config(), SERVED);
+  });
+
+  it("serves uploadUrl, downloadUrl and downloadAvatarUrl from MEDIA_PUBLIC_URL, whatever the document stores", async () => {
+    await setValues({ uploadUrl: "http://elsewhere.example.com/", downloadUrl: "http://elsewhere.example.com/" });
+    assert.equal((await config()).uploadUrl, "http://127.0.0.1:8094/");
+    const replica = await startApi(
+      { ...stack.config, MEDIA_PUBLIC_URL: "https://im.example.com" },
+      { sms: stack.sms, logger: createLogger({ name: "media", level: "silent" }) },
+    );
+    try {
+      const values = (await new ApiClient(replica.url).get<Record<string, unknown>>("/v1/config")).body;
+      assert.equal(values.uploadUrl, "https://im.example.com/");
+      assert.equal(values.downloadUrl, "https://im.example.com/");
+      assert.equal(values.downloadAvatarUrl, "https://im.example.com/");
+      assert.equal(values.apiUrl, SEED_DEFAULTS.apiUrl);
+    } finally {
+      await replica.close();
+    }
   });
 
   it("adds new fields with their defaults on start-up and keeps the operator's values", async () => {

@@ -11,7 +11,7 @@ import { helm, kubeTools } from "@im/testing";
 import { parse, parseAllDocuments } from "yaml";
 // The operator package by path until tests/ depends on @im/operator (its dist may be stale while tsc -b runs).
 import { loadOperatorConfig } from "../../operator/src/config.js";
-import { crdName, driftedFiles, imClusterCrd, imClusterSchema, operatorRules } from "../../operator/src/index.js";
+import { crdName, driftedFiles, imClusterCrd, imClusterSchema, operatorRules, render } from "../../operator/src/index.js";
 
 const root = new URL("../../", import.meta.url).pathname;
 const operatorChart = join(root, "charts/im-operator");
@@ -258,6 +258,42 @@ describe("im-platform chart", () => {
     );
   });
 
+  it("quick start: the MinIO bucket Job creates the ImCluster's bucket, and the operator runs the upload app on it", async () => {
+    const objects = await template(platformChart, "im", "im", ["--set", "quickStart.enabled=true"]);
+    const cluster = imClusterSchema.parse({ ...only(objects, "ImCluster"), metadata: { name: "im", namespace: "im", uid: "u-1" } });
+    const storage = cluster.spec.objectStorage;
+    assert.ok(storage);
+    assert.equal(cluster.spec.upload.downloadMode, "proxy", "clients cannot reach the in-cluster MinIO: downloads go through the app");
+
+    const job = only(objects, "Job", "im-minio-bucket");
+    const [mc] = podTemplate(job as KubeObject).spec.containers;
+    assert.ok(mc);
+    assert.match(mc.image, /^minio\/minio:/);
+    assert.match((mc.args as string[]).join("\n"), /mc mb --ignore-existing "local\/\$S3_BUCKET"/);
+    const jobEnv = envOf(mc);
+    assert.deepEqual(jobEnv.S3_BUCKET, { secretKeyRef: { name: storage.secretName, key: storage.bucketKey } });
+    assert.deepEqual(jobEnv.S3_ENDPOINT, { secretKeyRef: { name: storage.secretName, key: storage.endpointKey } });
+
+    const rendered = render(cluster);
+    const upload = rendered.find((o) => o.kind === "Deployment" && o.metadata.name === "im-upload");
+    assert.ok(upload, "the operator renders the upload app for the chart's ImCluster");
+    const uploadEnv = envOf(podTemplate(upload as KubeObject).spec.containers[0] as Container);
+    assert.deepEqual(uploadEnv.S3_BUCKET, { secretKeyRef: { name: "im-object-storage", key: "bucket" } });
+    assert.equal(uploadEnv.UPLOAD_DOWNLOAD_MODE, "proxy");
+
+    const own = await template(platformChart, "im", "im", [
+      "--set",
+      "quickStart.enabled=true,imcluster.spec.upload.downloadMode=redirect,imcluster.spec.upload.replicas=3",
+    ]);
+    const kept = imClusterSchema.parse(only(own, "ImCluster")).spec.upload;
+    assert.equal(kept.downloadMode, "redirect", "a value given is kept");
+    assert.equal(kept.replicas, 3);
+    assert.match(
+      await templateError(platformChart, ["--set", "quickStart.enabled=true,imcluster.spec.upload.downloadMode=ftp"]),
+      /downloadMode/,
+    );
+  });
+
   it("quick start with persistence, and without MinIO", async () => {
     const objects = await template(platformChart, "im", "im", [
       "--set",
@@ -269,7 +305,9 @@ describe("im-platform chart", () => {
       objects.find((o) => o.metadata.name.includes("minio")),
       undefined,
     );
-    assert.equal(imClusterSchema.parse(only(objects, "ImCluster")).spec.objectStorage, undefined);
+    const cluster = imClusterSchema.parse(only(objects, "ImCluster"));
+    assert.equal(cluster.spec.objectStorage, undefined);
+    assert.equal(cluster.spec.upload.downloadMode, "redirect", "no MinIO: the chart leaves upload alone");
   });
 
   it("quick start off: no data stores and no Secrets; then mongo and redis are required", async () => {

@@ -1,5 +1,5 @@
 // The Grafana dashboards and Prometheus alert rules of charts/im-platform must only use metrics (and labels)
-// the apps really export. The exported set comes from scraping a real API, gateway and scheduler: prom-client
+// the apps really export. The exported set comes from scraping a real API, gateway, scheduler and upload app: prom-client
 // lists `# TYPE` for every registered metric, and the samples carry the label names.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -9,6 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { ImClient } from "@im/client";
 import { messageType, type SendMessageInput } from "@im/protocol";
 import { loadSchedulerConfig, type RunningScheduler, startScheduler, USER_STATUS_JOB } from "@im/scheduler";
+import { type S3Server, startS3Server } from "@im/testing";
+import { loadUploadConfig, startUpload } from "@im/upload";
 import { parsePrometheus } from "../support/prometheus.js";
 import { connectClient, gateway, type RealtimeWorld, startRealtime } from "../support/realtime.js";
 import { Rooms } from "../support/rooms.js";
@@ -142,7 +144,7 @@ describe("dashboards and alert rules", () => {
   it("dashboards are standard Grafana JSON with a Prometheus datasource variable", () => {
     const uids = new Set<string>();
     const files = readdirSync(dashboardsDir).filter((f) => f.endsWith(".json"));
-    assert.deepEqual(files.sort(), ["api.json", "cluster-overview.json", "data-stores.json", "gateway.json"]);
+    assert.deepEqual(files.sort(), ["api.json", "cluster-overview.json", "data-stores.json", "gateway.json", "upload.json"]);
     for (const file of files) {
       const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), "utf8"));
       assert.equal(dashboard.schemaVersion, 39, file);
@@ -176,6 +178,8 @@ describe("dashboards and alert rules", () => {
         "ImRedisAdapterDisconnected",
         "ImHttp5xxHigh",
         "ImOnlineUsersDropped",
+        "ImStorageErrors",
+        "ImUploadsFailing",
       ],
     );
     for (const rule of rules) {
@@ -211,6 +215,8 @@ describe("dashboards and alert rules", () => {
   describe("against the metrics the apps export", () => {
     let world: RealtimeWorld;
     let scheduler: RunningScheduler | undefined;
+    let s3: S3Server | undefined;
+    let upload: { url: string; close(): Promise<void> } | undefined;
     /** Metric family → type and the label names seen on its samples (all apps together). */
     const exported = new Map<string, { type: string; labels: Set<string> }>();
 
@@ -287,9 +293,41 @@ describe("dashboards and alert rules", () => {
       for (let i = 0; i < 100 && !/^im_connections_closed_total\{/m.test(await fetchText(gw.url)); i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      for (const url of [world.stack.api.url, gw.url, scheduler.url]) record(await fetchText(url));
+      // The upload app on a real S3 server (versitygw): its im_* series exist from the start (every label set at 0);
+      // one refused upload and one unknown download add traffic of their own.
+      s3 = await startS3Server();
+      upload = await startUpload(
+        loadUploadConfig({
+          UPLOAD_HOST: "127.0.0.1",
+          UPLOAD_PORT: "0",
+          MONGO_URL: world.stack.config.MONGO_URL,
+          REDIS_URL: world.stack.config.REDIS_URL,
+          MESSAGE_SHARDS: String(world.stack.config.MESSAGE_SHARDS),
+          LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+          S3_ENDPOINT: s3.endpoint,
+          S3_REGION: s3.region,
+          S3_ACCESS_KEY_ID: s3.accessKey,
+          S3_SECRET_ACCESS_KEY: s3.secretKey,
+        }),
+      );
+      const form = new FormData();
+      form.append("file", new Blob([new Uint8Array(0)]), "empty.png");
+      const refusedUpload = await fetch(`${upload.url}/v1/uploads?kind=image`, {
+        method: "POST",
+        body: form,
+        headers: { authorization: `Bearer ${owner.token}` },
+      });
+      assert.ok(refusedUpload.status >= 400 && refusedUpload.status < 500, `an empty upload is refused, got ${refusedUpload.status}`);
+      const missing = await fetch(`${upload.url}/v1/media/${"0".repeat(32)}`, {
+        headers: { authorization: `Bearer ${owner.token}` },
+        redirect: "manual",
+      });
+      assert.equal(missing.status, 404);
+      for (const url of [world.stack.api.url, gw.url, scheduler.url, upload.url]) record(await fetchText(url));
     });
     after(async () => {
+      await upload?.close();
+      await s3?.stop();
       await scheduler?.close();
       await world?.stop();
     });
@@ -299,6 +337,16 @@ describe("dashboards and alert rules", () => {
         assert.ok(exported.has(name), name);
       }
       assert.deepEqual([...(exported.get("im_cluster_online_devices")?.labels ?? [])].sort(), ["app", "resource"]);
+    });
+
+    it("the upload app exports the contract's media metrics with their labels", () => {
+      const labels = (name: string) => [...(exported.get(name)?.labels ?? [])].filter((l) => l !== "app").sort();
+      assert.deepEqual(labels("im_uploads_total"), ["kind", "outcome"]);
+      assert.deepEqual(labels("im_upload_bytes_total"), ["kind"]);
+      assert.equal(exported.get("im_media_processing_seconds")?.type, "histogram");
+      assert.deepEqual(labels("im_media_processing_seconds"), ["le", "step"]);
+      assert.deepEqual(labels("im_storage_errors_total"), ["operation"]);
+      assert.deepEqual(labels("im_media_downloads_total"), ["outcome", "variant"]);
     });
 
     it("dashboards and alerts use only exported metrics and their labels", () => {

@@ -52,7 +52,8 @@ capabilities:
 
 {{/*
 The ImCluster spec: imcluster.spec as given, plus what is missing of version (the chart's appVersion) and, with
-quickStart.enabled, mongo, redis and objectStorage pointing at the quick-start Secrets.
+quickStart.enabled, mongo, redis and objectStorage pointing at the quick-start Secrets (and, with the quick-start
+MinIO, upload.downloadMode proxy unless set: the in-cluster MinIO has no public address for presigned URLs).
 */}}
 {{- define "im-platform.spec" -}}
 {{- $spec := deepCopy (default (dict) .Values.imcluster.spec) }}
@@ -68,6 +69,12 @@ quickStart.enabled, mongo, redis and objectStorage pointing at the quick-start S
 {{- end }}
 {{- if and .Values.quickStart.minio.enabled (not (hasKey $spec "objectStorage")) }}
 {{- $_ := set $spec "objectStorage" (dict "secretName" (include "im-platform.objectStorageSecret" .)) }}
+{{- /* Clients cannot reach the in-cluster MinIO, so the upload app proxies downloads unless told otherwise. */}}
+{{- $upload := default (dict) (get $spec "upload") }}
+{{- if not (hasKey $upload "downloadMode") }}
+{{- $_ := set $upload "downloadMode" "proxy" }}
+{{- $_ := set $spec "upload" $upload }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- if not (and (hasKey $spec "mongo") (hasKey $spec "redis")) }}

@@ -2,7 +2,7 @@ import { apiVersion as imApiVersion, operatorName, plural } from "../crd/constan
 import { isNotFound, KubeApiError, type KubeClient } from "../kube/client.js";
 import { collectionPath, objectPath, type ResourceRef } from "../kube/paths.js";
 import { type ChildKind, childKinds } from "../render/child-kinds.js";
-import { componentList } from "../render/components.js";
+import { activeComponents, type ComponentDefinition, componentList } from "../render/components.js";
 import type { KubeObject } from "../render/kube-object.js";
 import { clusterLabel } from "../render/metadata.js";
 import { render } from "../render/render.js";
@@ -78,6 +78,8 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   const notes: string[] = [];
   let failure: { reason: string; message: string } | undefined;
   let shardPlan = planShardChange(current, current ?? 1);
+  // Status covers the components the spec runs (an invalid spec: those that always run).
+  let running: ComponentDefinition[] = componentList.filter((component) => !component.runsWhen);
   if (!parsed.success) {
     // Nothing is applied and nothing retried until the spec changes (the watch brings that change).
     failure = {
@@ -86,6 +88,7 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     };
   } else {
     const cluster: ImCluster = { ...parsed.data, status: previous };
+    running = activeComponents(cluster.spec);
     shardPlan = planShardChange(current, cluster.spec.messageShards, cluster.spec.messageShardsMigration);
     try {
       await applyChildren(deps, cluster, raw, notes);
@@ -97,8 +100,8 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   await writeStatus(deps, raw, previous, {
     generation: raw.metadata.generation ?? 0,
     previous,
-    components: componentList,
-    deployments: deploymentsOf(deps, raw),
+    components: running,
+    deployments: deploymentsOf(deps, raw, running),
     shardPlan,
     failure,
     notes,
@@ -134,12 +137,16 @@ async function applyChildren(deps: ReconcileDeps, cluster: ImCluster, raw: RawCl
   }
 }
 
-function deploymentsOf(deps: ReconcileDeps, raw: RawCluster): Record<string, DeploymentView | undefined> {
+function deploymentsOf(
+  deps: ReconcileDeps,
+  raw: RawCluster,
+  running: readonly ComponentDefinition[],
+): Record<string, DeploymentView | undefined> {
   const deployment = childKinds.find((c) => c.kind === "Deployment") as ChildKind;
   const namespace = raw.metadata.namespace ?? "";
   const found = deps.listChildren(deployment, namespace, raw.metadata.name).filter((d) => ownedBy(d, raw.metadata.uid));
   return Object.fromEntries(
-    componentList.map((component) => [
+    running.map((component) => [
       component.name,
       found.find((d) => d.metadata.name === `${raw.metadata.name}-${component.name}`) as DeploymentView | undefined,
     ]),
@@ -155,7 +162,12 @@ async function writeStatus(
   const status = computeStatus(inputs);
   // Unchanged status: no write, so the status update does not wake this cluster up again and again.
   if (JSON.stringify(status) === JSON.stringify(previous)) return;
-  await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, { status });
+  // A merge patch keeps map keys it does not mention: a component that no longer runs (upload without
+  // object storage) is removed with an explicit null.
+  const gone = Object.keys(previous?.components ?? {}).filter((component) => !(component in (status.components ?? {})));
+  const patch =
+    gone.length > 0 ? { ...status, components: { ...Object.fromEntries(gone.map((c) => [c, null])), ...status.components } } : status;
+  await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, { status: patch });
   for (const condition of changedConditions(previous?.conditions, status.conditions)) {
     await recordEvent(
       deps.client,

@@ -28,9 +28,19 @@ export interface ComponentSpecView {
   podAnnotations?: Record<string, string>;
 }
 
+/** The parts of an ImCluster spec that decide which components run (a structural type: the spec's own type is built from this table). */
+export interface RunningFacts {
+  objectStorage?: unknown;
+}
+
 /** Cluster-wide facts a component's own environment may depend on. */
 export interface ComponentContext {
   ingressEnabled: boolean;
+  /**
+   * Base URL clients reach the upload app at (MEDIA_PUBLIC_URL, no trailing slash): spec.upload.publicUrl, else
+   * the ingress host, else the upload Service's in-cluster address. Media and avatar URLs start with it.
+   */
+  mediaPublicUrl: string;
 }
 
 /**
@@ -52,12 +62,22 @@ export interface ComponentDefinition<S extends ComponentSpecView = ComponentSpec
   portName: "http" | "metrics";
   metricsPath: string;
   probes: { liveness: string; readiness: string };
-  /** Services it connects to (MONGO_URL, REDIS_URL, S3_*). */
+  /** Services it connects to (MONGO_URL, REDIS_URL, S3_*); render refuses a spec that does not configure one. */
   needs: readonly Dependency[];
+  /** Services it connects to when the spec configures them (the scheduler deletes expired media when there is storage). */
+  uses?: readonly Dependency[];
+  /** Runs only when this holds (the upload app needs spec.objectStorage); otherwise render leaves it out and its objects are pruned. */
+  runsWhen?: (spec: RunningFacts) => boolean;
   /** Its own environment (ports, ids, component settings), hashed with everything else it consumes. */
   env: (spec: S, context: ComponentContext) => EnvVar[];
   /** Exposed through the ingress at these path prefixes; websocket adds long timeouts (and cookie affinity when polling is allowed). */
-  ingress?: { paths: readonly string[]; websocket: boolean; stickyWhen?: (spec: S) => boolean };
+  ingress?: {
+    paths: readonly string[];
+    websocket: boolean;
+    stickyWhen?: (spec: S) => boolean;
+    /** ingress-nginx annotations of its own Ingress, over the shared ones (the upload paths' body size and timeouts). */
+    annotations?: (spec: S) => Record<string, string>;
+  };
   /** Scale-down policy of its autoscaler; scaling a gateway down disconnects its users. */
   scaleDown?: { stabilizationWindowSeconds: number; podsPerMinute: number };
   terminationGracePeriodSeconds: number;
@@ -95,6 +115,8 @@ const api = defineComponent({
   env: (_spec, context) => [
     { name: "API_PORT", value: "8092" },
     { name: "API_TRUST_PROXY", value: context.ingressEnabled ? "1" : "0" },
+    // GET /v1/config serves uploadUrl, downloadUrl and downloadAvatarUrl from it; avatar URLs are checked against it.
+    { name: "MEDIA_PUBLIC_URL", value: context.mediaPublicUrl },
   ],
   ingress: { paths: ["/v1"], websocket: false },
   terminationGracePeriodSeconds: 30,
@@ -120,10 +142,12 @@ const gateway = defineComponent({
   metricsPath: "/metrics",
   probes: { liveness: "/healthz", readiness: "/readyz" },
   needs: ["mongo", "redis"],
-  env: (spec) => [
+  env: (spec, context) => [
     { name: "GATEWAY_PORT", value: "5280" },
     { name: "GATEWAY_ID", valueFrom: podName },
     { name: "GATEWAY_ALLOW_POLLING", value: String(spec.allowPolling) },
+    // Media messages carry URLs under it.
+    { name: "MEDIA_PUBLIC_URL", value: context.mediaPublicUrl },
   ],
   ingress: { paths: ["/socket.io"], websocket: true, stickyWhen: (spec) => spec.allowPolling },
   scaleDown: { stabilizationWindowSeconds: 600, podsPerMinute: 1 },
@@ -143,6 +167,8 @@ const scheduler = defineComponent({
   metricsPath: "/metrics",
   probes: { liveness: "/healthz", readiness: "/healthz" },
   needs: ["mongo", "redis"],
+  // The media expiry job deletes objects from the storage.
+  uses: ["objectStorage"],
   env: () => [
     { name: "SCHEDULER_PORT", value: "9470" },
     { name: "SCHEDULER_ID", valueFrom: podName },
@@ -150,10 +176,84 @@ const scheduler = defineComponent({
   terminationGracePeriodSeconds: 30,
 });
 
+const uploadDefaults: ComponentDefaults = { replicas: 2, cpuRequest: "500m", memoryRequest: "512Mi", memoryLimit: "1Gi", maxReplicas: 10 };
+
+const upload = defineComponent({
+  name: "upload",
+  description: "Upload app (express): uploads, downloads, avatars, thumbnails and transcoding on S3 storage",
+  schema: z
+    .object({
+      ...componentShape(uploadDefaults),
+      autoscaling: autoscalingSchema(uploadDefaults),
+      publicUrl: z
+        .string()
+        .max(2048)
+        .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, "must be an http(s) URL without query or fragment")
+        .optional()
+        .describe(
+          "Base URL clients reach the upload app at (MEDIA_PUBLIC_URL of the upload app, the API and the gateway), e.g. https://im.example.com; default: the ingress host, else the upload Service's in-cluster address",
+        ),
+      downloadMode: z
+        .enum(["redirect", "proxy"])
+        .default("redirect")
+        .describe(
+          "UPLOAD_DOWNLOAD_MODE: redirect downloads to presigned URLs (clients must reach the storage's public endpoint) or proxy them through the app",
+        ),
+      maxBodyMegabytes: z
+        .int()
+        .min(1)
+        .max(102_400)
+        .default(256)
+        .describe(
+          "ingress-nginx proxy-body-size on the upload paths: the largest upload request; keep it above the largest UPLOAD_MAX_*_BYTES (default 200 MiB) plus the form's framing, so the app answers UPLOAD_TOO_LARGE with its code rather than nginx a bare 413",
+        ),
+      proxyTimeoutSeconds: z
+        .int()
+        .min(1)
+        .max(86_400)
+        .default(600)
+        .describe("ingress-nginx proxy-read-timeout and proxy-send-timeout on the upload paths (slow uploads and downloads)"),
+    })
+    .prefault({})
+    .describe("The upload app (apps/upload); runs only when spec.objectStorage is set"),
+  entrypoint: "apps/upload/dist/main.js",
+  port: 8094,
+  portName: "http",
+  metricsPath: "/metrics",
+  probes: { liveness: "/healthz", readiness: "/readyz" },
+  needs: ["mongo", "redis", "objectStorage"],
+  runsWhen: (spec) => spec.objectStorage !== undefined,
+  // Uploads spool under UPLOAD_TMP_DIR (default /tmp/im-upload) for ffmpeg and sharp: the pod's /tmp emptyDir.
+  env: (spec, context) => [
+    { name: "UPLOAD_PORT", value: "8094" },
+    { name: "UPLOAD_TRUST_PROXY", value: context.ingressEnabled ? "1" : "0" },
+    { name: "UPLOAD_DOWNLOAD_MODE", value: spec.downloadMode },
+    { name: "MEDIA_PUBLIC_URL", value: context.mediaPublicUrl },
+  ],
+  ingress: {
+    paths: ["/v1/uploads", "/v1/media", "/v1/avatars"],
+    websocket: false,
+    // Streamed to the app as it arrives (no buffering of whole files in nginx), large bodies, slow clients.
+    annotations: (spec) => ({
+      "nginx.ingress.kubernetes.io/proxy-body-size": `${spec.maxBodyMegabytes}m`,
+      "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
+      "nginx.ingress.kubernetes.io/proxy-buffering": "off",
+      "nginx.ingress.kubernetes.io/proxy-read-timeout": String(spec.proxyTimeoutSeconds),
+      "nginx.ingress.kubernetes.io/proxy-send-timeout": String(spec.proxyTimeoutSeconds),
+    }),
+  },
+  terminationGracePeriodSeconds: 60,
+});
+
 /** The component table: spec section name → definition. Order is render order. */
-export const components = { api, gateway, scheduler };
+export const components = { api, gateway, scheduler, upload };
 
 export type ComponentName = keyof typeof components;
 
 /** The table as a list, typed for code that treats every component alike. */
 export const componentList = Object.values(components) as unknown as ComponentDefinition[];
+
+/** The components an ImCluster runs: every entry whose runsWhen holds (all but upload when there is no object storage). */
+export function activeComponents(spec: RunningFacts): ComponentDefinition[] {
+  return componentList.filter((component) => component.runsWhen?.(spec) ?? true);
+}

@@ -7,8 +7,10 @@ const nginx = "nginx.ingress.kubernetes.io";
 
 /**
  * The annotations of one component's Ingress (for ingress-nginx, which applies annotations per Ingress:
- * hence one Ingress per exposed component on the same host). WebSocket paths get long proxy timeouts;
- * cookie affinity only where long-polling is allowed, since a polling session must stay on one pod.
+ * hence one Ingress per exposed component on the same host; nginx routes each request to the longest matching
+ * prefix across them, so /v1/uploads goes to the upload app and the rest of /v1 to the API). WebSocket paths
+ * get long proxy timeouts; cookie affinity only where long-polling is allowed, since a polling session must
+ * stay on one pod; the upload paths get their own body size, unbuffered streaming and timeouts.
  */
 export function ingressAnnotations(
   spec: ImClusterSpec,
@@ -26,8 +28,9 @@ export function ingressAnnotations(
     annotations[`${nginx}/affinity-mode`] = "persistent";
     annotations[`${nginx}/session-cookie-name`] = `im-${component.name}`;
   }
-  // The user's annotations win: an escape hatch for anything the fields above do not cover.
-  return { ...annotations, ...ingress.annotations };
+  // The component's own (the upload paths' body size and timeouts), then the user's: an escape hatch for
+  // anything the fields above do not cover.
+  return { ...annotations, ...component.ingress?.annotations?.(section), ...ingress.annotations };
 }
 
 /** The Ingress (networking.k8s.io/v1) of an exposed component, when the ingress is enabled. */

@@ -55,10 +55,19 @@ describe("render", () => {
     }
   });
 
-  it("renders one Deployment and Service per component", () => {
+  it("renders one Deployment and Service per component; upload only with object storage", () => {
     for (const name of Object.keys(components)) {
+      if (name === "upload") continue;
       find(minimal, "Deployment", `im-${name}`);
       find(minimal, "Service", `im-${name}`);
+    }
+    assert.equal(
+      minimal.find((o) => o.metadata.name === "im-upload"),
+      undefined,
+      "no upload app without spec.objectStorage",
+    );
+    for (const kind of ["Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Ingress", "ServiceMonitor"]) {
+      find(production, kind, "im-prod-upload");
     }
     assert.deepEqual(minimal.map((o) => o.kind).sort(), [
       "ConfigMap",
@@ -108,7 +117,7 @@ describe("render", () => {
       changed(base, hashes(render(sampleCluster("imcluster-production", change), { dashboards: stubDashboards, ...options })));
     assert.deepEqual(
       edit((raw) => (raw.spec.config.logLevel = "debug")),
-      ["im-prod-api", "im-prod-gateway", "im-prod-scheduler"],
+      ["im-prod-api", "im-prod-gateway", "im-prod-scheduler", "im-prod-upload"],
     );
     assert.deepEqual(
       edit((raw) => (raw.spec.gateway.allowPolling = true)),
@@ -116,7 +125,17 @@ describe("render", () => {
     );
     assert.deepEqual(
       edit((raw) => (raw.spec.ingress.enabled = false)),
-      ["im-prod-api"],
+      ["im-prod-api", "im-prod-gateway", "im-prod-upload"],
+      "trust proxy and MEDIA_PUBLIC_URL",
+    );
+    assert.deepEqual(
+      edit((raw) => (raw.spec.upload.downloadMode = "proxy")),
+      ["im-prod-upload"],
+    );
+    assert.deepEqual(
+      edit((raw) => (raw.spec.upload.maxBodyMegabytes = 50)),
+      [],
+      "an ingress annotation rolls no pod",
     );
     assert.deepEqual(
       edit((raw) => raw.spec.scheduler.extraEnv.push({ name: "X", value: "1" })),
@@ -128,12 +147,82 @@ describe("render", () => {
     );
     assert.deepEqual(
       edit(() => {}, { secretVersions: { "im-mongo": "42" } }),
-      ["im-prod-api", "im-prod-gateway", "im-prod-scheduler"],
+      ["im-prod-api", "im-prod-gateway", "im-prod-scheduler", "im-prod-upload"],
     );
     assert.deepEqual(
       edit(() => {}, { secretVersions: { "im-object-storage": "7" } }),
-      [],
+      ["im-prod-scheduler", "im-prod-upload"],
+      "the storage users",
     );
+  });
+
+  it("runs the upload app on the storage Secret, with MEDIA_PUBLIC_URL for the apps that build or serve media URLs", () => {
+    const envOf = (objects: KubeObject[], name: string) =>
+      Object.fromEntries(
+        (
+          find(objects, "Deployment", name).spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: Loose }[]
+        ).map((v) => [v.name, v.value ?? v.valueFrom]),
+      );
+    const upload = envOf(production, "im-prod-upload");
+    assert.equal(upload.UPLOAD_PORT, "8094");
+    assert.equal(upload.UPLOAD_TRUST_PROXY, "1");
+    assert.equal(upload.UPLOAD_DOWNLOAD_MODE, "redirect");
+    assert.equal(upload.MEDIA_PUBLIC_URL, "https://im.example.com", "the TLS ingress host");
+    assert.equal(upload.S3_PUBLIC_ENDPOINT, "https://media.example.com");
+    assert.deepEqual(upload.S3_ENDPOINT, { secretKeyRef: { name: "im-object-storage", key: "endpoint" } });
+    assert.deepEqual(upload.S3_SECRET_ACCESS_KEY, { secretKeyRef: { name: "im-object-storage", key: "secretAccessKey" } });
+    assert.deepEqual(upload.MONGO_URL, { secretKeyRef: { name: "im-mongo", key: "url" } });
+    assert.equal(envOf(production, "im-prod-api").MEDIA_PUBLIC_URL, "https://im.example.com");
+    assert.equal(envOf(production, "im-prod-gateway").MEDIA_PUBLIC_URL, "https://im.example.com");
+    assert.deepEqual(envOf(production, "im-prod-scheduler").S3_BUCKET, { secretKeyRef: { name: "im-object-storage", key: "bucket" } });
+    assert.equal(envOf(production, "im-prod-api").S3_ENDPOINT, undefined, "the API does not touch the storage");
+    assert.equal(envOf(minimal, "im-scheduler").S3_ENDPOINT, undefined, "no storage, no S3_*");
+    assert.equal(envOf(minimal, "im-api").MEDIA_PUBLIC_URL, "http://im-upload.im.svc:8094", "no ingress: the in-cluster address");
+
+    const container = find(production, "Deployment", "im-prod-upload").spec.template.spec.containers[0];
+    assert.deepEqual(container.command, ["node", "apps/upload/dist/main.js"]);
+    assert.deepEqual(container.ports, [{ name: "http", containerPort: 8094, protocol: "TCP" }]);
+    assert.equal(container.readinessProbe.httpGet.path, "/readyz");
+    assert.equal(find(production, "HorizontalPodAutoscaler", "im-prod-upload").spec.maxReplicas, 8);
+    assert.equal(find(production, "PodDisruptionBudget", "im-prod-upload").spec.minAvailable, 1);
+
+    const own = render(
+      sampleCluster("imcluster-production", (raw) => {
+        raw.spec.upload.publicUrl = "https://media-app.example.com/";
+        raw.spec.objectStorage = { secretName: "s3", publicEndpointKey: "public", region: "eu-west-1" };
+      }),
+      { dashboards: stubDashboards },
+    );
+    assert.equal(envOf(own, "im-prod-gateway").MEDIA_PUBLIC_URL, "https://media-app.example.com");
+    assert.deepEqual(envOf(own, "im-prod-upload").S3_PUBLIC_ENDPOINT, { secretKeyRef: { name: "s3", key: "public" } });
+    assert.equal(envOf(own, "im-prod-upload").S3_REGION, "eu-west-1");
+    assert.throws(() =>
+      sampleCluster("imcluster-production", (raw) => {
+        raw.spec.objectStorage.publicEndpointKey = "public";
+      }),
+    );
+  });
+
+  it("routes the upload and download paths to the upload app, with media annotations on its Ingress only", () => {
+    const upload = find(production, "Ingress", "im-prod-upload");
+    const paths = upload.spec.rules[0].http.paths as Loose[];
+    assert.deepEqual(
+      paths.map((p) => p.path),
+      ["/v1/uploads", "/v1/media", "/v1/avatars"],
+    );
+    for (const path of paths) assert.deepEqual(path.backend, { service: { name: "im-prod-upload", port: { name: "http" } } });
+    const nginx = "nginx.ingress.kubernetes.io";
+    assert.deepEqual(Object.fromEntries(Object.entries(upload.metadata.annotations ?? {}).filter(([key]) => key.startsWith(nginx))), {
+      [`${nginx}/proxy-body-size`]: "512m",
+      [`${nginx}/proxy-request-buffering`]: "off",
+      [`${nginx}/proxy-buffering`]: "off",
+      [`${nginx}/proxy-read-timeout`]: "900",
+      [`${nginx}/proxy-send-timeout`]: "900",
+    });
+    assert.equal(upload.metadata.annotations?.["cert-manager.io/cluster-issuer"], "letsencrypt", "the user's annotations too");
+    const api = find(production, "Ingress", "im-prod-api").metadata.annotations ?? {};
+    assert.equal(api[`${nginx}/proxy-body-size`], "8m", "the API keeps the small body limit");
+    assert.equal(api[`${nginx}/proxy-request-buffering`], undefined);
   });
 
   it("lets extraEnv replace an operator variable in place", () => {

@@ -1,12 +1,12 @@
 import type { ImCluster } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
-import { type ComponentSpecView, componentList } from "./components.js";
+import { activeComponents, type ComponentSpecView } from "./components.js";
 import { ingress } from "./ingress.js";
 import type { KubeObject } from "./kube-object.js";
 import { childMeta, ownerOf } from "./metadata.js";
 import { dashboardsConfigMap, serviceMonitor } from "./observability.js";
 import { horizontalPodAutoscaler, podDisruptionBudget } from "./scaling.js";
-import { platformSettingsData } from "./settings.js";
+import { mediaPublicUrl, platformSettingsData } from "./settings.js";
 import { deployment, service, type WorkloadInputs } from "./workload.js";
 
 /** Inputs render takes from outside the ImCluster, so it stays pure. */
@@ -27,7 +27,7 @@ export function messageShardsInForce(cluster: ImCluster): number {
 }
 
 /**
- * Every child object of an ImCluster: the settings ConfigMap; per component a Deployment, Service and,
+ * Every child object of an ImCluster: the settings ConfigMap; per running component (activeComponents) a Deployment, Service and,
  * when configured, HorizontalPodAutoscaler, PodDisruptionBudget, ServiceMonitor and Ingress; the
  * dashboards ConfigMap. Pure: the same cluster and options give the same objects.
  */
@@ -36,9 +36,14 @@ export function render(cluster: ImCluster, options: RenderOptions = {}): KubeObj
   const spec = cluster.spec;
   const settings = platformSettingsData(spec, messageShardsInForce(cluster));
   const configMap: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: childMeta(owner, "config", "config"), data: settings };
-  const inputs: WorkloadInputs = { configMapName: configMap.metadata.name, settings, secretVersions: options.secretVersions ?? {} };
+  const inputs: WorkloadInputs = {
+    configMapName: configMap.metadata.name,
+    settings,
+    secretVersions: options.secretVersions ?? {},
+    mediaPublicUrl: mediaPublicUrl(spec, owner),
+  };
   const objects: (KubeObject | undefined)[] = [configMap];
-  for (const component of componentList) {
+  for (const component of activeComponents(spec)) {
     const section = (spec as unknown as Record<string, ComponentSpecView>)[component.name];
     if (!section) throw new Error(`render: spec.${component.name} is missing (parse the ImCluster with imClusterSchema first)`);
     objects.push(

@@ -26,15 +26,48 @@ export function dependencyEnv(spec: ImClusterSpec, needs: readonly Dependency[])
     if (need === "objectStorage") {
       const storage = spec.objectStorage;
       if (!storage) throw new Error("render: a component needs objectStorage but spec.objectStorage is not set");
-      env.push(
-        fromSecret("S3_ENDPOINT", storage.secretName, storage.endpointKey),
-        fromSecret("S3_BUCKET", storage.secretName, storage.bucketKey),
-        fromSecret("S3_ACCESS_KEY_ID", storage.secretName, storage.accessKeyIdKey),
-        fromSecret("S3_SECRET_ACCESS_KEY", storage.secretName, storage.secretAccessKeyKey),
-      );
+      env.push(...objectStorageEnv(storage));
     }
   }
   return env;
+}
+
+/** S3_* of spec.objectStorage: Secret keys, the public endpoint (literal or Secret key) and the region when set. */
+function objectStorageEnv(storage: NonNullable<ImClusterSpec["objectStorage"]>): EnvVar[] {
+  const fromSecret = (name: string, key: string): EnvVar => ({ name, valueFrom: { secretKeyRef: { name: storage.secretName, key } } });
+  const env = [
+    fromSecret("S3_ENDPOINT", storage.endpointKey),
+    fromSecret("S3_BUCKET", storage.bucketKey),
+    fromSecret("S3_ACCESS_KEY_ID", storage.accessKeyIdKey),
+    fromSecret("S3_SECRET_ACCESS_KEY", storage.secretAccessKeyKey),
+  ];
+  if (storage.publicEndpoint) env.push({ name: "S3_PUBLIC_ENDPOINT", value: storage.publicEndpoint.replace(/\/$/, "") });
+  if (storage.publicEndpointKey) env.push(fromSecret("S3_PUBLIC_ENDPOINT", storage.publicEndpointKey));
+  if (storage.region) env.push({ name: "S3_REGION", value: storage.region });
+  return env;
+}
+
+/**
+ * The services a component connects to in this cluster: its needs, plus those of its `uses` the spec
+ * configures (objectStorage only when spec.objectStorage is set).
+ */
+export function connectedServices(spec: ImClusterSpec, needs: readonly Dependency[], uses: readonly Dependency[] = []): Dependency[] {
+  const configured = (dependency: Dependency) => dependency !== "objectStorage" || spec.objectStorage !== undefined;
+  return [...needs, ...uses.filter((dependency) => configured(dependency) && !needs.includes(dependency))];
+}
+
+/**
+ * MEDIA_PUBLIC_URL (no trailing slash): spec.upload.publicUrl; else the ingress host (https with a TLS Secret)
+ * when the ingress is on and its host is not a wildcard; else the upload Service's in-cluster address, which only
+ * pods reach (set publicUrl or the ingress for clients outside the cluster).
+ */
+export function mediaPublicUrl(spec: ImClusterSpec, owner: { name: string; namespace: string }): string {
+  if (spec.upload.publicUrl) return spec.upload.publicUrl.replace(/\/+$/, "");
+  const ingress = spec.ingress;
+  if (ingress.enabled && ingress.host && !ingress.host.startsWith("*.")) {
+    return `${ingress.tlsSecretName ? "https" : "http"}://${ingress.host}`;
+  }
+  return `http://${owner.name}-upload.${owner.namespace}.svc:8094`;
 }
 
 /** Variables by name, later ones replacing earlier ones in place (server-side apply rejects duplicate names). */

@@ -3,13 +3,15 @@ import type { ComponentContext, ComponentDefinition, ComponentSpecView } from ".
 import { configHash } from "./config-hash.js";
 import type { EnvVar, KubeObject } from "./kube-object.js";
 import { childMeta, configHashAnnotation, labels, type Owner, selectorLabels } from "./metadata.js";
-import { dependencyEnv, mergeEnv } from "./settings.js";
+import { connectedServices, dependencyEnv, mergeEnv } from "./settings.js";
 
 /** What a component's pods consume besides the spec: the platform ConfigMap and its Secrets' versions. */
 export interface WorkloadInputs {
   configMapName: string;
   settings: Record<string, string>;
   secretVersions: Record<string, string>;
+  /** MEDIA_PUBLIC_URL of this cluster (settings.ts mediaPublicUrl). */
+  mediaPublicUrl: string;
 }
 
 /** The container environment of a component: ConfigMap settings, Secret-backed URLs, its own variables, extraEnv last. */
@@ -19,12 +21,17 @@ export function componentEnv(
   section: ComponentSpecView,
   inputs: WorkloadInputs,
 ): EnvVar[] {
-  const context: ComponentContext = { ingressEnabled: spec.ingress.enabled };
+  const context: ComponentContext = { ingressEnabled: spec.ingress.enabled, mediaPublicUrl: inputs.mediaPublicUrl };
   const settings = Object.keys(inputs.settings).map((key) => ({
     name: key,
     valueFrom: { configMapKeyRef: { name: inputs.configMapName, key } },
   }));
-  return mergeEnv(settings, dependencyEnv(spec, component.needs), component.env(section, context), section.extraEnv);
+  return mergeEnv(
+    settings,
+    dependencyEnv(spec, connectedServices(spec, component.needs, component.uses)),
+    component.env(section, context),
+    section.extraEnv,
+  );
 }
 
 /**

@@ -36,15 +36,42 @@ const secretRef = (what: string, defaultKey: string) =>
     })
     .describe(`${what} (from a Secret)`);
 
+const publicEndpointRule = {
+  rule: "!has(self.publicEndpoint) || !has(self.publicEndpointKey)",
+  message: "give publicEndpoint or publicEndpointKey, not both",
+};
+
 const objectStorageSchema = z
   .object({
     secretName: objectName.describe("Secret holding the object storage settings"),
-    endpointKey: dataKey.default("endpoint").describe("Key of the S3 endpoint URL (S3_ENDPOINT)"),
+    endpointKey: dataKey.default("endpoint").describe("Key of the S3 endpoint URL the apps reach (S3_ENDPOINT, internal address)"),
     bucketKey: dataKey.default("bucket").describe("Key of the bucket name (S3_BUCKET)"),
     accessKeyIdKey: dataKey.default("accessKeyId").describe("Key of the access key id (S3_ACCESS_KEY_ID)"),
     secretAccessKeyKey: dataKey.default("secretAccessKey").describe("Key of the secret access key (S3_SECRET_ACCESS_KEY)"),
+    publicEndpoint: z
+      .string()
+      .max(2048)
+      .regex(/^https?:\/\/[^\s/?#]+\/?$/, "must be an http(s) URL of a host, e.g. https://media.example.com")
+      .optional()
+      .describe(
+        "S3 endpoint clients reach (S3_PUBLIC_ENDPOINT): presigned download and multipart URLs are signed for it; default: the internal endpoint",
+      ),
+    publicEndpointKey: dataKey.optional().describe("Key of the public S3 endpoint in the Secret, instead of publicEndpoint"),
+    region: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("S3 region requests are signed for (S3_REGION); the apps' default us-east-1 when unset"),
   })
-  .describe("S3-compatible object storage (from a Secret); used by components that store files");
+  .refine((storage) => storage.publicEndpoint === undefined || storage.publicEndpointKey === undefined, {
+    message: publicEndpointRule.message,
+    path: ["publicEndpointKey"],
+  })
+  .meta({ "x-kubernetes-validations": [publicEndpointRule] })
+  .describe(
+    "S3-compatible object storage (from a Secret); the upload app runs only when it is set, the scheduler deletes expired media there",
+  );
 
 const hostName = z
   .string()
@@ -78,7 +105,7 @@ const ingressSchema = z
   .refine((ingress) => !ingress.enabled || ingress.host !== undefined, { message: ingressRule.message, path: ["host"] })
   .meta({ "x-kubernetes-validations": [ingressRule] })
   .prefault({})
-  .describe("Ingress (networking.k8s.io/v1) for the API and the gateway; annotations target ingress-nginx");
+  .describe("Ingress (networking.k8s.io/v1) for the API, the gateway and the upload app; annotations target ingress-nginx");
 
 const observabilitySchema = z
   .object({

@@ -1,6 +1,6 @@
 import { defineRoute } from "../../http/route.js";
 import { clientConfigValues } from "./defaults.js";
-import { readClientConfig } from "./store.js";
+import { readClientConfig, withMediaUrls } from "./store.js";
 
 export const clientConfigRoutes = [
   defineRoute({
@@ -10,6 +10,6 @@ export const clientConfigRoutes = [
     tags: ["config"],
     auth: "public",
     response: { status: 200, description: "The configuration", schema: clientConfigValues },
-    handler: async (_input, deps) => readClientConfig(deps.models),
+    handler: async (_input, deps) => withMediaUrls(await readClientConfig(deps.models), deps.config.MEDIA_PUBLIC_URL),
   }),
 ];

@@ -33,3 +33,15 @@ export async function readClientConfig(models: Models): Promise<ClientConfigValu
   }
   return clientConfigValues.parse(merged);
 }
+
+/**
+ * The config with the three media addresses of the deployment: uploadUrl, downloadUrl and downloadAvatarUrl
+ * are `<MEDIA_PUBLIC_URL>/` (the upload app serves /v1/uploads, /v1/media and /v1/avatars under it), whatever
+ * the config collection stores, so clients always reach the upload app this API runs with (the operator sets
+ * MEDIA_PUBLIC_URL from the ImCluster's ingress host or spec.upload.publicUrl).
+ * @param mediaPublicUrl base URL without a trailing slash (mediaSettings strips it)
+ */
+export function withMediaUrls(values: ClientConfigValues, mediaPublicUrl: string): ClientConfigValues {
+  const base = `${mediaPublicUrl.replace(/\/+$/, "")}/`;
+  return { ...values, uploadUrl: base, downloadUrl: base, downloadAvatarUrl: base };
+}
