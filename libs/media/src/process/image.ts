@@ -10,9 +10,10 @@ import type { ProcessedMedia, ProcessOptions, StepTiming } from "./types.js";
  */
 const FAIL_ON = "truncated" as const;
 
-// libvips keeps recently opened input files open in its cache; the caller deletes each upload's workDir, so
-// keep none (a deleted file held open still takes disk space).
-sharp.cache({ files: 0 });
+// libvips caches recent operations (50 MB of memory by default) and keeps recently opened input files open.
+// Every upload is a different image, so the cache never hits: keep none. Its memory would stay in the upload
+// app's RSS (load/bench/upload.ts), and a deleted file held open still takes disk space.
+sharp.cache(false);
 
 /** Formats that may carry animation: read every page so the stored copy keeps it. */
 const animatedFormats = new Set(["image/gif", "image/webp"]);
