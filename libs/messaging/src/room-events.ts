@@ -5,7 +5,7 @@ import type { MessageStore } from "./store-context.js";
 import { storeGroup } from "./store-group.js";
 import { SYSTEM_NOTIFIER_ID } from "./system-account.js";
 
-/** Room notice types (seed section 七): what happened in the room. */
+/** Room notice types (seed section 七): what happened in the room (9xx), and to its shared files (40x). */
 export const roomEventTypes = {
   nickname: 901,
   rename: 902,
@@ -16,6 +16,10 @@ export const roomEventTypes = {
   memberAdd: 907,
   admin: 913,
   showRead: 915,
+  /** Group shared files (shiku_room_share): a file shared, deleted, downloaded. */
+  fileUpload: 401,
+  fileDelete: 402,
+  fileDownload: 403,
 } as const;
 export type RoomEventType = (typeof roomEventTypes)[keyof typeof roomEventTypes];
 

@@ -49,6 +49,18 @@ export {
   syncResponseSchema,
 } from "./messaging/events.js";
 export {
+  type DeliveredMedia,
+  deliveredMediaSchema,
+  isMediaMessageType,
+  type MediaKind,
+  type MessageMedia,
+  mediaFitsType,
+  mediaKinds,
+  mediaMessageTypes,
+  messageMediaSchema,
+  uploadIdSchema,
+} from "./messaging/media.js";
+export {
   isClientSendable,
   isMessageType,
   type MessageCategory,

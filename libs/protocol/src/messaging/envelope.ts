@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isWellFormed, utf8ByteLength } from "../validation.js";
+import { deliveredMediaSchema, uploadIdSchema } from "./media.js";
 import { isMessageType } from "./message-types.js";
 
 /** Version of the realtime protocol; clients send it at the handshake. */
@@ -68,6 +69,11 @@ export const sendMessageSchema = z.object({
   toUserName: userText().max(64).optional(),
   fromUserName: userText().max(64).optional(),
   timeSend: z.number().int().min(0).optional().describe("Client clock, epoch ms; the server keeps its own time too"),
+  uploadId: uploadIdSchema
+    .optional()
+    .describe(
+      "The upload a media message carries (types 2, 3, 5, 6, 7, 9 need one; other types may not have one): the sender's own, or one they may fetch (forwarding)",
+    ),
 });
 export type SendMessage = z.output<typeof sendMessageSchema>;
 export type SendMessageInput = z.input<typeof sendMessageSchema>;
@@ -95,6 +101,8 @@ export const deliveredMessageSchema = z.object({
   timeSend: z.number().describe("The sender's clock, epoch ms"),
   serverTime: z.number().describe("When the server stored it, epoch ms"),
   recalled: z.boolean().optional(),
+  /** The upload of a media message (types 2, 3, 5, 6, 7, 9) with the URLs to fetch it; absent once recalled. */
+  media: deliveredMediaSchema.optional(),
   /**
    * W3C trace context of the send that produced this delivery, when the platform runs with tracing on;
    * clients may use it to continue the trace. Not stored: messages served by sync carry none.
