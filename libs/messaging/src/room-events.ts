@@ -35,6 +35,8 @@ export interface RoomEventContent {
 /**
  * Stores a room notice from the system account (10005) in the room's conversation (so members also get it by
  * sync) and delivers it live to `recipients` (the members it concerns, on whichever gateway they are).
+ * `options.messageId` makes it idempotent (a retry stores nothing new and delivers the stored notice again);
+ * a random UUID when absent.
  */
 export async function sendRoomEvent(
   store: MessageStore,
@@ -43,12 +45,13 @@ export async function sendRoomEvent(
   type: RoomEventType,
   content: RoomEventContent,
   recipients: number[],
+  options: { messageId?: string } = {},
 ): Promise<DeliveredMessage> {
   const stored = await storeGroup(
     store,
     { userId: SYSTEM_NOTIFIER_ID, resource: "Server" },
     {
-      messageId: randomUUID(),
+      messageId: options.messageId ?? randomUUID(),
       chatType: chatTypes.group,
       to: roomId,
       type,
