@@ -79,7 +79,7 @@ export const shareRoutes = [
     response: {
       status: 200,
       description: "Where to fetch it (with the access token)",
-      schema: z.object({ url: z.string().describe("`${MEDIA_PUBLIC_URL}/v1/media/<uploadId>`") }),
+      schema: z.object({ url: z.string().describe("MEDIA_PUBLIC_URL + /v1/media/<uploadId>") }),
     },
     handler: async ({ userId, params }, deps) => downloadRoomFile(deps, userId, params.roomId, params.shareId),
   }),
