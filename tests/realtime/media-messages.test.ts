@@ -152,7 +152,8 @@ describe("media messages (types 2, 3, 5, 6, 7, 9 carry an upload)", () => {
     // Bob has not received it yet: he may not share it.
     assert.equal(keyOf(await sendRaw(b, { ...single(carol), type: messageType.image, uploadId: image })), "UPLOAD_NOT_SHAREABLE");
     await a.send({ ...single(bob), type: messageType.image, uploadId: image });
-    const forwarded = await b.send({ ...single(carol), type: messageType.image, uploadId: image });
+    // The SDK's sendMedia, with the uploadId of the message received.
+    const forwarded = await b.sendMedia({ ...single(carol), type: messageType.image, uploadId: image });
     const got = await received(carolInbox, forwarded.messageId);
     assert.equal(got.media?.uploadId, image);
     assert.equal(got.fromUserId, bob.userId);

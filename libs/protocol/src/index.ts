@@ -53,6 +53,7 @@ export {
   deliveredMediaSchema,
   isMediaMessageType,
   type MediaKind,
+  type MediaMessageType,
   type MessageMedia,
   mediaFitsType,
   mediaKinds,

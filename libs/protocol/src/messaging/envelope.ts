@@ -19,7 +19,7 @@ export const serverOnlyResources: readonly Resource[] = ["Server"];
 export const clientResources = ["android", "ios", "web", "pc", "mac"] as const satisfies readonly Resource[];
 
 /**
- * Largest message content, in UTF-8 bytes (media are sent as URLs, not inline). Chosen so that the largest
+ * Largest message content, in UTF-8 bytes (media are uploaded to the upload app and referenced by `uploadId`). Chosen so that the largest
  * possible `message:send` packet fits the gateway's 64 KiB packet limit (GATEWAY_MAX_MESSAGE_BYTES) even in
  * the worst case of JSON escaping, where a 1-byte control character becomes the 6 bytes `\u0001`:
  * 6 × 10,240 = 61,440 bytes, plus at most about 1.5 KiB for the other fields and the Socket.IO framing

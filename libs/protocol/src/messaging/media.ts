@@ -36,6 +36,9 @@ export const deliveredMediaSchema = messageMediaSchema.extend({
 });
 export type DeliveredMedia = z.output<typeof deliveredMediaSchema>;
 
+/** The codes of the media message types: 2 image, 3 voice, 5 gif, 6 video, 7 audio, 9 file. */
+export type MediaMessageType = 2 | 3 | 5 | 6 | 7 | 9;
+
 /** Message types that carry an upload (`uploadId` required on send, refused on every other type): 2, 3, 5, 6, 7, 9. */
 export const mediaMessageTypes: readonly number[] = [
   messageType.image,
@@ -47,7 +50,7 @@ export const mediaMessageTypes: readonly number[] = [
 ];
 
 /** True for a message type that carries an upload (see mediaMessageTypes). */
-export const isMediaMessageType = (type: number): boolean => mediaMessageTypes.includes(type);
+export const isMediaMessageType = (type: number): type is MediaMessageType => mediaMessageTypes.includes(type);
 
 /**
  * Does an upload fit a media message type? 2 image: an image; 5 gif: an image of type image/gif; 3 voice: a
