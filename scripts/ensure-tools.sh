@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need, once per machine:
 #   - Debian's redis-server (apt-get)
+#   - Debian's ffmpeg/ffprobe + libavcodec-extra (apt-get): the upload app transcodes voice and reads videos with them;
+#     libavcodec-extra brings the AMR-NB/WB encoders the media test fixtures use (libs/testing/src/media-fixtures.ts)
 #   - promtool (Debian's prometheus package, apt-get): tests/observability checks the chart's alert rules with it
 #   - FerretDB v1.24.2 (the MongoDB-protocol server used locally and in tests), built from the Go module proxy
 #   - versitygw v1.7.0 (the S3 API server used locally and in tests, for media), built from the Go module proxy
@@ -25,6 +27,14 @@ ensure_redis() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq redis-server >/dev/null
   # Debian starts a system instance; the platform runs its own instances on its own ports.
   (as_root systemctl disable --now redis-server >/dev/null 2>&1 || as_root service redis-server stop >/dev/null 2>&1 || true)
+}
+
+ensure_ffmpeg() {
+  if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 &&
+    ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libopencore_amrnb; then return; fi
+  log "installing ffmpeg + libavcodec-extra (apt-get)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends ffmpeg libavcodec-extra >/dev/null
 }
 
 ensure_promtool() {
@@ -94,6 +104,7 @@ ensure_node_modules() {
 }
 
 ensure_redis
+ensure_ffmpeg
 ensure_promtool
 ensure_ferretdb
 ensure_versitygw

@@ -27,6 +27,7 @@ export async function startSchedulerStack(database = "im_scheduler"): Promise<Sc
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
       SCHEDULER_SNAPSHOT_INTERVAL_SECONDS: "86400",
       SCHEDULER_RETENTION_INTERVAL_SECONDS: "604800",
+      SCHEDULER_MEDIA_EXPIRY_INTERVAL_SECONDS: "604800",
       SCHEDULER_PROCESS_EVERY_MS: "200",
       SCHEDULER_JOB_LOCK_TTL_MS: "2000",
       ...env,

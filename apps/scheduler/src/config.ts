@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { envInt, loadConfig, platformSettings } from "@im/config";
+import { envInt, loadConfig, mediaSettings, platformSettings } from "@im/config";
 import { z } from "zod";
 
 /** Every setting of the scheduler (periodic jobs on Agenda), read from environment variables. */
@@ -26,6 +26,14 @@ export const schedulerConfigSchema = z.object({
   ),
   SCHEDULER_RETENTION_INTERVAL_SECONDS: envInt(3_600, 1, 604_800).describe(
     "How often expired chat records are deleted (chatRecordTimeOut of users and of the client config)",
+  ),
+  ...mediaSettings,
+  SCHEDULER_MEDIA_EXPIRY_INTERVAL_SECONDS: envInt(3_600, 1, 604_800).describe(
+    "How often expired chat media (uploads past their fileValidTime) and abandoned multipart uploads are deleted",
+  ),
+  SCHEDULER_MEDIA_EXPIRY_BATCH: envInt(200, 1, 10_000).describe("Uploads read and deleted per batch by the media-expiry job"),
+  SCHEDULER_PENDING_UPLOAD_MAX_AGE_SECONDS: envInt(86_400, 60, 30 * 86_400).describe(
+    "Age after which an unfinished multipart upload is abandoned: aborted in storage and its record removed",
   ),
 });
 

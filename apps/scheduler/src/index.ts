@@ -1,6 +1,13 @@
 export { loadSchedulerConfig, type SchedulerConfig, schedulerConfigSchema } from "./config.js";
 export { type GuardOptions, type GuardOutcome, jobDoneKey, jobLockKey, runGuarded } from "./guard.js";
 export type { JobContext, JobSpec } from "./jobs/context.js";
+export {
+  expireMedia,
+  MEDIA_EXPIRY_JOB,
+  type MediaExpiryOptions,
+  type MediaExpiryResult,
+  mediaExpiryJob,
+} from "./jobs/media-expiry.js";
 export { deleteExpiredMessages, platformRetentionDays, RETENTION_JOB, type RetentionResult, retentionJob } from "./jobs/retention.js";
 export {
   countPresence,

@@ -1,6 +1,7 @@
 import { MongoBackend } from "@agendajs/mongo-backend";
 import { createModels, type Models } from "@im/data";
 import { type Connection, connectMongo, createRedis, type Redis, withLocks } from "@im/infra";
+import { createObjectStorage, type ObjectStorage } from "@im/media";
 import { assertShardLayout, MessageShards } from "@im/messaging";
 import { orderedClose, Readiness, startHealthServer } from "@im/service";
 import { Counter, createLogger, createMetricsRegistry, createMongoCommandMetrics, Gauge, type Logger, type Registry } from "@im/telemetry";
@@ -9,6 +10,7 @@ import type { Db } from "mongodb";
 import type { SchedulerConfig } from "./config.js";
 import { type GuardOutcome, runGuarded } from "./guard.js";
 import type { JobContext, JobSpec } from "./jobs/context.js";
+import { mediaExpiryJob } from "./jobs/media-expiry.js";
 import { retentionJob } from "./jobs/retention.js";
 import { ensureUserStatusIndexes, latestUserStatus, type UserStatusCountDoc, userStatusJob } from "./jobs/user-status.js";
 import { bucketOf, repeatEvery } from "./schedule.js";
@@ -22,6 +24,8 @@ export interface SchedulerDeps {
   models: Models;
   shards: MessageShards;
   metrics: Registry;
+  /** The media bucket (S3_* settings); the media-expiry job deletes from it. */
+  storage: ObjectStorage;
   agenda: Agenda;
   jobs: ReadonlyMap<string, JobSpec>;
 }
@@ -106,11 +110,25 @@ export async function startScheduler(config: SchedulerConfig, options: Scheduler
     },
   });
 
+  // No request at start: a storage outage fails the media-expiry runs (retried next period), not the scheduler.
+  const storage = createObjectStorage(config, { registry: metrics });
+  const expired = new Counter({
+    name: "im_media_expired_total",
+    help: "Uploads handled by the media-expiry job by outcome (deleted, released, abandoned, shared, failed)",
+    labelNames: ["outcome"],
+    registers: [metrics],
+  });
   const jobs = new Map<string, JobSpec>(
-    [userStatusJob(config.SCHEDULER_SNAPSHOT_INTERVAL_SECONDS), retentionJob(config.SCHEDULER_RETENTION_INTERVAL_SECONDS)].map((job) => [
-      job.name,
-      job,
-    ]),
+    [
+      userStatusJob(config.SCHEDULER_SNAPSHOT_INTERVAL_SECONDS),
+      retentionJob(config.SCHEDULER_RETENTION_INTERVAL_SECONDS),
+      mediaExpiryJob(config.SCHEDULER_MEDIA_EXPIRY_INTERVAL_SECONDS, {
+        batchSize: config.SCHEDULER_MEDIA_EXPIRY_BATCH,
+        pendingMaxAgeMs: config.SCHEDULER_PENDING_UPLOAD_MAX_AGE_SECONDS * 1_000,
+        storage,
+        counter: expired,
+      }),
+    ].map((job) => [job.name, job]),
   );
   const context: JobContext = { redis, db, models, shards, logger, ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}) };
 
@@ -186,7 +204,7 @@ export async function startScheduler(config: SchedulerConfig, options: Scheduler
   const { port, url } = health;
   logger.info({ port, schedulerId: config.SCHEDULER_ID, jobs: [...jobs.keys()] }, "scheduler started");
 
-  const deps: SchedulerDeps = { config, logger, redis, mongo, db, models, shards, metrics, agenda, jobs };
+  const deps: SchedulerDeps = { config, logger, redis, mongo, db, models, shards, metrics, storage, agenda, jobs };
   return {
     url,
     port,

@@ -1,26 +1,35 @@
 /**
- * The public URLs of media (the contract between the upload app, the gateway and the API): all under
- * MEDIA_PUBLIC_URL, the upload app's base URL as clients reach it (no trailing slash).
+ * The public URLs of media (the contract between the upload app and the message layer): they start with
+ * MEDIA_PUBLIC_URL, the upload app's address as clients reach it. A trailing slash of the base is ignored.
  */
 
-/** `${base}/v1/media/<uploadId>`: the original of an upload (access rule: canAccessUpload). */
+const trim = (base: string) => base.replace(/\/+$/, "");
+
+/** `${base}/v1/media/<uploadId>`: an upload's bytes (the seed's oUrl). */
 export function mediaUrl(base: string, uploadId: string): string {
-  return `${base}/v1/media/${uploadId}`;
+  return `${trim(base)}/v1/media/${uploadId}`;
 }
 
-/** `${base}/v1/media/<uploadId>/thumb`: an image's thumbnail or a video's poster. */
+/** `${base}/v1/media/<uploadId>/thumb`: an image's thumbnail or a video's poster (the seed's tUrl). */
 export function mediaThumbUrl(base: string, uploadId: string): string {
-  return `${base}/v1/media/${uploadId}/thumb`;
+  return `${trim(base)}/v1/media/${uploadId}/thumb`;
 }
 
-/** `${base}/v1/avatars/<users|rooms>/<id>?v=<version>`: the stable avatar URL, versioned for cache busting. */
-export function avatarUrl(base: string, owner: "users" | "rooms", id: string | number, version: number): string {
-  return `${base}/v1/avatars/${owner}/${id}?v=${version}`;
+/** `${base}/v1/avatars/<users|rooms>/<id>?v=<version>`: a stable avatar URL; the version busts caches. */
+export function avatarUrl(base: string, scope: "users" | "rooms", id: string | number, version: number): string {
+  return `${trim(base)}/v1/avatars/${scope}/${id}?v=${version}`;
 }
 
-/** True only for a URL of exactly avatarUrl's form under `base` (any users/rooms id, an integer version). */
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * True only for an avatar URL exactly as `avatarUrl(base, …)` makes it: the same base, `users/<digits>` or
+ * `rooms/<24 or 32 hex digits>`, `?v=<digits>` and nothing else (no other query, fragment, path or host).
+ * This is how `avatarUrl` fields accept only our own avatars (AVATAR_URL_NOT_ALLOWED otherwise).
+ */
 export function isOwnAvatarUrl(base: string, url: string): boolean {
-  const prefix = `${base}/v1/avatars/`;
-  if (!url.startsWith(prefix)) return false;
-  return /^(users\/\d{1,12}|rooms\/[0-9a-f]{24}(?:[0-9a-f]{8})?)\?v=\d{1,16}$/.test(url.slice(prefix.length));
+  const pattern = new RegExp(
+    `^${escapeRegExp(trim(base))}/v1/avatars/(?:users/[1-9][0-9]{0,14}|rooms/(?:[0-9a-f]{24}|[0-9a-f]{32}))\\?v=[0-9]{1,15}$`,
+  );
+  return pattern.test(url);
 }

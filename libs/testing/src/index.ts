@@ -13,6 +13,22 @@ export {
   startKubeApiServer,
 } from "./kube.js";
 export { type ManagedProcess, type SpawnOptions, spawnServer } from "./managed-process.js";
+export {
+  exifHasGps,
+  fakeExecutable,
+  type JpegFixtureOptions,
+  makeAmr,
+  makeAnimatedGif,
+  makeJpeg,
+  makeM4a,
+  makeMp3,
+  makeMp4,
+  makeOpus,
+  makePng,
+  makeWav,
+  makeWebm,
+  writeFixture,
+} from "./media-fixtures.js";
 export { parseCommand, splitMessages, type WireCommand } from "./mongo-wire.js";
 export { type RedisServer, type RedisServerOptions, type RewindableRedis, startRedis, startRewindableRedis } from "./redis-server.js";
 export { type S3Server, type S3ServerOptions, startS3Server } from "./s3-server.js";
