@@ -59,6 +59,7 @@ describe("media messages (types 2, 3, 5, 6, 7, 9 carry an upload)", () => {
     assert.equal(await outcome({ ...to, type: messageType.image }), "VALIDATION_FAILED:uploadId");
     assert.equal(await outcome({ ...to, type: messageType.file, content: "x.pdf" }), "VALIDATION_FAILED:uploadId");
     assert.equal(await outcome({ ...to, type: messageType.text, content: "hi", uploadId: image }), "VALIDATION_FAILED:uploadId");
+    assert.equal(await outcome({ ...to, type: messageType.typing, uploadId: image }), "VALIDATION_FAILED:uploadId", "relayed types too");
     assert.equal(
       await outcome({ ...to, type: messageType.image, uploadId: "ABCDEF" }),
       "VALIDATION_FAILED:uploadId",

@@ -16,8 +16,18 @@ function refuseField(message: string): never {
 }
 
 /**
- * The upload a message carries, checked for its sender, or undefined for a message that is no media message:
- * - types 2, 3, 5, 6, 7, 9 need `uploadId`, every other type may not have one (VALIDATION_FAILED);
+ * The shape rule of `uploadId`, checked before anything else (also for relayed types): types 2, 3, 5, 6, 7, 9
+ * need one, every other type may not have one. @throws AppError VALIDATION_FAILED (field uploadId).
+ */
+export function checkUploadField(message: Pick<SendMessage, "type" | "uploadId">): void {
+  const media = isMediaMessageType(message.type);
+  if (!media && message.uploadId !== undefined) refuseField("only media messages (types 2, 3, 5, 6, 7, 9) carry an upload");
+  if (media && message.uploadId === undefined) refuseField("a media message (types 2, 3, 5, 6, 7, 9) needs the id of its upload");
+}
+
+/**
+ * The upload a message carries, checked for its sender, or undefined for a message that is no media message
+ * (the `uploadId` field itself was checked by checkUploadField):
  * - the upload must exist, be ready and not expired (UPLOAD_NOT_FOUND);
  * - the sender must own it or be allowed to fetch it (canAccessUpload of @im/media: a member of a room it is
  *   shared in, or a party of a message carrying it that they can still see — so a received image can be
@@ -33,11 +43,8 @@ export async function checkMedia(
   message: SendMessage,
   target: Target,
 ): Promise<StoredMedia | undefined> {
-  if (!isMediaMessageType(message.type)) {
-    if (message.uploadId !== undefined) refuseField("only media messages (types 2, 3, 5, 6, 7, 9) carry an upload");
-    return undefined;
-  }
-  if (message.uploadId === undefined) refuseField("a media message (types 2, 3, 5, 6, 7, 9) needs the id of its upload");
+  checkUploadField(message);
+  if (message.uploadId === undefined) return undefined;
   const stored = await findStoredMessage(deps.store, target.conversationId, message.messageId);
   if (stored) {
     // A resend: the same message (else MESSAGE_ID_REUSED, before any effect) with the upload recorded then.
