@@ -45,7 +45,7 @@ describe("profile and settings", () => {
     const changes: Json[] = [
       { nickname: "  New Name  " },
       { description: "about me\nsecond line\twith tab" },
-      { avatarUrl: "https://cdn.example.com/a/b.png?size=64" },
+      { avatarUrl: `${stack.config.MEDIA_PUBLIC_URL}/v1/avatars/users/${me.userId}?v=64` }, // only our own (avatar-url.test.ts)
       { sex: 1 },
       { sex: 2 },
       { sex: 0 },

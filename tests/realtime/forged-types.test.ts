@@ -4,6 +4,17 @@ import { ImClient } from "@im/client";
 import { type AckResult, type DeliveredMessage, messageTypes, type Receipt, type SendMessageInput } from "@im/protocol";
 import { connectClient, gateway, type RealtimeWorld, startRealtime } from "../support/realtime.js";
 import { Rooms } from "../support/rooms.js";
+import { insertUpload, type UploadRecord } from "../support/upload-records.js";
+
+/** Media types (issue 11) carry an upload of a fitting kind. */
+const mediaUploads: Record<number, Omit<UploadRecord, "ownerId">> = {
+  2: { kind: "image" },
+  3: { kind: "voice" },
+  5: { kind: "image", contentType: "image/gif" },
+  6: { kind: "video" },
+  7: { kind: "voice" },
+  9: { kind: "file" },
+};
 
 /** Budgets far above this test's traffic: it checks who may send what, not how often. */
 const generous = {
@@ -55,7 +66,17 @@ describe("who may originate each message type (issue 10 item 1e)", () => {
         const type = Number(key);
         const messageId = crypto.randomUUID();
         const objectId = type === 202 ? own.messageId : type === 26 ? theirs.messageId : undefined;
-        const result = await rawSend(a, { messageId, chatType, to, type, content: `forged ${type}`, ...(objectId ? { objectId } : {}) });
+        const media = mediaUploads[type];
+        const uploadId = media ? await insertUpload(world.stack.api.deps.models, { ownerId: alice.userId, ...media }) : undefined;
+        const result = await rawSend(a, {
+          messageId,
+          chatType,
+          to,
+          type,
+          content: `forged ${type}`,
+          ...(objectId ? { objectId } : {}),
+          ...(uploadId ? { uploadId } : {}),
+        });
         if (definition.origin === "server") {
           assert.equal(result.ok, false, `type ${type} (${definition.name}) must be refused`);
           if (!result.ok) assert.equal(result.error.key, "MESSAGE_TYPE_NOT_ALLOWED", `type ${type}`);

@@ -20,6 +20,7 @@ export const defaultPublicRoutes = [
 /** Every setting of the API app, read from environment variables. */
 export const apiConfigSchema = z.object({
   ...platformSettings,
+  // Only the public base URL: message history carries media URLs under it, avatarUrl must be one of its avatars.
   MEDIA_PUBLIC_URL: mediaSettings.MEDIA_PUBLIC_URL,
   API_HOST: z.string().default("0.0.0.0").describe("Address the HTTP server binds"),
   API_PORT: envInt(8092, 0, 65535).describe("HTTP port (the seed's imapi listened on 8092); 0 picks a free port"),

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { createModels, syncIndexes } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
+import { mediaThumbUrl, mediaUrl } from "@im/media";
 import { createMessageStore, createPublisher, syncMessageIndexes } from "@im/messaging";
 import { closeHttpServer, listen, orderedClose } from "@im/service";
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
@@ -38,6 +39,10 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
   const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {
     writeBatch: config.MESSAGE_WRITE_BATCH,
     seqLeaseMs: config.MESSAGE_SEQ_LEASE_MS,
+    mediaLinks: {
+      url: (uploadId) => mediaUrl(config.MEDIA_PUBLIC_URL, uploadId),
+      thumbUrl: (uploadId) => mediaThumbUrl(config.MEDIA_PUBLIC_URL, uploadId),
+    },
   });
   await syncMessageIndexes(messages);
   const publisherRedis = createRedis(config.REDIS_URL, "api-publisher");

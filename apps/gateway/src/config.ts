@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { ConfigError, envBoolean, envInt, loadConfig, platformSettings } from "@im/config";
+import { ConfigError, envBoolean, envInt, loadConfig, mediaSettings, platformSettings } from "@im/config";
 import { MAX_CONTENT_BYTES, MAX_SEND_PACKET_BYTES } from "@im/protocol";
 import { z } from "zod";
 
@@ -13,6 +13,8 @@ export const gatewayConfigSchema = z.object({
     .default(`${hostname()}-${process.pid}`)
     .describe("This process's name in presence records"),
   ...platformSettings,
+  // Only the public base URL: media messages carry URLs under it; the gateway never talks to the storage.
+  MEDIA_PUBLIC_URL: mediaSettings.MEDIA_PUBLIC_URL,
   GATEWAY_ALLOW_POLLING: envBoolean(true).describe("Allow the HTTP long-polling transport (needs sticky sessions behind a load balancer)"),
   GATEWAY_PING_INTERVAL_MS: envInt(25_000, 1_000, 600_000).describe("Heartbeat interval"),
   GATEWAY_PING_TIMEOUT_MS: envInt(20_000, 1_000, 600_000).describe("A device that misses a heartbeat this long is disconnected"),

@@ -1,6 +1,7 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import { createModels } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
+import { mediaThumbUrl, mediaUrl } from "@im/media";
 import { createMessageStore, KeywordFilter, syncMessageIndexes } from "@im/messaging";
 import { healthHandler, listen, orderedClose, Readiness } from "@im/service";
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
@@ -53,6 +54,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const store = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {
     writeBatch: config.MESSAGE_WRITE_BATCH,
     seqLeaseMs: config.MESSAGE_SEQ_LEASE_MS,
+    mediaLinks: {
+      url: (uploadId) => mediaUrl(config.MEDIA_PUBLIC_URL, uploadId),
+      thumbUrl: (uploadId) => mediaThumbUrl(config.MEDIA_PUBLIC_URL, uploadId),
+    },
     onWrite: (size, seconds) => {
       metrics.writeBatchSize.observe(size);
       metrics.writeSeconds.observe(seconds);

@@ -5,6 +5,7 @@ import {
   type DeliveredMessage,
   type ErrorBody,
   errorBody,
+  type MediaMessageType,
   messageType,
   PROTOCOL_VERSION,
   type Receipt,
@@ -145,6 +146,18 @@ export class ImClient extends TypedEmitter<ImClientEvents> {
   /** The device's sync positions, to save and pass back as `cursors` next time. */
   cursors(): SyncCursors {
     return this.positions.toObject();
+  }
+
+  /**
+   * Sends a media message (types 2 image, 3 voice, 5 gif, 6 video, 7 audio, 9 file) carrying an upload: one
+   * the upload app returned to this user, or the `media.uploadId` of a message received (forwarding). The
+   * recipients get `media` with the URLs to fetch it. Refusals (final): UPLOAD_NOT_FOUND, UPLOAD_NOT_SHAREABLE,
+   * UPLOAD_KIND_MISMATCH. Same resend rules as send().
+   */
+  sendMedia(
+    message: Omit<SendMessageInput, "messageId" | "uploadId" | "type"> & { type: MediaMessageType; uploadId: string; messageId?: string },
+  ): Promise<Receipt> {
+    return this.send(message);
   }
 
   /** Sends a message; resolves with the receipt once the server stored it (resending as needed). */

@@ -1,8 +1,8 @@
-import { type ErrorBody, type ErrorCode, errorCatalogue, type Receipt, type SendMessageInput } from "@im/protocol";
+import { type ErrorBody, type ErrorCode, errorCatalogue, isMediaMessageType, type Receipt, type SendMessageInput } from "@im/protocol";
 
-/** Seed section 八: resend after this long without a receipt — text 15 s, large media 45 s. */
+/** Seed section 八: resend after this long without a receipt — text 15 s, media messages (2, 3, 5, 6, 7, 9) 45 s. */
 export function receiptTimeoutFor(type: number, timeouts: { text: number; media: number }): number {
-  return [2, 3, 6, 7, 9].includes(type) ? timeouts.media : timeouts.text;
+  return isMediaMessageType(type) ? timeouts.media : timeouts.text;
 }
 
 /**

@@ -1,8 +1,44 @@
-import type { ChatType, DeliveredMessage, SendMessage } from "@im/protocol";
-import { contentHashOf, type MessageDoc, messageDocId } from "./message-model.js";
+import type { ChatType, DeliveredMedia, DeliveredMessage, SendMessage } from "@im/protocol";
+import { contentHashOf, type MessageDoc, messageDocId, type StoredMedia } from "./message-model.js";
 
-/** The wire form of a stored message: optional fields only when set. */
-export function toDelivered(doc: MessageDoc): DeliveredMessage {
+/**
+ * Where clients fetch an upload: the upload app's URLs under MEDIA_PUBLIC_URL (the apps build it from
+ * @im/media's mediaUrl / mediaThumbUrl; this library does not depend on @im/media, which depends on it).
+ */
+export interface MediaLinks {
+  /** The original's URL. */
+  url(uploadId: string): string;
+  /** The thumbnail's (image) or poster's (video) URL. */
+  thumbUrl(uploadId: string): string;
+}
+
+/** Links relative to the upload app's root, for a store created without MEDIA_PUBLIC_URL (tests of the store alone). */
+export const relativeMediaLinks: MediaLinks = {
+  url: (uploadId) => `/v1/media/${uploadId}`,
+  thumbUrl: (uploadId) => `/v1/media/${uploadId}/thumb`,
+};
+
+/** A stored media record as served: the recorded fields plus the URLs, built now (the base URL may change). */
+export function deliveredMedia(media: StoredMedia, links: MediaLinks): DeliveredMedia {
+  return {
+    uploadId: media.uploadId,
+    kind: media.kind,
+    contentType: media.contentType,
+    size: media.size,
+    ...(typeof media.width === "number" ? { width: media.width } : {}),
+    ...(typeof media.height === "number" ? { height: media.height } : {}),
+    ...(typeof media.duration === "number" ? { duration: media.duration } : {}),
+    ...(media.name ? { name: media.name } : {}),
+    url: links.url(media.uploadId),
+    ...(media.thumb ? { thumbUrl: links.thumbUrl(media.uploadId) } : {}),
+  };
+}
+
+/**
+ * The wire form of a stored message: optional fields only when set. A media message carries `media` with
+ * URLs from `links`, except once recalled (its media are no longer served to anyone but the sender).
+ */
+export function toDelivered(doc: MessageDoc, links: MediaLinks): DeliveredMessage {
   return {
     conversationId: doc.conversationId,
     seq: doc.seq,
@@ -24,8 +60,12 @@ export function toDelivered(doc: MessageDoc): DeliveredMessage {
     timeSend: doc.timeSend,
     serverTime: doc.serverTime,
     ...(doc.recalled ? { recalled: true } : {}),
+    ...(doc.media && !doc.recalled ? { media: deliveredMedia(doc.media, links) } : {}),
   };
 }
+
+/** What the store takes: a validated client message plus, for a media message, the upload it carries (checked by the caller). */
+export type StorableMessage = SendMessage & { media?: StoredMedia };
 
 /** Where a new message document goes and what the server adds to what the client sent. */
 export interface Placement {
@@ -39,7 +79,7 @@ export interface Placement {
 }
 
 /** The stored document of a validated client message: optional fields only when the client set them. */
-export function buildMessageDoc(message: SendMessage, sender: { userId: number; resource: string }, at: Placement): MessageDoc {
+export function buildMessageDoc(message: StorableMessage, sender: { userId: number; resource: string }, at: Placement): MessageDoc {
   return {
     _id: messageDocId(at.ownerId, at.conversationId, message.messageId),
     ownerId: at.ownerId,
@@ -64,5 +104,6 @@ export function buildMessageDoc(message: SendMessage, sender: { userId: number; 
     timeSend: message.timeSend ?? at.now,
     serverTime: at.now,
     recalled: false,
+    ...(message.media ? { media: message.media } : {}),
   };
 }

@@ -1,12 +1,12 @@
 export { type UserConversationDoc, type UserConversationModel, userConversationModel } from "./conversation-model.js";
 export { forgetConversation, rememberConversation } from "./conversations.js";
-export { toDelivered } from "./convert.js";
+export { deliveredMedia, type MediaLinks, relativeMediaLinks, type StorableMessage, toDelivered } from "./convert.js";
 export { burnStoredMessage, type CopyLocation, copiesOf, findCopy, findStoredMessage, groupRoomId, singleParties } from "./copies.js";
 export { type Broadcaster, deliverMessage, userRoom } from "./delivery.js";
 export { abandonSeq, resolveSeq } from "./in-flight.js";
 export { type BatcherOptions, InsertBatcher, type InsertOutcome, InsertOutcomeUnknownError } from "./insert-batcher.js";
 export { KEYWORDS_CHANNEL, KeywordFilter, type KeywordFilterOptions, publishKeywordsChanged } from "./keywords.js";
-export { type MessageDoc, type MessageModel, MessageShards, messageDocId, tombstoneDocId } from "./message-model.js";
+export { type MessageDoc, type MessageModel, MessageShards, messageDocId, type StoredMedia, tombstoneDocId } from "./message-model.js";
 export { createPublisher, type Publisher } from "./publisher.js";
 export {
   applyReadReceipt,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { DeliveredMessage } from "@im/protocol";
+import { type DeliveredMessage, type MessageMedia, mediaKinds } from "@im/protocol";
 import type { Connection, Model } from "mongoose";
 import { Schema } from "mongoose";
 import { groupCollection, userCollection } from "./shards.js";
@@ -27,7 +27,15 @@ export const tombstoneDocId = (ownerId: number, conversationId: string, seq: num
  * A stored message: the protocol's delivered message (DeliveredMessage) plus where it is stored. In a user
  * shard `ownerId` is the user whose copy it is; in a group shard it is 0.
  */
-export type MessageDoc = Omit<DeliveredMessage, "traceparent" | "recalled"> & {
+/**
+ * The upload a media message carries, as stored on each copy (the protocol's MessageMedia, recorded at send
+ * time) plus whether it has a thumbnail or poster (`thumb`), so URLs can be built when the message is served.
+ */
+export type StoredMedia = MessageMedia & { thumb?: boolean };
+
+export type MessageDoc = Omit<DeliveredMessage, "traceparent" | "recalled" | "media"> & {
+  /** The upload of a media message (types 2, 3, 5, 6, 7, 9); kept after a recall or burn (retention releases its grant). */
+  media?: StoredMedia;
   /** messageDocId(ownerId, conversationId, messageId), or tombstoneDocId for a tombstone. */
   _id: string;
   ownerId: number;
@@ -67,6 +75,23 @@ const schema = new Schema<MessageDoc>(
     recalled: { type: Boolean, default: false },
     tombstone: { type: Boolean, default: undefined },
     contentHash: { type: String, default: undefined },
+    media: {
+      type: new Schema(
+        {
+          uploadId: { type: String, required: true },
+          kind: { type: String, required: true, enum: mediaKinds },
+          contentType: { type: String, required: true },
+          size: { type: Number, required: true },
+          width: Number,
+          height: Number,
+          duration: Number,
+          name: String,
+          thumb: Boolean,
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { versionKey: false, autoIndex: false },
 );

@@ -5,7 +5,7 @@ import type { MessageStore } from "./store-context.js";
 import { storeGroup } from "./store-group.js";
 import { SYSTEM_NOTIFIER_ID } from "./system-account.js";
 
-/** Room notice types (seed section 七): what happened in the room. */
+/** Room notice types (seed section 七): what happened in the room (9xx), and to its shared files (40x). */
 export const roomEventTypes = {
   nickname: 901,
   rename: 902,
@@ -16,6 +16,10 @@ export const roomEventTypes = {
   memberAdd: 907,
   admin: 913,
   showRead: 915,
+  /** Group shared files (shiku_room_share): a file shared, deleted, downloaded. */
+  fileUpload: 401,
+  fileDelete: 402,
+  fileDownload: 403,
 } as const;
 export type RoomEventType = (typeof roomEventTypes)[keyof typeof roomEventTypes];
 
@@ -31,6 +35,8 @@ export interface RoomEventContent {
 /**
  * Stores a room notice from the system account (10005) in the room's conversation (so members also get it by
  * sync) and delivers it live to `recipients` (the members it concerns, on whichever gateway they are).
+ * `options.messageId` makes it idempotent (a retry stores nothing new and delivers the stored notice again);
+ * a random UUID when absent.
  */
 export async function sendRoomEvent(
   store: MessageStore,
@@ -39,12 +45,13 @@ export async function sendRoomEvent(
   type: RoomEventType,
   content: RoomEventContent,
   recipients: number[],
+  options: { messageId?: string } = {},
 ): Promise<DeliveredMessage> {
   const stored = await storeGroup(
     store,
     { userId: SYSTEM_NOTIFIER_ID, resource: "Server" },
     {
-      messageId: randomUUID(),
+      messageId: options.messageId ?? randomUUID(),
       chatType: chatTypes.group,
       to: roomId,
       type,

@@ -2,6 +2,7 @@ import type { Redis } from "@im/infra";
 import type { Collection } from "mongodb";
 import type { Connection } from "mongoose";
 import { type UserConversationModel, userConversationModel } from "./conversation-model.js";
+import { type MediaLinks, relativeMediaLinks } from "./convert.js";
 import { InsertBatcher, type InsertOutcome } from "./insert-batcher.js";
 import { type MessageDoc, type MessageModel, MessageShards } from "./message-model.js";
 import { DEFAULT_SEQ_LEASE_MS, SeqSettler } from "./sequences.js";
@@ -19,6 +20,8 @@ export interface MessageStore {
   seqLeaseMs: number;
   /** Takes a seq out of its conversation's in-flight set once every copy is stored (batched per tick). */
   settleSeq(conversationId: string, seq: number): Promise<void>;
+  /** Where clients fetch media messages' uploads (URLs put on delivered, synced and listed messages). */
+  mediaLinks: MediaLinks;
 }
 
 export interface MessageStoreOptions {
@@ -31,6 +34,11 @@ export interface MessageStoreOptions {
    * writer dead and resolves it (a tombstone, or the copy that did land), in ms. @default 10000
    */
   seqLeaseMs?: number;
+  /**
+   * The upload app's URLs for media messages (built by the app from MEDIA_PUBLIC_URL with @im/media's
+   * mediaUrl / mediaThumbUrl). @default relative paths `/v1/media/<uploadId>` (and `/thumb`)
+   */
+  mediaLinks?: MediaLinks;
 }
 
 export function createMessageStore(
@@ -43,6 +51,7 @@ export function createMessageStore(
   const settler = new SeqSettler(redis);
   return {
     seqLeaseMs: options.seqLeaseMs ?? DEFAULT_SEQ_LEASE_MS,
+    mediaLinks: options.mediaLinks ?? relativeMediaLinks,
     settleSeq: (conversationId, seq) => settler.settle(conversationId, seq),
     redis,
     connection,

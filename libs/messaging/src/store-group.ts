@@ -1,5 +1,5 @@
-import { chatTypes, groupConversationId, type SendMessage } from "@im/protocol";
-import { buildMessageDoc } from "./convert.js";
+import { chatTypes, groupConversationId } from "@im/protocol";
+import { buildMessageDoc, type StorableMessage } from "./convert.js";
 import type { MessageModel } from "./message-model.js";
 import { highestStoredSeq } from "./sequences.js";
 import { roomShard } from "./shards.js";
@@ -25,7 +25,7 @@ export async function highestGroupSeq(store: MessageStore, roomId: string): Prom
  * refused (MESSAGE_ID_REUSED). Seq rules: store-message.ts. Authorisation (membership, mute) is the
  * caller's job.
  */
-export async function storeGroup(store: MessageStore, sender: Sender, message: SendMessage, roomId: string): Promise<StoredResult> {
+export async function storeGroup(store: MessageStore, sender: Sender, message: StorableMessage, roomId: string): Promise<StoredResult> {
   const conversationId = groupConversationId(roomId);
   const room = { model: groupModelOf(store, roomId), ownerId: GROUP_OWNER };
   const stored = await storeMessage(store, {
@@ -38,5 +38,5 @@ export async function storeGroup(store: MessageStore, sender: Sender, message: S
     build: (ownerId, seq, now) =>
       buildMessageDoc(message, sender, { ownerId, conversationId, seq, chatType: chatTypes.group, to: roomId, now }),
   });
-  return storedResult(stored);
+  return storedResult(stored, store.mediaLinks);
 }

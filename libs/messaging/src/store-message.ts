@@ -1,5 +1,5 @@
 import { AppError, type DeliveredMessage, messageType, type SendMessage } from "@im/protocol";
-import { toDelivered } from "./convert.js";
+import { type MediaLinks, type StorableMessage, toDelivered } from "./convert.js";
 import { findCopy } from "./copies.js";
 import { abandonSeq } from "./in-flight.js";
 import { InsertOutcomeUnknownError } from "./insert-batcher.js";
@@ -33,18 +33,24 @@ const EXPLAIN_ATTEMPTS = 4;
 
 /**
  * Refuses a resend that is not the same message: another sender, type, target (chatType + to), objectId,
- * burn-after-reading flag or content — compared by the copy's contentHash, so also after a recall, burn or
+ * upload (uploadId of a media message), burn-after-reading flag or content — compared by the copy's contentHash, so also after a recall, burn or
  * clear erased the content (copies from before contentHash existed: not compared once erased); read
  * receipts' content is not compared (their id is derived from the reader and the message read).
  * MESSAGE_ID_REUSED (409).
  */
-export function assertSameMessage(stored: MessageDoc, sender: Sender, message: SendMessage, to: string): void {
+export function assertSameMessage(
+  stored: MessageDoc,
+  sender: Sender,
+  message: SendMessage & Pick<StorableMessage, "media">,
+  to: string,
+): void {
   const same =
     stored.fromUserId === sender.userId &&
     stored.type === message.type &&
     stored.chatType === message.chatType &&
     stored.to === to &&
     (stored.objectId ?? "") === (message.objectId ?? "") &&
+    (stored.media?.uploadId ?? "") === (message.uploadId ?? message.media?.uploadId ?? "") &&
     stored.isReadDel === message.isReadDel &&
     (message.type === messageType.readReceipt ||
       (stored.contentHash !== undefined
@@ -80,7 +86,7 @@ async function insertExplained(store: MessageStore, at: Location, doc: MessageDo
 export interface StoreRequest {
   conversationId: string;
   sender: Sender;
-  message: SendMessage;
+  message: StorableMessage;
   /** The recipient userId or the roomId, as stored. */
   to: string;
   /** Where copies go, the commit point first (the recipient's copy, or the room's log). */
@@ -172,10 +178,10 @@ async function storeAt(
   return { doc: committed, duplicate };
 }
 
-/** The result a caller answers with. */
-export function storedResult(stored: { doc: MessageDoc; duplicate: boolean }): StoredResult {
+/** The result a caller answers with (media URLs from `links`). */
+export function storedResult(stored: { doc: MessageDoc; duplicate: boolean }, links: MediaLinks): StoredResult {
   return {
-    message: toDelivered(stored.doc),
+    message: toDelivered(stored.doc, links),
     duplicate: stored.duplicate,
     ...(stored.doc.tombstone ? { burnt: true } : {}),
   };

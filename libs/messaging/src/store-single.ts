@@ -1,6 +1,6 @@
-import { chatTypes, type SendMessage, singleConversationId } from "@im/protocol";
+import { chatTypes, singleConversationId } from "@im/protocol";
 import { rememberConversation } from "./conversations.js";
-import { buildMessageDoc } from "./convert.js";
+import { buildMessageDoc, type StorableMessage } from "./convert.js";
 import { userShard } from "./shards.js";
 import type { MessageStore } from "./store-context.js";
 import { type Location, type Sender, type StoredResult, storedResult, storeMessage } from "./store-message.js";
@@ -25,7 +25,7 @@ export interface StoreSingleOptions {
 export async function storeSingle(
   store: MessageStore,
   sender: Sender,
-  message: SendMessage,
+  message: StorableMessage,
   toUserId: number,
   options: StoreSingleOptions = {},
 ): Promise<StoredResult> {
@@ -52,5 +52,5 @@ export async function storeSingle(
       ? rememberConversation(store, sender.userId, { conversationId, chatType: chatTypes.single, peer: String(toUserId) })
       : undefined,
   ]);
-  return storedResult(stored);
+  return storedResult(stored, store.mediaLinks);
 }

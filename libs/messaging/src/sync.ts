@@ -76,7 +76,7 @@ export async function syncConversations(
     const served = untilFreshGap(store, docs.slice(0, take), from);
     const stopped = served.stopped;
     const covered = served.docs.at(-1)?.seq ?? from;
-    const messages = served.docs.filter((doc) => !doc.tombstone).map(toDelivered);
+    const messages = served.docs.filter((doc) => !doc.tombstone).map((doc) => toDelivered(doc, store.mediaLinks));
     const hasMore = !stopped && docs.length > take;
     const inFlight = stopped || (!hasMore && view.heldByInFlight && view.latest > covered);
     if (messages.length === 0 && covered <= cursor && !inFlight) continue;

@@ -49,6 +49,19 @@ export {
   syncResponseSchema,
 } from "./messaging/events.js";
 export {
+  type DeliveredMedia,
+  deliveredMediaSchema,
+  isMediaMessageType,
+  type MediaKind,
+  type MediaMessageType,
+  type MessageMedia,
+  mediaFitsType,
+  mediaKinds,
+  mediaMessageTypes,
+  messageMediaSchema,
+  uploadIdSchema,
+} from "./messaging/media.js";
+export {
   isClientSendable,
   isMessageType,
   type MessageCategory,

@@ -6,19 +6,24 @@ import {
   findStoredMessage,
   markRecalled,
   readReceiptMessageId,
+  type StorableMessage,
   type StoredResult,
 } from "@im/messaging";
 import { AppError, messageType, type SendMessage } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import type { Target } from "../targets/target.js";
+import { checkMedia, grantMedia } from "./media.js";
 import { checkClientOrigin } from "./origin.js";
 
 /** Work that follows storing a message: marking a recalled message, recording a read, burning after reading. */
 export type AfterStore = (stored: StoredResult) => Promise<void>;
 
-/** The message as it is to be stored (a read receipt gets its derived messageId) and what follows storing it. */
+/**
+ * The message as it is to be stored (a read receipt gets its derived messageId, a media message the upload
+ * it carries) and what follows storing it.
+ */
 export interface CheckedMessage {
-  message: SendMessage;
+  message: StorableMessage;
   afterStore: AfterStore;
 }
 
@@ -47,7 +52,9 @@ async function storedBefore(deps: GatewayDeps, socket: ImSocket, message: SendMe
  * - recall (202): only the sender, within GATEWAY_RECALL_WINDOW_SECONDS, of a message of this
  *   conversation; once the 202 is stored every copy of the target is marked recalled;
  * - read receipt (26): of someone else's message of this conversation; once stored the reader is recorded
- *   and a burn-after-read (isReadDel) single-chat message is deleted from both users' stores.
+ *   and a burn-after-read (isReadDel) single-chat message is deleted from both users' stores;
+ * - media (2, 3, 5, 6, 7, 9): the upload is checked (handlers/media.ts checkMedia), recorded on the message,
+ *   and granted to the conversation (media_grants) before the message is stored; other types carry none.
  * A read receipt is stored under readReceiptMessageId(reader, conversation, message read): one per member
  * and message, whatever messageId the client chose (a repeat is answered with the first, delivered once).
  * Returns the message to store and what to do after it is stored (also run for a resend: every effect is
@@ -61,6 +68,11 @@ export async function checkMessageRules(deps: GatewayDeps, socket: ImSocket, sen
       : sent;
   const userId = socket.data.userId;
   const conversationId = target.conversationId;
+  const media = await checkMedia(deps, socket, message, target);
+  if (media) {
+    await grantMedia(deps, socket, conversationId, message.messageId, media);
+    return { message: { ...message, media }, afterStore: nothing };
+  }
   switch (message.type) {
     case messageType.text:
       if (deps.keywords.match(message.content) !== undefined) throw new AppError("KEYWORD_REJECTED");

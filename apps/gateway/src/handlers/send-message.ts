@@ -5,6 +5,7 @@ import { chatTypeLabel, messageTypeLabel, recipientCount } from "../metric-label
 import { groupTarget } from "../targets/group.js";
 import { singleTarget } from "../targets/single.js";
 import type { Target } from "../targets/target.js";
+import { checkUploadField } from "./media.js";
 import { checkMessageRules } from "./message-rules.js";
 
 /** The `message:send` payload, parsed by its one schema. @throws AppError VALIDATION_FAILED naming each bad field. */
@@ -53,6 +54,7 @@ function relay(deps: GatewayDeps, socket: ImSocket, message: SendMessage, target
 export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: unknown): Promise<AckResult<{ receipt: Receipt }>> {
   const started = performance.now();
   const message = parseSendMessage(payload);
+  checkUploadField(message); // media types need an upload, others may not have one: VALIDATION_FAILED
   const labels = { chat_type: chatTypeLabel(message.chatType) };
   const metrics = deps.metrics;
   metrics.messagesReceived.inc({ ...labels, type: messageTypeLabel(message.type) });

@@ -1,5 +1,4 @@
-import type { StoredResult } from "@im/messaging";
-import type { SendMessage } from "@im/protocol";
+import type { StorableMessage, StoredResult } from "@im/messaging";
 
 /**
  * Where a message goes, resolved and authorised for its sender: the conversation, who receives it, and how
@@ -13,5 +12,5 @@ export interface Target {
   /** Users whose devices get the message (the sender's other devices always get a copy too). */
   recipients: number[];
   /** Stores the message durably (idempotent by messageId). */
-  store(message: SendMessage): Promise<StoredResult>;
+  store(message: StorableMessage): Promise<StoredResult>;
 }

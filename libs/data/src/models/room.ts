@@ -31,6 +31,8 @@ export const roomSchema = new Schema(
     showRead: { type: Number, default: 0 },
     /** Room-wide mute until this epoch ms (owner and admins may still speak); 0 = not muted. */
     talkTime: { type: Number, default: 0 },
+    /** The room's avatar URL (the upload app's `/v1/avatars/rooms/<roomId>?v=<version>`), "" = none. */
+    avatarUrl: { type: String, default: "" },
     createTime: { type: Number, required: true },
     modifier: { type: Number, default: 0 },
     modifyTime: { type: Number, required: true },

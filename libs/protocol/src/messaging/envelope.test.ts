@@ -21,6 +21,7 @@ describe("message:send content limit", () => {
       fileTime: 86_400,
       location: { x: -179.12345678901235, y: -89.12345678901235 },
       objectId: "e".repeat(64),
+      uploadId: "f".repeat(32),
       toUserName: control.repeat(64),
       fromUserName: control.repeat(64),
       timeSend: Number.MAX_SAFE_INTEGER,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isWellFormed, utf8ByteLength } from "../validation.js";
+import { deliveredMediaSchema, uploadIdSchema } from "./media.js";
 import { isMessageType } from "./message-types.js";
 
 /** Version of the realtime protocol; clients send it at the handshake. */
@@ -18,7 +19,7 @@ export const serverOnlyResources: readonly Resource[] = ["Server"];
 export const clientResources = ["android", "ios", "web", "pc", "mac"] as const satisfies readonly Resource[];
 
 /**
- * Largest message content, in UTF-8 bytes (media are sent as URLs, not inline). Chosen so that the largest
+ * Largest message content, in UTF-8 bytes (media are uploaded to the upload app and referenced by `uploadId`). Chosen so that the largest
  * possible `message:send` packet fits the gateway's 64 KiB packet limit (GATEWAY_MAX_MESSAGE_BYTES) even in
  * the worst case of JSON escaping, where a 1-byte control character becomes the 6 bytes `\u0001`:
  * 6 × 10,240 = 61,440 bytes, plus at most about 1.5 KiB for the other fields and the Socket.IO framing
@@ -68,6 +69,11 @@ export const sendMessageSchema = z.object({
   toUserName: userText().max(64).optional(),
   fromUserName: userText().max(64).optional(),
   timeSend: z.number().int().min(0).optional().describe("Client clock, epoch ms; the server keeps its own time too"),
+  uploadId: uploadIdSchema
+    .optional()
+    .describe(
+      "The upload a media message carries (types 2, 3, 5, 6, 7, 9 need one; other types may not have one): the sender's own, or one they may fetch (forwarding)",
+    ),
 });
 export type SendMessage = z.output<typeof sendMessageSchema>;
 export type SendMessageInput = z.input<typeof sendMessageSchema>;
@@ -95,6 +101,8 @@ export const deliveredMessageSchema = z.object({
   timeSend: z.number().describe("The sender's clock, epoch ms"),
   serverTime: z.number().describe("When the server stored it, epoch ms"),
   recalled: z.boolean().optional(),
+  /** The upload of a media message (types 2, 3, 5, 6, 7, 9) with the URLs to fetch it; absent once recalled. */
+  media: deliveredMediaSchema.optional(),
   /**
    * W3C trace context of the send that produced this delivery, when the platform runs with tracing on;
    * clients may use it to continue the trace. Not stored: messages served by sync carry none.

@@ -90,7 +90,7 @@ export async function history(store: MessageStore, userId: number, conversationI
     hasMore = found.length > query.limit;
     docs = found.slice(0, query.limit).reverse();
   }
-  const messages = docs.map(toDelivered);
+  const messages = docs.map((doc) => toDelivered(doc, store.mediaLinks));
   if (conversation.chatType !== chatTypes.group) return { conversationId, messages, hasMore };
   const counts = await readCounts(
     store,

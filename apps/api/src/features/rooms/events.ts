@@ -8,13 +8,14 @@ export async function memberIds(deps: ApiDeps, roomId: string): Promise<number[]
   return rows.map((row) => row.userId);
 }
 
-/** Stores a room notice (from the system account) in the room's conversation and delivers it live. */
+/** Stores a room notice (from the system account) in the room's conversation and delivers it live (idempotent with `options.messageId`). */
 export async function announce(
   deps: ApiDeps,
   roomId: string,
   type: RoomEventType,
   content: RoomEventContent,
   recipients: number[],
+  options: { messageId?: string } = {},
 ): Promise<DeliveredMessage> {
-  return sendRoomEvent(deps.messages, deps.publisher, roomId, type, content, recipients);
+  return sendRoomEvent(deps.messages, deps.publisher, roomId, type, content, recipients, options);
 }

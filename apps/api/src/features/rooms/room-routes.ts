@@ -45,10 +45,11 @@ export const roomRoutes = [
   defineRoute({
     method: "patch",
     path: "/v1/rooms/:roomId",
-    summary: "Change a room's name, description, notice, approval, read receipts, mute or size (owner or admin; seed: /room/update)",
+    summary:
+      "Change a room's name, description, notice, approval, read receipts, mute, size or avatar (owner or admin; seed: /room/update)",
     tags,
     auth: "user",
-    errors: ["ROOM_NOT_FOUND", "ROOM_PERMISSION_DENIED", "ROOM_FULL"],
+    errors: ["ROOM_NOT_FOUND", "ROOM_PERMISSION_DENIED", "ROOM_FULL", "AVATAR_URL_NOT_ALLOWED"],
     params: roomIdParams,
     body: roomPatch,
     response: { status: 200, description: "The room", schema: roomSchema },

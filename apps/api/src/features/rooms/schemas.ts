@@ -53,6 +53,12 @@ export const roomPatch = atLeastOneField(
       .min(2)
       .max(100_000)
       .describe("Most members (owner only), capped by the platform's limit; below the current member count → 409 ROOM_FULL"),
+    avatarUrl: z
+      .string()
+      .max(512)
+      .describe(
+        '"" clears it; else only this room\'s avatar URL from the upload app (POST /v1/avatars/rooms/{roomId} sets it), anything else → AVATAR_URL_NOT_ALLOWED',
+      ),
   }),
 );
 
@@ -91,6 +97,7 @@ export const roomSchema = z.object({
   isPublic: z.number().int().describe("1 = anyone may join; 0 = invitation, join link or approval"),
   showRead: z.number().int(),
   talkTime: z.number().int().describe("Room-wide mute until (epoch ms), 0 = not muted"),
+  avatarUrl: z.string().describe('The room\'s avatar in the upload app, "" = none'),
   createTime: z.number().int(),
   modifyTime: z.number().int(),
   /** The caller's membership, when a member. */

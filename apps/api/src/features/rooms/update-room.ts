@@ -3,13 +3,15 @@ import { roomEventTypes } from "@im/messaging";
 import { AppError } from "@im/protocol";
 import type { z } from "zod";
 import type { ApiDeps } from "../../context.js";
+import { checkAvatarUrl } from "../users/avatar-url.js";
 import { loadRoom, requireManager, requireMember, withRoomLock } from "./access.js";
 import { roomSizeLimit } from "./create-room.js";
 import { announce, memberIds } from "./events.js";
 import type { roomPatch } from "./schemas.js";
 
 /**
- * Changes a room's settings (owner or admin; maxUserSize owner only). Members are told of what they see:
+ * Changes a room's settings (owner or admin; maxUserSize owner only; avatarUrl only "" or the room's own
+ * avatar URL from the upload app: AVATAR_URL_NOT_ALLOWED). Members are told of what they see:
  * a new name (902), notice (905), room-wide mute (906) or read-receipt setting (915).
  */
 export async function updateRoom(deps: ApiDeps, me: number, roomId: string, patch: z.output<typeof roomPatch>): Promise<RoomDoc> {
@@ -30,6 +32,10 @@ export async function updateRoom(deps: ApiDeps, me: number, roomId: string, patc
         });
       }
       set.maxUserSize = size;
+    }
+    if (patch.avatarUrl !== undefined) {
+      checkAvatarUrl(deps.config.MEDIA_PUBLIC_URL, patch.avatarUrl, "rooms", roomId);
+      set.avatarUrl = patch.avatarUrl;
     }
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.desc !== undefined) set.desc = patch.desc;

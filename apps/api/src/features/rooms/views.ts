@@ -15,6 +15,7 @@ export function toRoomView(room: RoomDoc, role?: number): z.input<typeof roomSch
     isPublic: room.isPublic ?? 0,
     showRead: room.showRead,
     talkTime: room.talkTime,
+    avatarUrl: room.avatarUrl ?? "",
     createTime: room.createTime,
     modifyTime: room.modifyTime,
     ...(role !== undefined ? { role } : {}),

@@ -3,6 +3,7 @@ import { AppError } from "@im/protocol";
 import { paged, pageOf, userIdParams } from "../../http/common-schemas.js";
 import { defineRoute } from "../../http/route.js";
 import { readClientConfig } from "../client-config/store.js";
+import { checkAvatarUrl } from "./avatar-url.js";
 import { otherUserSchema, profilePatch, publicUserSchema, searchQuery, selfUserSchema, settingsPatch, settingsSchema } from "./schemas.js";
 import { toOtherUser, toPublicUser, toSelfUser } from "./views.js";
 
@@ -30,9 +31,11 @@ export const userRoutes = [
     summary: "Update my profile (seed: /user/update)",
     tags: ["users"],
     auth: "user",
+    errors: ["AVATAR_URL_NOT_ALLOWED"],
     body: profilePatch,
     response: { status: 200, description: "The updated profile", schema: selfUserSchema },
     handler: async ({ userId, body }, deps) => {
+      if (body.avatarUrl !== undefined) checkAvatarUrl(deps.config.MEDIA_PUBLIC_URL, body.avatarUrl, "users", userId);
       await deps.models.users.updateOne({ userId }, { $set: { ...body, modifyTime: Date.now() } });
       return toSelfUser(await loadSelf(deps.models, userId));
     },

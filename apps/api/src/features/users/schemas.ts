@@ -73,11 +73,15 @@ export const profilePatch = atLeastOneField(
   z.object({
     nickname: nonEmptyLine(32),
     description: text(200),
-    // http(s) only: clients render it, so javascript: or data: URLs must not get in.
+    // http(s) only: clients render it, so javascript: or data: URLs must not get in. Beyond the shape, only my
+    // avatar URL from the upload app (checkAvatarUrl, AVATAR_URL_NOT_ALLOWED).
     avatarUrl: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
       .max(512)
-      .or(z.literal("")),
+      .or(z.literal(""))
+      .describe(
+        '"" clears it; else only my avatar URL from the upload app (POST /v1/avatars/users/me sets it), anything else → AVATAR_URL_NOT_ALLOWED',
+      ),
     sex: z.union([z.literal(0), z.literal(1), z.literal(2)]).describe("0 unknown, 1 male, 2 female"),
     birthday: z.number().int().min(-5_000_000_000_000).max(5_000_000_000_000).describe("Epoch milliseconds"),
     loc: location,
