@@ -1,6 +1,7 @@
 import { roomVersionKey, userVersionKey, withVersionBump } from "@im/data";
 import { withLocks } from "@im/infra";
-import { type AvatarScope, avatarKey, avatarUrl, isOwnAvatarUrl, processMedia, sniffFile } from "@im/media";
+import { type AvatarScope, avatarKey, avatarUrl, isOwnAvatarUrl } from "@im/media";
+import { processMedia, sniffFile } from "@im/media/process";
 import { AppError } from "@im/protocol";
 import type { Request } from "express";
 import type { UploadDeps } from "./context.js";

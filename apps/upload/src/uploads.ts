@@ -4,19 +4,8 @@ import { extname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { UploadKind } from "@im/data";
-import {
-  attachBlob,
-  contentIdOf,
-  mediaThumbUrl,
-  mediaUrl,
-  newMediaKey,
-  newThumbKey,
-  type ProcessedMedia,
-  processMedia,
-  randomId,
-  sniffFile,
-  type UploadRecord,
-} from "@im/media";
+import { attachBlob, contentIdOf, mediaThumbUrl, mediaUrl, newMediaKey, newThumbKey, randomId, type UploadRecord } from "@im/media";
+import { type ProcessedMedia, processMedia, sniffFile } from "@im/media/process";
 import { AppError } from "@im/protocol";
 import type { Request } from "express";
 import { fileTypeFromBuffer } from "file-type";

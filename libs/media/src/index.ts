@@ -1,3 +1,5 @@
+// Media processing (sharp, ffmpeg) is its own entry, `@im/media/process`, so the apps that only link to or
+// check media (gateway, API, scheduler) do not load libvips.
 export { type AccessDeps, canAccessUpload, MAX_GRANTS_CHECKED, messageVisibleTo } from "./access.js";
 export {
   attachBlob,
@@ -11,18 +13,6 @@ export {
   type UploadRecord,
 } from "./blobs.js";
 export { type AvatarScope, avatarKey, avatarPrefix, avatarRoot, isUploadId, newMediaKey, newThumbKey, randomId } from "./keys.js";
-export {
-  allowedTypes,
-  isAllowedType,
-  type ProcessedMedia,
-  type ProcessOptions,
-  processMedia,
-  type SniffedType,
-  type StepTiming,
-  sniffFile,
-  ToolError,
-  UNKNOWN_CONTENT_TYPE,
-} from "./process/index.js";
 export {
   type ByteRange,
   contentDisposition,
