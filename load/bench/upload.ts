@@ -62,7 +62,9 @@ async function noiseJpeg(mib: number): Promise<Buffer> {
   let side = Math.round(Math.sqrt((mib * MiB) / 1.5));
   for (let attempt = 0; ; attempt++) {
     const raw = randomBytes(side * side * 3);
-    const jpeg = await sharp(raw, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+    const jpeg = await sharp(raw, { raw: { width: side, height: side, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
     const off = (mib * MiB) / jpeg.length;
     if (attempt >= 3 || Math.abs(off - 1) < 0.05) return jpeg;
     side = Math.round(side * Math.sqrt(off));
