@@ -1,3 +1,4 @@
+import { healthRoutes as defineHealthRoutes } from "@im/http";
 import { canAccessUpload, deleteUpload, type UploadRecord } from "@im/media";
 import { AppError } from "@im/protocol";
 import { z } from "zod";
@@ -37,9 +38,6 @@ const uploadForm = z.object({
   file: z.string().describe("The file (binary), one part named file"),
 });
 
-const okSchema = z.object({ status: z.literal("ok") });
-const readySchema = z.object({ status: z.literal("ready"), mongo: z.literal("ok"), redis: z.literal("ok"), storage: z.literal("ok") });
-
 const downloadErrors = ["UPLOAD_NOT_FOUND"] as const;
 const uploadErrors = ["UPLOAD_EMPTY", "UPLOAD_TOO_LARGE", "UPLOAD_TYPE_NOT_ALLOWED", "UPLOAD_TRUNCATED", "MEDIA_UNREADABLE"] as const;
 
@@ -57,39 +55,15 @@ async function visibleUpload(deps: UploadDeps, userId: number, uploadId: string,
   return upload;
 }
 
-const healthRoutes = [
-  defineRoute({
-    method: "get",
-    path: "/healthz",
-    summary: "Liveness: the process is up",
-    tags: ["health"],
-    auth: "public",
-    response: { status: 200, description: "Up", schema: okSchema },
-    handler: async () => ({ status: "ok" as const }),
-  }),
-  defineRoute({
-    method: "get",
-    path: "/readyz",
-    summary: "Readiness: MongoDB, Redis and the object storage answer",
-    tags: ["health"],
-    auth: "public",
-    response: { status: 200, description: "Ready", schema: readySchema },
-    handler: async (_input, deps) => {
-      const timeout = <T>(promise: Promise<T>) =>
-        Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 2_000))]);
-      try {
-        await Promise.all([
-          timeout(deps.mongo.db?.admin().ping() ?? Promise.reject(new Error("no db"))),
-          timeout(deps.redis.ping()),
-          timeout(deps.storage.ping()),
-        ]);
-      } catch (error) {
-        throw new AppError("SERVICE_UNAVAILABLE", { cause: error });
-      }
-      return { status: "ready" as const, mongo: "ok" as const, redis: "ok" as const, storage: "ok" as const };
-    },
-  }),
-];
+/** `/healthz` and `/readyz` (MongoDB, Redis and the object storage answer). */
+const healthRoutes = defineHealthRoutes<UploadDeps, "mongo" | "redis" | "storage">(
+  {
+    mongo: (deps) => deps.mongo.db?.admin().ping() ?? Promise.reject(new Error("no db")),
+    redis: (deps) => deps.redis.ping(),
+    storage: (deps) => deps.storage.ping(),
+  },
+  "MongoDB, Redis and the object storage",
+);
 
 const uploadRoutes = [
   defineRoute({

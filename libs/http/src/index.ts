@@ -1,4 +1,5 @@
 export { errorHandler, hasBody, jsonOnly, methodNotAllowed, notFound, toAppError } from "./error-handler.js";
+export { healthRoutes, READINESS_CHECK_TIMEOUT_MS } from "./health-routes.js";
 export { httpMetrics } from "./http-metrics.js";
 export { buildOpenApi, routeErrors } from "./openapi.js";
 export { openRoutes, type RegisterOptions, readToken, registerRoutes } from "./register-routes.js";
