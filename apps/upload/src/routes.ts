@@ -1,6 +1,7 @@
 import { healthRoutes as defineHealthRoutes } from "@im/http";
 import { canAccessUpload, deleteUpload, type UploadRecord } from "@im/media";
-import { AppError } from "@im/protocol";
+import { AppError, decimalIntText, userIdTextSchema } from "@im/protocol";
+import type { Request, Response } from "express";
 import { z } from "zod";
 import { avatarObject, checkRoomAdmin, uploadAvatar } from "./avatars.js";
 import type { UploadDeps } from "./context.js";
@@ -53,6 +54,24 @@ async function visibleUpload(deps: UploadDeps, userId: number, uploadId: string,
     throw new AppError("UPLOAD_NOT_FOUND");
   }
   return upload;
+}
+
+/** Serves the stored avatar size nearest ≥ `size` of a user or room (302 or proxied); UPLOAD_NOT_FOUND when none. */
+async function serveAvatar(
+  deps: UploadDeps,
+  scope: Parameters<typeof avatarObject>[1],
+  size: number | undefined,
+  raw: Request | undefined,
+  reply: Response | undefined,
+): Promise<undefined> {
+  const key = await avatarObject(deps, scope, size);
+  if (!key) {
+    deps.metrics.downloads.inc({ variant: "avatar", outcome: "not_found" });
+    throw new AppError("UPLOAD_NOT_FOUND");
+  }
+  if (!raw || !reply) throw new Error("avatar routes are stream routes");
+  await serveObject(deps, raw, reply, { key, contentType: "image/jpeg", disposition: "inline" }, "avatar");
+  return undefined;
 }
 
 /** `/healthz` and `/readyz` (MongoDB, Redis and the object storage answer). */
@@ -238,7 +257,7 @@ const avatarResult = z.object({
 });
 const avatarForm = z.object({ file: z.string().describe("The picture (JPEG, PNG, WebP, GIF, AVIF), one part named file") });
 const sizeQuery = z.object({
-  size: z.coerce.number().int().min(1).max(4096).optional().describe("Wanted px (square); the nearest stored size ≥ it is served"),
+  size: decimalIntText(1, 4096).optional().describe("Wanted px (square); the nearest stored size ≥ it is served"),
   v: z.string().max(20).optional().describe("Version (cache busting; the current one is served)"),
   proxy: z.enum(["0", "1", "true", "false"]).optional(),
 });
@@ -280,25 +299,12 @@ const avatarRoutes = [
     tags: ["avatars"],
     auth: "public",
     bodyType: "stream",
-    params: z.object({ userId: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }),
+    params: z.object({ userId: userIdTextSchema.describe("User id") }),
     query: sizeQuery,
     response: { status: 302, description: "Redirect to the storage (or 200 with the bytes when proxied)" },
     errors: downloadErrors,
-    handler: async ({ params, query, raw, reply }, deps) => {
-      const key = await avatarObject(deps, { scope: "users", userId: params.userId }, query.size);
-      if (!key) {
-        deps.metrics.downloads.inc({ variant: "avatar", outcome: "not_found" });
-        throw new AppError("UPLOAD_NOT_FOUND");
-      }
-      await serveObject(
-        deps,
-        raw as NonNullable<typeof raw>,
-        reply as NonNullable<typeof reply>,
-        { key, contentType: "image/jpeg", disposition: "inline" },
-        "avatar",
-      );
-      return undefined;
-    },
+    handler: async ({ params, query, raw, reply }, deps) =>
+      serveAvatar(deps, { scope: "users", userId: params.userId }, query.size, raw, reply),
   }),
   defineRoute({
     method: "get",
@@ -311,21 +317,8 @@ const avatarRoutes = [
     query: sizeQuery,
     response: { status: 302, description: "Redirect to the storage (or 200 with the bytes when proxied)" },
     errors: downloadErrors,
-    handler: async ({ params, query, raw, reply }, deps) => {
-      const key = await avatarObject(deps, { scope: "rooms", roomId: params.roomId }, query.size);
-      if (!key) {
-        deps.metrics.downloads.inc({ variant: "avatar", outcome: "not_found" });
-        throw new AppError("UPLOAD_NOT_FOUND");
-      }
-      await serveObject(
-        deps,
-        raw as NonNullable<typeof raw>,
-        reply as NonNullable<typeof reply>,
-        { key, contentType: "image/jpeg", disposition: "inline" },
-        "avatar",
-      );
-      return undefined;
-    },
+    handler: async ({ params, query, raw, reply }, deps) =>
+      serveAvatar(deps, { scope: "rooms", roomId: params.roomId }, query.size, raw, reply),
   }),
 ];
 
