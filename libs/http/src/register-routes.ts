@@ -70,10 +70,16 @@ export function registerRoutes<D>(
 ): Router {
   const router = Router();
   const publicRoutes = openRoutes(routes, options.publicRoutes, options.publicRoutesSetting);
+  // A literal path (/v1/uploads/multipart) also matches a parameter path beside it (/v1/uploads/:uploadId):
+  // a method only the parameter path has must not read the literal segment as its parameter, but answer 405.
+  const literalPaths = new Set(routes.filter((route) => !route.path.includes(":")).map((route) => route.path));
+  const notLiteral = (req: Request, _res: Response, next: (route?: "route") => void) =>
+    literalPaths.has(req.path) ? next("route") : next();
   for (const route of routes) {
     const isPublic = route.auth === "public" && publicRoutes.has(routeKey(route));
     const stream = route.bodyType === "stream";
-    router[route.method](route.path, async (req: Request, res: Response) => {
+    const guards = route.path.includes(":") ? [notLiteral] : [];
+    router[route.method](route.path, ...guards, async (req: Request, res: Response) => {
       const auth = await authenticate(req, options.redis, !isPublic);
       if (auth) res.locals.auth = auth;
       // A form body from nobody in particular is what a foreign page can post from a visitor's browser
