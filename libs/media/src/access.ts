@@ -14,7 +14,7 @@ export const MAX_GRANTS_CHECKED = 200;
  * May `userId` fetch the upload? True for its owner; for a member of a room it is shared in (shiku_room_share);
  * and for a party of a message that carries it (media_grants) while that message is visible to them: their
  * copy exists and is neither recalled nor a tombstone (burnt, deleted), and in a room they are a member who
- * joined before it was sent. So a recalled or burnt message's media stop being served (issue 11 §2).
+ * joined before it was sent and did not delete it from their view since (clearedSeq below it). So a recalled or burnt message's media stop being served (issue 11 §2).
  * Reads MongoDB only; throws what the driver throws.
  */
 export async function canAccessUpload(deps: AccessDeps, userId: number, upload: { _id: string; ownerId: number }): Promise<boolean> {
@@ -47,5 +47,8 @@ export async function messageVisibleTo(deps: AccessDeps, userId: number, convers
   const [log] = copiesOf(deps.messages, conversationId);
   if (!log) return false;
   const copy = await findCopy(log.model, log.ownerId, conversationId, messageId);
-  return copy !== null && !copy.tombstone && !copy.recalled && copy.seq > (member.joinSeq ?? 0);
+  if (copy === null || copy.tombstone || copy.recalled || copy.seq <= (member.joinSeq ?? 0)) return false;
+  // The room's log is one shared copy: a member's "delete my copy" (or retention) raises their floor instead.
+  const mine = await deps.messages.conversations.findOne({ userId, conversationId }, { clearedSeq: 1 }).lean();
+  return copy.seq > (mine?.clearedSeq ?? 0);
 }
