@@ -1,6 +1,6 @@
 import { UploadStatus } from "@im/data";
 import { canAccessUpload } from "@im/media";
-import { assertSameMessage, findStoredMessage, type StoredMedia } from "@im/messaging";
+import { assertSameMessage, copiesOf, findCopy, type MessageDoc, type StoredMedia } from "@im/messaging";
 import { AppError, isMediaMessageType, type MediaKind, mediaFitsType, type SendMessage } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import type { Target } from "../targets/target.js";
@@ -26,6 +26,21 @@ export function checkUploadField(message: Pick<SendMessage, "type" | "uploadId">
 }
 
 /**
+ * The stored message with this id, from whichever copy holds it: a visible copy first, else a burnt or
+ * cleared one (a tombstone in place keeps its `_id` and `media`), so a resend of a burnt or cleared message
+ * with another upload is refused MESSAGE_ID_REUSED before its grant could be replaced.
+ */
+async function knownMessage(deps: GatewayDeps, conversationId: string, messageId: string): Promise<MessageDoc | null> {
+  let erased: MessageDoc | null = null;
+  for (const { model, ownerId } of copiesOf(deps.store, conversationId)) {
+    const found = await findCopy(model, ownerId, conversationId, messageId);
+    if (found && !found.tombstone) return found;
+    erased ??= found;
+  }
+  return erased;
+}
+
+/**
  * The upload a message carries, checked for its sender, or undefined for a message that is no media message
  * (the `uploadId` field itself was checked by checkUploadField):
  * - the upload must exist, be ready and not expired (UPLOAD_NOT_FOUND);
@@ -45,7 +60,7 @@ export async function checkMedia(
 ): Promise<StoredMedia | undefined> {
   checkUploadField(message);
   if (message.uploadId === undefined) return undefined;
-  const stored = await findStoredMessage(deps.store, target.conversationId, message.messageId);
+  const stored = await knownMessage(deps, target.conversationId, message.messageId);
   if (stored) {
     // A resend: the same message (else MESSAGE_ID_REUSED, before any effect) with the upload recorded then.
     assertSameMessage(stored, { userId: socket.data.userId, resource: socket.data.resource }, message, target.to);
