@@ -1,0 +1,109 @@
+// Attacks on who may fetch or forward media (docs/messaging.md "Media messages", "Who may fetch").
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { canAccessUpload } from "@im/media";
+import { type DeliveredMessage, messageType } from "@im/protocol";
+import { keyOf, sendRaw } from "../support/messages.js";
+import { collect, connectClient, eventually, gateway, type RealtimeWorld, startRealtime } from "../support/realtime.js";
+import { Rooms } from "../support/rooms.js";
+import { insertUpload, type UploadRecord } from "../support/upload-records.js";
+import type { TestUser } from "../support/users.js";
+
+const MEDIA = "http://media.example.test:8095";
+
+describe("attacks: media access", () => {
+  let world: RealtimeWorld;
+  let rooms: Rooms;
+  before(async () => {
+    world = await startRealtime(1, { API_SMS_REQUIRED: "false", MEDIA_PUBLIC_URL: MEDIA });
+    rooms = new Rooms(world.stack, world.api);
+  });
+  after(() => world.stop());
+
+  const models = () => world.stack.api.deps.models;
+  const upload = (record: UploadRecord) => insertUpload(models(), record);
+  const mayFetch = async (user: TestUser, uploadId: string) => {
+    const found = await models().uploads.findById(uploadId).lean();
+    assert.ok(found);
+    return canAccessUpload({ models: models(), messages: world.stack.api.deps.messages }, user.userId, found);
+  };
+  const connect = (user: TestUser) => connectClient(world, user, gateway(world, 0));
+  const single = (to: TestUser) => ({ chatType: 1 as const, to: String(to.userId) });
+  const received = async (inbox: DeliveredMessage[], messageId: string) => {
+    await eventually(`message ${messageId}`, () => inbox.some((m) => m.messageId === messageId));
+  };
+  const clear = async (user: TestUser, conversationId: string) => {
+    const reply = await world.api.delete(`/v1/conversations/${conversationId}`, user.token);
+    assert.ok(reply.status === 204 || reply.status === 200, JSON.stringify(reply.body));
+  };
+
+  it("single chat: who deletes their copy may no longer fetch, the other party still may", async () => {
+    const [alice, bob] = await rooms.users(2);
+    const a = await connect(alice);
+    const inbox = collect(await connect(bob));
+    const image = await upload({ ownerId: alice.userId, kind: "image" });
+    const sent = await a.send({ ...single(bob), type: messageType.image, uploadId: image });
+    await received(inbox, sent.messageId);
+    await clear(bob, sent.conversationId);
+    assert.equal(await mayFetch(bob, image), false, "the deleter");
+    const carol = await rooms.user();
+    assert.equal(
+      keyOf(await sendRaw(await connect(bob), { ...single(carol), type: messageType.image, uploadId: image })),
+      "UPLOAD_NOT_SHAREABLE",
+    );
+  });
+
+  it("room: a member who clears the room's conversation may no longer fetch its media (their copy is deleted)", async () => {
+    const [owner, member, other] = await rooms.users(3);
+    const roomId = await rooms.room(owner, [member]);
+    const o = await connect(owner);
+    const inbox = collect(await connect(member));
+    const image = await upload({ ownerId: owner.userId, kind: "image" });
+    const sent = await o.send({ chatType: 2, to: roomId, type: messageType.image, uploadId: image });
+    await received(inbox, sent.messageId);
+    assert.equal(await mayFetch(member, image), true);
+    await clear(member, sent.conversationId);
+    assert.equal(await mayFetch(member, image), false, "cleared: the message is gone from their view");
+    const m = await connect(member);
+    assert.equal(keyOf(await sendRaw(m, { ...single(other), type: messageType.image, uploadId: image })), "UPLOAD_NOT_SHAREABLE");
+  });
+
+  it("room: a member who leaves may no longer fetch room media nor forward it; a later joiner may not either", async () => {
+    const [owner, member, outsider] = await rooms.users(3);
+    const roomId = await rooms.room(owner, [member]);
+    const o = await connect(owner);
+    const inbox = collect(await connect(member));
+    const image = await upload({ ownerId: owner.userId, kind: "image" });
+    const sent = await o.send({ chatType: 2, to: roomId, type: messageType.image, uploadId: image });
+    await received(inbox, sent.messageId);
+    assert.equal((await rooms.remove(member, roomId, member.userId)).status, 204);
+    assert.equal(await mayFetch(member, image), false);
+    const m = await connect(member);
+    assert.equal(keyOf(await sendRaw(m, { ...single(outsider), type: messageType.image, uploadId: image })), "UPLOAD_NOT_SHAREABLE");
+    assert.equal(
+      keyOf(await sendRaw(await connect(outsider), { ...single(owner), type: messageType.file, uploadId: image })),
+      "UPLOAD_NOT_SHAREABLE",
+    );
+  });
+
+  it("a burnt message's id resent with another upload does not move its grant", async () => {
+    const [alice, bob] = await rooms.users(2);
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const inbox = collect(b);
+    const first = await upload({ ownerId: alice.userId, kind: "image" });
+    const second = await upload({ ownerId: alice.userId, kind: "image" });
+    const messageId = crypto.randomUUID();
+    const once = await sendRaw(a, { messageId, ...single(bob), type: messageType.image, uploadId: first, isReadDel: true });
+    assert.ok(once.ok);
+    await received(inbox, messageId);
+    await b.send({ ...single(alice), type: messageType.readReceipt, objectId: messageId });
+    await eventually("burnt", () => true);
+    const deadline = Date.now() + 5000;
+    while ((await mayFetch(bob, first)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const again = await sendRaw(a, { messageId, ...single(bob), type: messageType.image, uploadId: second, isReadDel: true });
+    assert.notEqual(keyOf(again), "ok", `a resend with another upload: ${JSON.stringify(again)}`);
+    const grant = await models().mediaGrants.findById(`${once.receipt.conversationId}:${messageId}`).lean();
+    assert.equal(grant?.uploadId, first, "the grant still names the first upload");
+  });
+});
