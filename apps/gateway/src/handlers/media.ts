@@ -63,7 +63,12 @@ export async function checkMedia(
   const stored = await knownMessage(deps, target.conversationId, message.messageId);
   if (stored) {
     // A resend: the same message (else MESSAGE_ID_REUSED, before any effect) with the upload recorded then.
-    assertSameMessage(stored, { userId: socket.data.userId, resource: socket.data.resource }, message, target.to);
+    try {
+      assertSameMessage(stored, { userId: socket.data.userId, resource: socket.data.resource }, message, target.to);
+    } catch (error) {
+      await repairGrant(deps, target.conversationId, message.messageId);
+      throw error;
+    }
     if (stored.media) return stored.media;
   }
   const userId = socket.data.userId;
@@ -114,4 +119,19 @@ export async function grantMedia(
   if (existing && existing.uploadId === media.uploadId) return;
   if (existing) await deps.models.mediaGrants.replaceOne({ _id, uploadId: existing.uploadId }, grant);
   else await deps.models.mediaGrants.create(grant); // deleted meanwhile (retention of an older message): write it again
+}
+
+/**
+ * Makes the grant of a stored media message name the upload that message carries. Needed after a send that
+ * lost the race for its messageId to another upload: both passed checkMedia before either was stored, the
+ * loser's grantMedia replaced the winner's grant, then its insert hit the stored message (MESSAGE_ID_REUSED).
+ * Without this the recipients could not fetch the image they received (and could fetch the loser's upload).
+ * Called when such a send is refused MESSAGE_ID_REUSED (at the store, or on its resend); a no-op otherwise.
+ */
+export async function repairGrant(deps: GatewayDeps, conversationId: string, messageId: string): Promise<void> {
+  const stored = await knownMessage(deps, conversationId, messageId);
+  if (!stored?.media) return;
+  const _id = mediaGrantId(conversationId, messageId);
+  const uploadId = stored.media.uploadId;
+  await deps.models.mediaGrants.updateOne({ _id, uploadId: { $ne: uploadId } }, { $set: { uploadId, fromUserId: stored.fromUserId } });
 }
