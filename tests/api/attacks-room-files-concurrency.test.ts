@@ -100,4 +100,14 @@ describe("attacks: room shared files", () => {
       assert.equal((await r.client.get(`/v1/rooms/${roomId}/files${query}`, owner.token)).status, 400, query);
     }
   });
+
+  it("deleting the room deletes its shared files (else their uploads would never expire)", async () => {
+    const [owner, member] = await r.users(2);
+    const roomId = await r.room(owner, [member]);
+    const pdf = await insertUpload(models(), { ownerId: member.userId, kind: "file", contentType: "application/pdf" });
+    assert.equal((await add(member, roomId, pdf)).status, 201);
+    assert.equal((await r.delete(owner, roomId)).status, 204);
+    assert.equal(await models().roomShares.countDocuments({ roomId }), 0);
+    assert.equal(await mayFetch(member, pdf), true, "its owner keeps it");
+  });
 });
