@@ -1,7 +1,7 @@
 // Attacks on who may fetch or forward media (docs/messaging.md "Media messages", "Who may fetch").
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { canAccessUpload } from "@im/media";
+import { canAccessUpload, MAX_GRANTS_CHECKED } from "@im/media";
 import { type DeliveredMessage, messageType } from "@im/protocol";
 import { keyOf, sendRaw } from "../support/messages.js";
 import { collect, connectClient, eventually, gateway, type RealtimeWorld, startRealtime } from "../support/realtime.js";
@@ -105,5 +105,49 @@ describe("attacks: media access", () => {
     assert.notEqual(keyOf(again), "ok", `a resend with another upload: ${JSON.stringify(again)}`);
     const grant = await models().mediaGrants.findById(`${once.receipt.conversationId}:${messageId}`).lean();
     assert.equal(grant?.uploadId, first, "the grant still names the first upload");
+  });
+});
+
+describe("attacks: flooding an upload's grants", () => {
+  let world: RealtimeWorld;
+  let rooms: Rooms;
+  before(async () => {
+    world = await startRealtime(1, { API_SMS_REQUIRED: "false" });
+    rooms = new Rooms(world.stack, world.api);
+  });
+  after(() => world.stop());
+
+  it("a recipient who forwards an image into many messages does not lock later recipients out of it", async () => {
+    const models = world.stack.api.deps.models;
+    const [alice, bob, carol] = await rooms.users(3);
+    const image = await insertUpload(models, { ownerId: alice.userId, kind: "image" });
+    const a = await connectClient(world, alice, gateway(world, 0));
+    const b = await connectClient(world, bob, gateway(world, 0));
+    await a.send({ chatType: 1, to: String(bob.userId), type: messageType.image, uploadId: image });
+    // Bob may forward it: he does so into more messages than the rule reads (as many sends would leave them).
+    const conversationId = `s_${Math.min(alice.userId, bob.userId)}_${Math.max(alice.userId, bob.userId)}`;
+    const now = Date.now();
+    await models.mediaGrants.insertMany(
+      Array.from({ length: MAX_GRANTS_CHECKED + 5 }, (_, i) => {
+        const messageId = crypto.randomUUID();
+        return {
+          _id: `${conversationId}:${messageId}`,
+          uploadId: image,
+          conversationId,
+          messageId,
+          fromUserId: bob.userId,
+          createTime: now - 10_000 + i,
+        };
+      }),
+    );
+    const sent = await b.send({ chatType: 1, to: String(alice.userId), type: messageType.image, uploadId: image });
+    assert.ok(sent.seq > 0, "a real forward goes through");
+    // Alice now sends her own image to Carol: Carol must be able to fetch it.
+    const inbox = collect(await connectClient(world, carol, gateway(world, 0)));
+    const toCarol = await a.send({ chatType: 1, to: String(carol.userId), type: messageType.image, uploadId: image });
+    await eventually("carol's copy", () => inbox.some((m) => m.messageId === toCarol.messageId));
+    const found = await models.uploads.findById(image).lean();
+    assert.ok(found);
+    assert.equal(await canAccessUpload({ models, messages: world.stack.api.deps.messages }, carol.userId, found), true);
   });
 });
