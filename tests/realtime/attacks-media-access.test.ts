@@ -86,6 +86,37 @@ describe("attacks: media access", () => {
     );
   });
 
+  it("forward chain A→B→C: when A recalls, B and C keep it through B's forward (the documented rule), until B recalls that", async () => {
+    const [alice, bob, carol] = await rooms.users(3);
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const image = await upload({ ownerId: alice.userId, kind: "image" });
+    const first = await a.send({ ...single(bob), type: messageType.image, uploadId: image });
+    const forwarded = await b.send({ ...single(carol), type: messageType.image, uploadId: image });
+    assert.ok(forwarded.seq > 0);
+    await a.send({ ...single(bob), type: messageType.recall, objectId: first.messageId });
+    assert.equal(await mayFetch(bob, image), true, "B is a party of his forward, which is not recalled");
+    assert.equal(await mayFetch(carol, image), true, "C's message from B is not recalled");
+    // B recalls the forward too: C loses it.
+    await b.send({ ...single(carol), type: messageType.recall, objectId: forwarded.messageId });
+    assert.equal(await mayFetch(carol, image), false);
+    assert.equal(await mayFetch(bob, image), false, "both messages recalled: B too");
+  });
+
+  it("an upload shared to someone else, or in a room I am not in, is not mine to send", async () => {
+    const [alice, bob, carol, dave] = await rooms.users(4);
+    const image = await upload({ ownerId: alice.userId, kind: "image" });
+    const a = await connect(alice);
+    await a.send({ ...single(bob), type: messageType.image, uploadId: image });
+    const roomId = await rooms.room(alice, [dave]);
+    await a.send({ chatType: 2, to: roomId, type: messageType.image, uploadId: image });
+    const c = await connect(carol);
+    for (const type of [messageType.image, messageType.file]) {
+      assert.equal(keyOf(await sendRaw(c, { ...single(alice), type, uploadId: image })), "UPLOAD_NOT_SHAREABLE");
+    }
+    assert.equal(await mayFetch(carol, image), false);
+  });
+
   it("a burnt message's id resent with another upload does not move its grant", async () => {
     const [alice, bob] = await rooms.users(2);
     const a = await connect(alice);
