@@ -130,6 +130,27 @@ describe("media expiry (fileValidTime)", () => {
     );
   });
 
+  it("does not keep an expired upload for a share in a deleted room", async () => {
+    const now = Date.now();
+    const { models } = scheduler.deps;
+    const roomFile = await upload("file", now - DAY_MS);
+    const roomId = randomBytes(12).toString("hex");
+    await models.rooms.collection.insertOne({ roomId, status: -1 } as never);
+    await models.roomShares.create({
+      _id: randomId(),
+      roomId,
+      uploadId: roomFile._id,
+      userId: 7,
+      name: "f",
+      size: 1,
+      contentType: "x",
+      time: now,
+    });
+    const result = await expireMedia(context(), options(2), now);
+    assert.equal(result.shared, 0);
+    assert.equal(await exists(roomFile._id), false);
+  });
+
   it("aborts and removes abandoned multipart uploads, keeps recent ones", async () => {
     const now = Date.now();
     const { models } = scheduler.deps;

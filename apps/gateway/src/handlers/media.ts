@@ -1,6 +1,6 @@
 import { UploadStatus } from "@im/data";
 import { canAccessUpload } from "@im/media";
-import { assertSameMessage, findStoredMessage, type StoredMedia } from "@im/messaging";
+import { assertSameMessage, copiesOf, findCopy, type MessageDoc, type StoredMedia } from "@im/messaging";
 import { AppError, isMediaMessageType, type MediaKind, mediaFitsType, type SendMessage } from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import type { Target } from "../targets/target.js";
@@ -26,6 +26,21 @@ export function checkUploadField(message: Pick<SendMessage, "type" | "uploadId">
 }
 
 /**
+ * The stored message with this id, from whichever copy holds it: a visible copy first, else a burnt or
+ * cleared one (a tombstone in place keeps its `_id` and `media`), so a resend of a burnt or cleared message
+ * with another upload is refused MESSAGE_ID_REUSED before its grant could be replaced.
+ */
+async function knownMessage(deps: GatewayDeps, conversationId: string, messageId: string): Promise<MessageDoc | null> {
+  let erased: MessageDoc | null = null;
+  for (const { model, ownerId } of copiesOf(deps.store, conversationId)) {
+    const found = await findCopy(model, ownerId, conversationId, messageId);
+    if (found && !found.tombstone) return found;
+    erased ??= found;
+  }
+  return erased;
+}
+
+/**
  * The upload a message carries, checked for its sender, or undefined for a message that is no media message
  * (the `uploadId` field itself was checked by checkUploadField):
  * - the upload must exist, be ready and not expired (UPLOAD_NOT_FOUND);
@@ -45,10 +60,15 @@ export async function checkMedia(
 ): Promise<StoredMedia | undefined> {
   checkUploadField(message);
   if (message.uploadId === undefined) return undefined;
-  const stored = await findStoredMessage(deps.store, target.conversationId, message.messageId);
+  const stored = await knownMessage(deps, target.conversationId, message.messageId);
   if (stored) {
     // A resend: the same message (else MESSAGE_ID_REUSED, before any effect) with the upload recorded then.
-    assertSameMessage(stored, { userId: socket.data.userId, resource: socket.data.resource }, message, target.to);
+    try {
+      assertSameMessage(stored, { userId: socket.data.userId, resource: socket.data.resource }, message, target.to);
+    } catch (error) {
+      await repairGrant(deps, target.conversationId, message.messageId);
+      throw error;
+    }
     if (stored.media) return stored.media;
   }
   const userId = socket.data.userId;
@@ -99,4 +119,19 @@ export async function grantMedia(
   if (existing && existing.uploadId === media.uploadId) return;
   if (existing) await deps.models.mediaGrants.replaceOne({ _id, uploadId: existing.uploadId }, grant);
   else await deps.models.mediaGrants.create(grant); // deleted meanwhile (retention of an older message): write it again
+}
+
+/**
+ * Makes the grant of a stored media message name the upload that message carries. Needed after a send that
+ * lost the race for its messageId to another upload: both passed checkMedia before either was stored, the
+ * loser's grantMedia replaced the winner's grant, then its insert hit the stored message (MESSAGE_ID_REUSED).
+ * Without this the recipients could not fetch the image they received (and could fetch the loser's upload).
+ * Called when such a send is refused MESSAGE_ID_REUSED (at the store, or on its resend); a no-op otherwise.
+ */
+export async function repairGrant(deps: GatewayDeps, conversationId: string, messageId: string): Promise<void> {
+  const stored = await knownMessage(deps, conversationId, messageId);
+  if (!stored?.media) return;
+  const _id = mediaGrantId(conversationId, messageId);
+  const uploadId = stored.media.uploadId;
+  await deps.models.mediaGrants.updateOne({ _id, uploadId: { $ne: uploadId } }, { $set: { uploadId, fromUserId: stored.fromUserId } });
 }

@@ -1,11 +1,20 @@
 import { deliverMessage, userRoom } from "@im/messaging";
-import { type AckResult, chatTypes, messageTypes, parseOrThrow, type Receipt, type SendMessage, sendMessageSchema } from "@im/protocol";
+import {
+  type AckResult,
+  AppError,
+  chatTypes,
+  messageTypes,
+  parseOrThrow,
+  type Receipt,
+  type SendMessage,
+  sendMessageSchema,
+} from "@im/protocol";
 import type { GatewayDeps, ImSocket } from "../context.js";
 import { chatTypeLabel, messageTypeLabel, recipientCount } from "../metric-labels.js";
 import { groupTarget } from "../targets/group.js";
 import { singleTarget } from "../targets/single.js";
 import type { Target } from "../targets/target.js";
-import { checkUploadField } from "./media.js";
+import { checkUploadField, repairGrant } from "./media.js";
 import { checkMessageRules } from "./message-rules.js";
 
 /** The `message:send` payload, parsed by its one schema. @throws AppError VALIDATION_FAILED naming each bad field. */
@@ -62,7 +71,13 @@ export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: 
   if (!messageTypes[message.type as keyof typeof messageTypes].stored) return relay(deps, socket, message, target);
   const checked = await checkMessageRules(deps, socket, message, target);
   // Every copy is positively stored before anything else happens (the store throws otherwise: no receipt).
-  const stored = await target.store(checked.message);
+  const stored = await target.store(checked.message).catch(async (error: unknown) => {
+    // Lost the race for this messageId to another upload: our grant may have replaced the stored one's.
+    if (checked.message.media && error instanceof AppError && error.key === "MESSAGE_ID_REUSED") {
+      await repairGrant(deps, target.conversationId, checked.message.messageId);
+    }
+    throw error;
+  });
   await checked.afterStore(stored);
   // A resend is delivered again too: if the first attempt was stored but its delivery was lost (the
   // gateway died in between), this is how the recipients' online devices get it; clients drop duplicates.

@@ -1,4 +1,4 @@
-import type { UploadDoc } from "@im/data";
+import { RoomStatus, type UploadDoc } from "@im/data";
 import { type BlobDeps, deleteUpload, type ObjectStorage } from "@im/media";
 import type { Counter } from "@im/telemetry";
 import type { JobContext, JobSpec } from "./context.js";
@@ -59,7 +59,8 @@ async function* pages(context: JobContext, filter: Record<string, unknown>, fiel
  * (set by the upload app from the client config's fileValidTime days; null = forever) is ≤ `now`, avatars
  * excepted, is deleted through @im/media `deleteUpload` — its grants (media_grants) first, then its record, and
  * its blob's objects once no other upload references them (so bytes another user's live upload shares stay).
- * An upload a room shares as a group file is kept while the share exists (the group file list owns it).
+ * An upload a room shares as a group file is kept while the share exists (the group file list owns it) and
+ * the room is not deleted.
  * Then abandoned multipart uploads (pending, created more than pendingMaxAgeMs ago) are aborted in storage
  * and removed.
  *
@@ -84,8 +85,13 @@ export async function expireMedia(context: JobContext, options: MediaExpiryOptio
 
   const expired = { status: "ready", kind: { $ne: "avatar" }, expireTime: { $ne: null, $lte: now } };
   for await (const batch of pages(context, expired, "expireTime", options.batchSize)) {
-    const shares = await context.models.roomShares.find({ uploadId: { $in: batch.map((u) => u._id) } }, { uploadId: 1 }).lean();
-    const sharedIds = new Set(shares.map((share) => share.uploadId));
+    const shares = await context.models.roomShares.find({ uploadId: { $in: batch.map((u) => u._id) } }, { uploadId: 1, roomId: 1 }).lean();
+    // A deleted room's shares keep nothing (a room deletion cut short may have left them).
+    const gone = await context.models.rooms
+      .find({ roomId: { $in: [...new Set(shares.map((share) => share.roomId))] }, status: RoomStatus.deleted }, { roomId: 1 })
+      .lean();
+    const deletedRooms = new Set(gone.map((room) => room.roomId));
+    const sharedIds = new Set(shares.filter((share) => !deletedRooms.has(share.roomId)).map((share) => share.uploadId));
     for (const upload of batch) {
       if (sharedIds.has(upload._id)) {
         count("shared");

@@ -63,7 +63,7 @@ export async function createRoom(deps: ApiDeps, me: number, body: z.output<typeo
 
 /**
  * Deletes a room (owner only; seed /room/delete): it stops taking messages at once, every member gets a
- * 903, then the memberships and the pending requests go; the members' conversations of it end at the 903.
+ * 903, then the memberships, the pending requests and the shared files go; the members' conversations of it end at the 903.
  */
 export async function deleteRoom(deps: ApiDeps, me: number, roomId: string): Promise<void> {
   await withRoomLock(deps, roomId, async () => {
@@ -78,6 +78,8 @@ export async function deleteRoom(deps: ApiDeps, me: number, roomId: string): Pro
     const notice = await announce(deps, roomId, roomEventTypes.delete, { userIds: [], operator: me }, everyone);
     await withVersionBump(deps.redis, version, () => deps.models.roomMembers.deleteMany({ roomId }));
     await deps.models.roomJoinRequests.deleteMany({ roomId });
+    // Its shared files go with it: a share would keep the upload from ever expiring (media-expiry keeps shared uploads).
+    await deps.models.roomShares.deleteMany({ roomId });
     await leaveRoomConversation(deps.messages, everyone, roomId, notice.seq);
     await deps.models.rooms.updateOne({ roomId }, { $set: { userSize: 0 } });
   });
