@@ -175,4 +175,25 @@ describe("room shared files", () => {
     assert.equal(await canAccessUpload({ models: models(), messages: world.stack.api.deps.messages }, stranger.userId, upload), false);
     assert.equal((await files(owner, roomId)).body.items.length, 1, "still listed for the members");
   });
+
+  it("refuses a muted member's share (ROOM_MUTED), as it refuses their messages; the owner may share in a muted room", async () => {
+    const [owner, member] = await r.users(2);
+    const roomId = await r.room(owner, [member]);
+    const theirs = await insertUpload(models(), { ownerId: member.userId, kind: "file", name: "a.pdf" });
+    const ownersFile = await insertUpload(models(), { ownerId: owner.userId, kind: "file", name: "b.pdf" });
+    const until = Date.now() + 3_600_000;
+    expectStatus(
+      await r.client.call("PUT", `/v1/rooms/${roomId}/members/${member.userId}`, { body: { talkTime: until }, token: owner.token }),
+      200,
+    );
+    expectError(await add(member, roomId, theirs), 403, "ROOM_MUTED");
+    expectStatus(
+      await r.client.call("PUT", `/v1/rooms/${roomId}/members/${member.userId}`, { body: { talkTime: 0 }, token: owner.token }),
+      200,
+    );
+    expectStatus(await r.client.call("PATCH", `/v1/rooms/${roomId}`, { body: { talkTime: until }, token: owner.token }), 200);
+    expectError(await add(member, roomId, theirs), 403, "ROOM_MUTED");
+    expectStatus(await add(owner, roomId, ownersFile), 201);
+    assert.equal(await models().roomShares.countDocuments({ roomId }), 1);
+  });
 });

@@ -48,7 +48,7 @@ export const shareRoutes = [
       "Share one of my uploads with the room (members; once per upload and room: again answers the same share; members get a 401; seed: /room/add/share)",
     tags,
     auth: "user",
-    errors: ["ROOM_NOT_FOUND", "UPLOAD_NOT_FOUND", "UPLOAD_NOT_SHAREABLE", "UPLOAD_KIND_MISMATCH", "BUSY_RETRY"],
+    errors: ["ROOM_NOT_FOUND", "ROOM_MUTED", "UPLOAD_NOT_FOUND", "UPLOAD_NOT_SHAREABLE", "UPLOAD_KIND_MISMATCH", "BUSY_RETRY"],
     params: roomIdParams,
     body: addBody,
     response: { status: 201, description: "The shared file", schema: roomFileSchema },

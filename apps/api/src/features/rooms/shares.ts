@@ -79,7 +79,11 @@ export async function listRoomFiles(deps: ApiDeps, me: number, roomId: string, q
  * the existing share and repeats its 401 (the same notice, stored once: a retry after a failure is safe).
  */
 export async function addRoomFile(deps: ApiDeps, me: number, roomId: string, uploadId: string): Promise<RoomFileView> {
-  await asMember(deps, roomId, me);
+  const room = await loadRoom(deps, roomId);
+  const member = await requireMember(deps, roomId, me);
+  // Sharing a file speaks in the room (a 401 to everyone): muted members may not, as for messages (gateway targets/group.ts).
+  const now = Date.now();
+  if ((room.talkTime > now && !isManager(member)) || member.talkTime > now) throw new AppError("ROOM_MUTED");
   const upload = await deps.models.uploads.findById(uploadId).lean();
   if (!upload || upload.status !== UploadStatus.ready || (typeof upload.expireTime === "number" && upload.expireTime <= Date.now())) {
     throw new AppError("UPLOAD_NOT_FOUND");
