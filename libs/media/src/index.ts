@@ -13,6 +13,7 @@ export {
   type UploadRecord,
 } from "./blobs.js";
 export { type AvatarScope, avatarKey, avatarPrefix, avatarRoot, isUploadId, newMediaKey, newThumbKey, randomId } from "./keys.js";
+export { type RoomFileDeps, type RoomShare, removeRoomShare, roomFileNotice, roomFileNoticeId, unshareUpload } from "./room-files.js";
 export {
   type ByteRange,
   contentDisposition,

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { type RoomShareDoc, UploadStatus } from "@im/data";
-import { mediaUrl } from "@im/media";
+import { mediaUrl, type RoomShare, removeRoomShare, roomFileNotice, roomFileNoticeId } from "@im/media";
 import { roomEventTypes } from "@im/messaging";
 import { AppError } from "@im/protocol";
 import type { ApiDeps } from "../../context.js";
@@ -23,7 +23,7 @@ export interface RoomFileView {
   time: number;
 }
 
-const toView = (share: RoomShareDoc & { _id: string }): RoomFileView => ({
+const toView = (share: RoomShare): RoomFileView => ({
   shareId: share._id,
   roomId: share.roomId,
   uploadId: share.uploadId,
@@ -34,31 +34,14 @@ const toView = (share: RoomShareDoc & { _id: string }): RoomFileView => ({
   time: share.time,
 });
 
-/**
- * The messageId of the 401 or 402 notice of a share: derived from the share, so a retried add or delete
- * stores its notice once (and delivers it again). 32 hex digits.
- */
-const noticeId = (what: "upload" | "delete", shareId: string) =>
-  createHash("sha256").update(`${what}:${shareId}`).digest("hex").slice(0, 32);
-
-/** What a 401/402/403 notice says (content JSON, with roomId and operator added by the room-event kit). */
-const noticeOf = (share: RoomShareDoc & { _id: string }) => ({
-  shareId: share._id,
-  uploadId: share.uploadId,
-  name: share.name,
-  size: share.size,
-  contentType: share.contentType,
-  fromUserId: share.userId,
-});
-
 /** The room's state and the caller's membership; a stranger is answered ROOM_NOT_FOUND, like a missing room. */
 async function asMember(deps: ApiDeps, roomId: string, me: number) {
   await loadRoom(deps, roomId);
   return requireMember(deps, roomId, me);
 }
 
-async function loadShare(deps: ApiDeps, roomId: string, shareId: string): Promise<RoomShareDoc & { _id: string }> {
-  const share = await deps.models.roomShares.findOne({ _id: shareId, roomId }).lean<RoomShareDoc & { _id: string }>();
+async function loadShare(deps: ApiDeps, roomId: string, shareId: string): Promise<RoomShare> {
+  const share = await deps.models.roomShares.findOne({ _id: shareId, roomId }).lean<RoomShare>();
   if (!share) throw new AppError("ROOM_SHARE_NOT_FOUND");
   return share;
 }
@@ -67,7 +50,7 @@ async function loadShare(deps: ApiDeps, roomId: string, shareId: string): Promis
 export async function listRoomFiles(deps: ApiDeps, me: number, roomId: string, query: PageQuery) {
   await asMember(deps, roomId, me);
   const page = await paged(query, (skip, limit) =>
-    deps.models.roomShares.find({ roomId }).sort({ time: -1, _id: -1 }).skip(skip).limit(limit).lean<(RoomShareDoc & { _id: string })[]>(),
+    deps.models.roomShares.find({ roomId }).sort({ time: -1, _id: -1 }).skip(skip).limit(limit).lean<RoomShare[]>(),
   );
   return { ...page, items: page.items.map(toView) };
 }
@@ -100,12 +83,12 @@ export async function addRoomFile(deps: ApiDeps, me: number, roomId: string, upl
     contentType: upload.contentType,
     time: Date.now(),
   };
-  let share: RoomShareDoc & { _id: string } = fresh;
+  let share: RoomShare = fresh;
   try {
     await deps.models.roomShares.create(fresh);
   } catch (error) {
     if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
-    const existing = await deps.models.roomShares.findOne({ roomId, uploadId }).lean<RoomShareDoc & { _id: string }>();
+    const existing = await deps.models.roomShares.findOne({ roomId, uploadId }).lean<RoomShare>();
     if (!existing) throw new AppError("BUSY_RETRY", { retryAfterSeconds: 1 }); // deleted meanwhile: try again
     share = existing;
   }
@@ -113,10 +96,10 @@ export async function addRoomFile(deps: ApiDeps, me: number, roomId: string, upl
     deps,
     roomId,
     roomEventTypes.fileUpload,
-    { userIds: [], operator: me, ...noticeOf(share) },
+    { userIds: [], operator: me, ...roomFileNotice(share) },
     await memberIds(deps, roomId),
     {
-      messageId: noticeId("upload", share._id),
+      messageId: roomFileNoticeId("upload", share._id),
     },
   );
   return toView(share);
@@ -131,18 +114,8 @@ export async function deleteRoomFile(deps: ApiDeps, me: number, roomId: string, 
   const member = await asMember(deps, roomId, me);
   const share = await loadShare(deps, roomId, shareId);
   if (share.userId !== me && !isManager(member)) throw new AppError("ROOM_PERMISSION_DENIED");
-  const deleted = await deps.models.roomShares.deleteOne({ _id: shareId, roomId });
-  if (deleted.deletedCount === 0) throw new AppError("ROOM_SHARE_NOT_FOUND");
-  await announce(
-    deps,
-    roomId,
-    roomEventTypes.fileDelete,
-    { userIds: [], operator: me, ...noticeOf(share) },
-    await memberIds(deps, roomId),
-    {
-      messageId: noticeId("delete", shareId),
-    },
-  );
+  const removed = await removeRoomShare({ models: deps.models, messages: deps.messages, io: deps.publisher }, share, me);
+  if (!removed) throw new AppError("ROOM_SHARE_NOT_FOUND");
 }
 
 /**
@@ -156,7 +129,7 @@ export async function downloadRoomFile(deps: ApiDeps, me: number, roomId: string
     deps,
     roomId,
     roomEventTypes.fileDownload,
-    { userIds: [me], operator: me, ...noticeOf(share) },
+    { userIds: [me], operator: me, ...roomFileNotice(share) },
     await memberIds(deps, roomId),
   );
   return { url: mediaUrl(deps.config.MEDIA_PUBLIC_URL, share.uploadId) };
