@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type RoomShareDoc, UploadStatus } from "@im/data";
+import { UploadStatus } from "@im/data";
 import { mediaUrl, type RoomShare, removeRoomShare, roomFileNotice, roomFileNoticeId } from "@im/media";
 import { roomEventTypes } from "@im/messaging";
 import { AppError } from "@im/protocol";
