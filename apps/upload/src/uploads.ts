@@ -116,13 +116,20 @@ export function observeTimings(deps: UploadDeps, processed: Pick<ProcessedMedia,
   for (const timing of processed.timings) deps.metrics.processing.observe({ step: timing.step }, timing.seconds);
 }
 
-/** Options of processMedia from the settings. */
-export function processOptions(deps: UploadDeps, workDir: string) {
+/**
+ * Options of processMedia from the settings; for voice and video, the longest duration accepted
+ * (UPLOAD_MAX_VOICE_SECONDS / UPLOAD_MAX_VIDEO_SECONDS): without it a 1 MB silent AMR declaring half an
+ * hour was transcoded into a 14 MB MP3.
+ */
+export function processOptions(deps: UploadDeps, workDir: string, kind?: UploadKind) {
+  const maxSeconds =
+    kind === "voice" ? deps.config.UPLOAD_MAX_VOICE_SECONDS : kind === "video" ? deps.config.UPLOAD_MAX_VIDEO_SECONDS : undefined;
   return {
     workDir,
     thumbMaxPx: deps.config.UPLOAD_THUMB_MAX_PX,
     avatarSizes: deps.config.UPLOAD_AVATAR_SIZES,
     timeoutMs: deps.config.UPLOAD_PROCESS_TIMEOUT_SECONDS * 1000,
+    ...(maxSeconds !== undefined ? { maxDurationMs: maxSeconds * 1000 } : {}),
   };
 }
 
@@ -161,7 +168,7 @@ type Fields = (form: UploadForm) => Parameters<typeof attachBlob>[2];
 async function ingestMedia(deps: UploadDeps, kind: ChatKind, req: Request, fields: Fields) {
   return withWorkDir(deps, async (dir) => {
     const spooled = await spoolUpload(req, dir, kindLimit(deps, kind));
-    const processed = await processMedia(kind, spooled.path, await sniffFile(spooled.path), processOptions(deps, dir));
+    const processed = await processMedia(kind, spooled.path, await sniffFile(spooled.path), processOptions(deps, dir, kind));
     observeTimings(deps, processed);
     const now = new Date(fields(spooled.form).createTime);
     const key = newMediaKey(now);
