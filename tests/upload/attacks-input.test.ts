@@ -132,19 +132,22 @@ describe("upload attacks: hostile input", () => {
     await nothingLeft(keys);
   });
 
-  it.skip("stores a polyglot (JPEG, then an ELF) as an image only", async () => {
-    // No metadata, no rotation: the kind of JPEG the app keeps as uploaded.
-    const jpeg = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#808080" } })
-      .jpeg()
-      .toBuffer();
-    const polyglot = Buffer.concat([jpeg, fakeExecutable()]);
-    const reply = await upload("image", polyglot, { filename: "cat.jpg" });
-    assert.equal(reply.status, 201, JSON.stringify(reply.body));
-    const id = (reply.body as { uploadId: string }).uploadId;
-    const bytes = await (
-      await fetch(`${media.upload.url}/v1/media/${id}?proxy=1`, { headers: { authorization: `Bearer ${alice.token}` } })
-    ).arrayBuffer();
-    assert.equal(Buffer.from(bytes).indexOf(Buffer.from([0x7f, 0x45, 0x4c, 0x46])), -1, "the ELF is not served");
+  it("never serves what is appended to a picture (JPEG/PNG/GIF + ELF polyglots are stored as the picture only)", async () => {
+    // No metadata, no rotation: pictures the app keeps as uploaded.
+    const plain = sharp({ create: { width: 32, height: 32, channels: 3, background: "#808080" } });
+    const pictures = [await plain.clone().jpeg().toBuffer(), await plain.clone().png().toBuffer(), await plain.clone().gif().toBuffer()];
+    for (const picture of pictures) {
+      const reply = await upload("image", Buffer.concat([picture, fakeExecutable()]), { filename: "cat.jpg" });
+      assert.equal(reply.status, 201, JSON.stringify(reply.body));
+      const id = (reply.body as { uploadId: string }).uploadId;
+      const res = await fetch(`${media.upload.url}/v1/media/${id}?proxy=1`, { headers: { authorization: `Bearer ${alice.token}` } });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      assert.equal(bytes.indexOf(Buffer.from([0x7f, 0x45, 0x4c, 0x46])), -1, `the ELF is not served (${res.headers.get("content-type")})`);
+      assert.equal((await sharp(bytes).metadata()).width, 32);
+    }
+    // The same pictures without anything appended are still kept byte for byte.
+    const kept = await upload("image", pictures[0] as Buffer, { filename: "plain.jpg" });
+    assert.equal((kept.body as { size: number }).size, (pictures[0] as Buffer).length);
   });
 
   it("refuses an 'AMR' that is text, and renamed executables as image/voice/video", async () => {

@@ -1,6 +1,8 @@
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError } from "@im/protocol";
 import sharp from "sharp";
+import { imageEnd } from "./image-end.js";
 import type { SniffedType } from "./sniff.js";
 import type { ProcessedMedia, ProcessOptions, StepTiming } from "./types.js";
 
@@ -42,7 +44,7 @@ async function decoding<T>(work: () => Promise<T>): Promise<T> {
  * An image upload (message types 2 and 5): the stored copy has its EXIF orientation applied and no metadata
  * (EXIF — GPS included —, XMP, IPTC are dropped; sharp writes none unless asked). Bytes without any metadata
  * and without a rotation to apply are kept as uploaded (GIFs usually), else re-encoded in their own format
- * (AVIF → JPEG for clients' sake). An animated GIF/WebP stays animated. The thumbnail is the first frame,
+ * (AVIF → JPEG for clients' sake), as are files with bytes after the image's end (imageEnd). An animated GIF/WebP stays animated. The thumbnail is the first frame,
  * ≤ thumbMaxPx on its longest side (never enlarged), JPEG, or PNG when the image has transparency.
  * width/height are the displayed size (after rotation; one frame of an animation).
  * Throws MEDIA_UNREADABLE when sharp cannot decode the bytes.
@@ -57,9 +59,12 @@ export async function processImage(inputPath: string, sniffed: SniffedType, opti
   const height = pages > 1 && meta.pageHeight ? meta.pageHeight : oriented.height;
   const rotate = (meta.orientation ?? 1) > 1;
   const hasMetadata = Boolean(meta.exif || meta.xmp || meta.iptc || rotate);
+  // Bytes after the image's end (a JPEG with an ELF or a ZIP appended, a motion photo's video) would be kept
+  // and served with a picture kept as uploaded: such a file is re-encoded (as is one whose structure is not followed).
+  const trailing = (await imageEnd(inputPath, sniffed.mime)) !== (await stat(inputPath)).size;
 
   let stored = { path: inputPath, contentType: sniffed.mime, ext: sniffed.ext };
-  if (hasMetadata || sniffed.mime === "image/avif") {
+  if (hasMetadata || trailing || sniffed.mime === "image/avif") {
     stored = await timed(timings, "normalize", () =>
       decoding(async () => {
         let image = sharp(inputPath, { failOn: FAIL_ON, animated });
