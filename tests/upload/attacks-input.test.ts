@@ -77,6 +77,26 @@ function lieAboutDuration(mp4: Buffer, seconds: number): Buffer {
   return out;
 }
 
+/** A GIF of `frames` 1×1 frames on a width×height screen (tiny file, width×height×frames pixels decoded). */
+function manyFrameGif(width: number, height: number, frames: number): Buffer {
+  const screen = Buffer.alloc(7);
+  screen.writeUInt16LE(width, 0);
+  screen.writeUInt16LE(height, 2);
+  screen[4] = 0x80; // a global colour table of 2 colours
+  const parts: Buffer[] = [Buffer.from("GIF89a"), screen, Buffer.from([0, 0, 0, 255, 255, 255])];
+  parts.push(Buffer.from([0x21, 0xff, 0x0b]), Buffer.from("NETSCAPE2.0"), Buffer.from([3, 1, 0, 0, 0]));
+  for (let i = 0; i < frames; i++) {
+    const descriptor = Buffer.alloc(10);
+    descriptor[0] = 0x2c;
+    descriptor.writeUInt16LE(i % width, 1);
+    descriptor.writeUInt16LE(1, 5);
+    descriptor.writeUInt16LE(1, 7);
+    parts.push(Buffer.from([0x21, 0xf9, 4, 0, 10, 0, 0, 0]), descriptor, Buffer.from([2, 2, 0x4c, 0x01, 0]));
+  }
+  parts.push(Buffer.from([0x3b]));
+  return Buffer.concat(parts);
+}
+
 describe("upload attacks: hostile input", () => {
   let media: UploadStack;
   let alice: TestUser;
@@ -148,6 +168,23 @@ describe("upload attacks: hostile input", () => {
     // The same pictures without anything appended are still kept byte for byte.
     const kept = await upload("image", pictures[0] as Buffer, { filename: "plain.jpg" });
     assert.equal((kept.body as { size: number }).size, (pictures[0] as Buffer).length);
+  });
+
+  it("takes a 5000-frame GIF (with or without bytes appended) quickly and keeps it animated; refuses one over the pixel limit", async () => {
+    const gif = manyFrameGif(200, 200, 5000);
+    for (const bytes of [gif, Buffer.concat([gif, fakeExecutable()])]) {
+      const started = Date.now();
+      const reply = await upload("image", bytes, { filename: "many.gif" });
+      assert.equal(reply.status, 201, JSON.stringify(reply.body));
+      assert.ok(Date.now() - started < 5_000, `answered in ${Date.now() - started} ms`);
+      const view = reply.body as { uploadId: string; size: number; width: number };
+      assert.equal(view.size, gif.length);
+      assert.equal(view.width, 200);
+    }
+    const keys = await allKeys(media);
+    const huge = await upload("image", manyFrameGif(2000, 2000, 5000), { filename: "huge.gif" });
+    assert.equal(huge.status, 400, JSON.stringify(huge.body));
+    await nothingLeft(keys);
   });
 
   it("refuses an 'AMR' that is text, and renamed executables as image/voice/video", async () => {

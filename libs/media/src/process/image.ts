@@ -1,5 +1,7 @@
+import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { AppError } from "@im/protocol";
 import sharp from "sharp";
 import { imageEnd } from "./image-end.js";
@@ -44,13 +46,21 @@ async function decoding<T>(work: () => Promise<T>): Promise<T> {
  * An image upload (message types 2 and 5): the stored copy has its EXIF orientation applied and no metadata
  * (EXIF — GPS included —, XMP, IPTC are dropped; sharp writes none unless asked). Bytes without any metadata
  * and without a rotation to apply are kept as uploaded (GIFs usually), else re-encoded in their own format
- * (AVIF → JPEG for clients' sake), as are files with bytes after the image's end (imageEnd). An animated GIF/WebP stays animated. The thumbnail is the first frame,
+ * (AVIF → JPEG for clients' sake); bytes after the image's end are cut off (imageEnd), and a file whose
+ * structure imageEnd does not follow is re-encoded. An animated GIF/WebP stays animated. The thumbnail is the first frame,
  * ≤ thumbMaxPx on its longest side (never enlarged), JPEG, or PNG when the image has transparency.
  * width/height are the displayed size (after rotation; one frame of an animation).
  * Throws MEDIA_UNREADABLE when sharp cannot decode the bytes.
  */
-export async function processImage(inputPath: string, sniffed: SniffedType, options: ProcessOptions): Promise<ProcessedMedia> {
+export async function processImage(uploadedPath: string, sniffed: SniffedType, options: ProcessOptions): Promise<ProcessedMedia> {
   const timings: StepTiming[] = [];
+  // Bytes after the image's end (a JPEG with an ELF or a ZIP appended, a motion photo's video) would be kept
+  // and served with a picture kept as uploaded: they are cut off (cheap, unlike re-encoding a long animation);
+  // a file whose structure imageEnd does not follow is re-encoded.
+  const end = await imageEnd(uploadedPath, sniffed.mime);
+  const size = (await stat(uploadedPath)).size;
+  const inputPath = end !== undefined && end < size ? await cutAt(uploadedPath, end, options.workDir, sniffed.ext) : uploadedPath;
+  const unfollowed = end === undefined || end > size;
   const animated = animatedFormats.has(sniffed.mime);
   const meta = await decoding(() => sharp(inputPath, { failOn: FAIL_ON, animated }).metadata());
   const oriented = meta.autoOrient ?? { width: meta.width, height: meta.height };
@@ -59,12 +69,9 @@ export async function processImage(inputPath: string, sniffed: SniffedType, opti
   const height = pages > 1 && meta.pageHeight ? meta.pageHeight : oriented.height;
   const rotate = (meta.orientation ?? 1) > 1;
   const hasMetadata = Boolean(meta.exif || meta.xmp || meta.iptc || rotate);
-  // Bytes after the image's end (a JPEG with an ELF or a ZIP appended, a motion photo's video) would be kept
-  // and served with a picture kept as uploaded: such a file is re-encoded (as is one whose structure is not followed).
-  const trailing = (await imageEnd(inputPath, sniffed.mime)) !== (await stat(inputPath)).size;
 
   let stored = { path: inputPath, contentType: sniffed.mime, ext: sniffed.ext };
-  if (hasMetadata || trailing || sniffed.mime === "image/avif") {
+  if (hasMetadata || unfollowed || sniffed.mime === "image/avif") {
     stored = await timed(timings, "normalize", () =>
       decoding(async () => {
         let image = sharp(inputPath, { failOn: FAIL_ON, animated });
@@ -106,6 +113,13 @@ export async function processImage(inputPath: string, sniffed: SniffedType, opti
     }),
   );
   return { ...stored, width, height, thumb, timings };
+}
+
+/** Copies the first `end` bytes of `path` to a new file in `workDir`; returns its path. */
+async function cutAt(path: string, end: number, workDir: string, ext: string): Promise<string> {
+  const cut = join(workDir, `cut.${ext}`);
+  await pipeline(createReadStream(path, { start: 0, end: end - 1 }), createWriteStream(cut, { flags: "wx" }));
+  return cut;
 }
 
 /**
