@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -210,5 +210,24 @@ describe("upload attacks: graceful shutdown during an upload", () => {
     assert.equal(reply.status, 201, reply.body);
     await closing;
     assert.deepEqual(await readdir(media.config.UPLOAD_TMP_DIR), []);
+  });
+});
+
+describe("upload attacks: a process that died mid-upload", () => {
+  it("has its spool folders removed at the next start (fresh ones of a running instance stay)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "im-upload-crash-"));
+    for (const name of ["u-crashed", "u-running"]) {
+      await mkdir(join(dir, name));
+      await writeFile(join(dir, name, "input"), randomBytes(1000));
+    }
+    const threeHoursAgo = new Date(Date.now() - 3 * 3600_000);
+    await utimes(join(dir, "u-crashed"), threeHoursAgo, threeHoursAgo);
+    const media = await startUploadStack({ UPLOAD_TMP_DIR: dir });
+    try {
+      assert.deepEqual(await readdir(dir), ["u-running"]);
+    } finally {
+      await media.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

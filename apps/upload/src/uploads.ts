@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -81,6 +81,24 @@ export async function withWorkDir<T>(deps: UploadDeps, work: (dir: string) => Pr
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Removes work folders (`u-*`) older than `olderThanMs` from UPLOAD_TMP_DIR: what an upload left when the
+ * process died mid-way (killed, out of memory), since withWorkDir's cleanup never ran. Run at start; the age
+ * keeps the folders of another instance's running uploads, should two share the folder. Returns how many went.
+ */
+export async function sweepStaleWorkDirs(tmpDir: string, olderThanMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+    if (!name.startsWith("u-")) continue;
+    const path = join(tmpDir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info || now - info.mtimeMs < olderThanMs) continue;
+    await rm(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }
 
 /** A spooled upload: where its bytes are, how many, their SHA-256 and the form's fields. */
