@@ -11,7 +11,7 @@ import { deflateSync } from "node:zlib";
 import { fakeExecutable, makeMp4 } from "@im/testing";
 import sharp from "sharp";
 import { errorOf } from "../support/client.js";
-import { allKeys, postForm, startUploadStack, type UploadStack } from "../support/upload.js";
+import { abortedUpload, allKeys, postForm, startUploadStack, type UploadStack } from "../support/upload.js";
 import { registerUser, type TestUser } from "../support/users.js";
 
 const run = promisify(execFile);
@@ -292,6 +292,18 @@ describe("upload attacks: hostile input", () => {
     // "first" and "abc" (stored once: the second and third uploads deduplicate).
     assert.equal([...after].filter((k) => !keys.includes(k)).length, 2, "only the accepted uploads stored");
     assert.deepEqual(await readdir(media.config.UPLOAD_TMP_DIR), []);
+  });
+
+  it("leaves no temp file, object or record when the client goes away mid-upload of any kind", async () => {
+    const keys = await allKeys(media);
+    const records = await media.upload.deps.models.uploads.countDocuments();
+    for (const kind of ["image", "voice", "video", "file"]) {
+      await abortedUpload(media.upload.url, `/v1/uploads?kind=${kind}`, alice.token, 1024 * 1024, 300_000);
+      await abortedUpload(media.upload.url, "/v1/avatars/users/me", alice.token, 1024 * 1024, 300_000);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await media.upload.deps.models.uploads.countDocuments(), records);
+    await nothingLeft(keys);
   });
 
   it("answers Range abuse in proxy mode", async () => {
