@@ -99,6 +99,34 @@ describe("upload attacks: multipart abuse, dedupe races, access", () => {
     assert.ok((await download(alice, started.body.uploadId)).bytes.equals(bytes));
   });
 
+  it("lets the client retry a deduplicated complete whose record write failed", async () => {
+    const bytes = randomBytes(2 * MiB);
+    const first = await init(bob, { kind: "file", size: bytes.length, name: "orig.bin" });
+    assert.equal(await put(first.body.parts[0]?.url as string, bytes), 200);
+    assert.equal((await complete(bob, first.body.uploadId)).status, 200);
+    const started = await init(alice, { kind: "file", size: bytes.length, name: "dup.bin" });
+    assert.equal(await put(started.body.parts[0]?.url as string, bytes), 200);
+    const uploads = media.upload.deps.models.uploads;
+    const original = uploads.updateOne.bind(uploads);
+    let failures = 0;
+    (uploads as { updateOne: unknown }).updateOne = async (...args: unknown[]) => {
+      if (failures++ === 0) throw Object.assign(new Error("connection reset"), { name: "MongoNetworkError" });
+      return (original as (...a: unknown[]) => unknown)(...args);
+    };
+    try {
+      const failed = await complete(alice, started.body.uploadId);
+      assert.equal(failed.status, 503, JSON.stringify(failed.body));
+    } finally {
+      (uploads as { updateOne: unknown }).updateOne = original;
+    }
+    const retry = await complete(alice, started.body.uploadId);
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.ok((await download(alice, started.body.uploadId)).bytes.equals(bytes));
+    const keys = await allKeys(media);
+    const record = await uploads.findById(started.body.uploadId).lean();
+    assert.ok(keys.includes(record?.key as string));
+  });
+
   it("never loses a survivor's bytes when identical uploads and deletes race", async () => {
     for (let round = 0; round < 5; round++) {
       const bytes = randomBytes(300_000);
