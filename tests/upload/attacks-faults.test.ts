@@ -231,3 +231,32 @@ describe("upload attacks: a process that died mid-upload", () => {
     }
   });
 });
+
+describe("upload attacks: Redis goes away", () => {
+  let media: UploadStack;
+  let alice: TestUser;
+
+  before(async () => {
+    media = await startUploadStack();
+    alice = await registerUser(media.stack, media.api);
+  });
+  after(async () => {
+    await media?.stop();
+  });
+
+  it("answers 503 within seconds and leaves no object behind", async () => {
+    const keysBefore = await allKeys(media);
+    await media.stack.redis.stop();
+    const jpeg = await makeJpeg({ width: 40, height: 40 });
+    for (const kind of ["image", "file"]) {
+      const started = Date.now();
+      const reply = await postForm(media.upload.url, `/v1/uploads?kind=${kind}`, alice.token, kind === "image" ? jpeg : randomBytes(1000));
+      assert.equal(reply.status, 503, `${kind}: ${JSON.stringify(reply.body)}`);
+      assert.ok(Date.now() - started < 15_000, `${kind} answered in ${Date.now() - started} ms`);
+    }
+    assert.deepEqual(await allKeys(media), keysBefore, "no orphan object");
+    assert.deepEqual(await readdir(media.config.UPLOAD_TMP_DIR), []);
+    const ready = await fetch(`${media.upload.url}/readyz`);
+    assert.equal(ready.status, 503);
+  });
+});
