@@ -1,6 +1,6 @@
 import { roomVersionKey, userVersionKey, withVersionBump } from "@im/data";
 import { withLocks } from "@im/infra";
-import { type AvatarScope, avatarKey, avatarUrl, isOwnAvatarUrl } from "@im/media";
+import { type AvatarScope, avatarKey, avatarPrefix, avatarUrl, isOwnAvatarUrl } from "@im/media";
 import { processMedia, sniffFile } from "@im/media/process";
 import { AppError } from "@im/protocol";
 import type { Request } from "express";
@@ -57,7 +57,10 @@ export async function uploadAvatar(deps: UploadDeps, req: Request, target: Avata
         deps.redis,
         [avatarLockKey(target.scope, id)],
         async () => {
-          const previous = versionOf(deps, await currentAvatarUrl(deps, target));
+          // The version in use, when its objects exist: a client may put back any URL of the right shape
+          // (`?v=999999999999999`), and following such a version made every later one too long to be ours (404 for good).
+          const claimed = versionOf(deps, await currentAvatarUrl(deps, target));
+          const previous = claimed > 0 && (await deps.storage.listKeys(avatarPrefix(target.scope, id, claimed))).length > 0 ? claimed : 0;
           let version = await deps.redis.incr(versionCounterKey(target.scope, id));
           if (version <= previous) {
             // Redis lost the counter: continue after the version in use, never reuse one clients may have cached.

@@ -49,6 +49,12 @@ export const uploadConfigSchema = z.object({
   UPLOAD_MAX_VIDEO_BYTES: bytes(200, 64 * 1024 * MiB).describe("Largest video upload through the app (type 6), bytes"),
   UPLOAD_MAX_FILE_BYTES: bytes(200, 64 * 1024 * MiB).describe("Largest file upload through the app (type 9), bytes"),
   UPLOAD_MAX_AVATAR_BYTES: bytes(10, 1024 * MiB).describe("Largest avatar upload, bytes"),
+  UPLOAD_MAX_VOICE_SECONDS: envInt(600, 1, 24 * 3600).describe(
+    "Longest voice message (type 3), seconds: longer is UPLOAD_TOO_LARGE (a tiny silent AMR can declare hours)",
+  ),
+  UPLOAD_MAX_VIDEO_SECONDS: envInt(2 * 3600, 1, 7 * 24 * 3600).describe(
+    "Longest video (type 6) uploaded through the app, seconds: longer (or a container declaring longer) is UPLOAD_TOO_LARGE",
+  ),
   UPLOAD_MULTIPART_MAX_BYTES: envInt(5 * 1024 * MiB, 5 * MiB, 5 * 1024 * 1024 * MiB).describe(
     "Largest file or video uploaded by presigned multipart (straight to storage), bytes",
   ),

@@ -117,32 +117,14 @@ export async function completeMultipart(deps: UploadDeps, ownerId: number, uploa
       async () => {
         const upload = await pendingOf(deps, ownerId, uploadId);
         kind = upload.kind as "file" | "video";
-        const { storageUploadId, partSize, partCount } = upload.multipart as {
-          storageUploadId: string;
-          partSize: number;
-          partCount: number;
-        };
-        const parts = await deps.storage.listParts(upload.key, storageUploadId);
-        const expectedSize = (partNumber: number) => (partNumber < partCount ? partSize : upload.size - partSize * (partCount - 1));
-        const complete =
-          parts.length === partCount &&
-          parts.every((part, index) => part.partNumber === index + 1 && part.size === expectedSize(part.partNumber));
-        if (!complete) {
-          throw new AppError("MULTIPART_INVALID", {
-            issues: [
-              { field: "parts", message: `${partCount} parts expected (${partSize} bytes each but the last); ${parts.length} uploaded` },
-            ],
-          });
+        // A complete that joined the parts and then failed (the record write: 503) leaves the object and no
+        // storage upload: a retry picks up from the object, whose parts were checked before they were joined.
+        const joined = await deps.storage.statObject(upload.key);
+        const etag = joined ? joined.etag : await joinParts(deps, upload);
+        if (joined && joined.size !== upload.size) {
+          await removePending(deps, upload);
+          throw new AppError("UPLOAD_NOT_FOUND");
         }
-        const declared = await deps.redis.get(md5sKey(uploadId));
-        if (declared) {
-          const md5s = JSON.parse(declared) as string[];
-          if (parts.some((part, index) => part.etag.toLowerCase() !== md5s[index])) {
-            await removePending(deps, upload);
-            throw new AppError("UPLOAD_CHECKSUM_MISMATCH");
-          }
-        }
-        const { etag } = await deps.storage.completeMultipart(upload.key, storageUploadId, parts);
         let contentType = "application/octet-stream";
         try {
           const head = await readHead(deps, upload.key);
@@ -194,6 +176,40 @@ export async function completeMultipart(deps: UploadDeps, ownerId: number, uploa
     }
     throw error;
   }
+}
+
+/**
+ * Checks a pending upload's parts (all there, sized as announced, the declared MD5s) and joins them into the
+ * object; returns its multipart ETag. Throws MULTIPART_INVALID (the client may still send parts) and
+ * UPLOAD_CHECKSUM_MISMATCH (the upload is removed).
+ */
+async function joinParts(deps: UploadDeps, upload: UploadRecord): Promise<string> {
+  const uploadId = upload._id;
+  const { storageUploadId, partSize, partCount } = upload.multipart as { storageUploadId: string; partSize: number; partCount: number };
+  const parts = await deps.storage.listParts(upload.key, storageUploadId);
+  const expectedSize = (partNumber: number) => (partNumber < partCount ? partSize : upload.size - partSize * (partCount - 1));
+  const complete =
+    parts.length === partCount &&
+    parts.every((part, index) => part.partNumber === index + 1 && part.size === expectedSize(part.partNumber));
+  if (!complete) {
+    throw new AppError("MULTIPART_INVALID", {
+      issues: [
+        {
+          field: "parts",
+          message: `${partCount} parts expected (${partSize} bytes each but the last); ${parts.length} uploaded`,
+        },
+      ],
+    });
+  }
+  const declared = await deps.redis.get(md5sKey(uploadId));
+  if (declared) {
+    const md5s = JSON.parse(declared) as string[];
+    if (parts.some((part, index) => part.etag.toLowerCase() !== md5s[index])) {
+      await removePending(deps, upload);
+      throw new AppError("UPLOAD_CHECKSUM_MISMATCH");
+    }
+  }
+  return (await deps.storage.completeMultipart(upload.key, storageUploadId, parts)).etag;
 }
 
 async function readHead(deps: UploadDeps, key: string): Promise<Buffer> {

@@ -10,6 +10,10 @@ import { createApp } from "./app.js";
 import type { UploadConfig } from "./config.js";
 import type { UploadDeps } from "./context.js";
 import { createUploadMetrics } from "./metrics.js";
+import { sweepStaleWorkDirs } from "./uploads.js";
+
+/** The longest one upload request may take (Node's default is 300 s; large uploads take longer). */
+const REQUEST_TIMEOUT_MS = 60 * 60_000;
 
 export interface RunningUpload {
   readonly url: string;
@@ -35,6 +39,9 @@ export async function startUpload(config: UploadConfig, options: StartUploadOpti
   const storage = createObjectStorage(config, { registry, partSize: config.UPLOAD_PART_SIZE_BYTES });
   await storage.ensureBucket();
   await mkdir(config.UPLOAD_TMP_DIR, { recursive: true });
+  // Spool folders of a process that died mid-upload: older than the longest upload and its processing.
+  const swept = await sweepStaleWorkDirs(config.UPLOAD_TMP_DIR, REQUEST_TIMEOUT_MS + config.UPLOAD_PROCESS_TIMEOUT_SECONDS * 1000);
+  if (swept > 0) logger.info({ swept }, "stale upload work folders removed");
   const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(registry) });
   const redis = createRedis(config.REDIS_URL, "upload");
   const models = createModels(mongo);
@@ -45,7 +52,7 @@ export async function startUpload(config: UploadConfig, options: StartUploadOpti
   const server = createServer(createApp(deps));
   server.keepAliveTimeout = 65_000;
   // Large uploads take long: the request timeout bounds a whole upload (Node's default is 300 s).
-  server.requestTimeout = 60 * 60_000;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   const { port, url } = await listen(server, config.UPLOAD_PORT, config.UPLOAD_HOST);
   logger.info({ port }, "upload listening");
   return {

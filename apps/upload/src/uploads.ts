@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -83,6 +83,24 @@ export async function withWorkDir<T>(deps: UploadDeps, work: (dir: string) => Pr
   }
 }
 
+/**
+ * Removes work folders (`u-*`) older than `olderThanMs` from UPLOAD_TMP_DIR: what an upload left when the
+ * process died mid-way (killed, out of memory), since withWorkDir's cleanup never ran. Run at start; the age
+ * keeps the folders of another instance's running uploads, should two share the folder. Returns how many went.
+ */
+export async function sweepStaleWorkDirs(tmpDir: string, olderThanMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+    if (!name.startsWith("u-")) continue;
+    const path = join(tmpDir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info || now - info.mtimeMs < olderThanMs) continue;
+    await rm(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
 /** A spooled upload: where its bytes are, how many, their SHA-256 and the form's fields. */
 export interface Spooled {
   path: string;
@@ -116,13 +134,20 @@ export function observeTimings(deps: UploadDeps, processed: Pick<ProcessedMedia,
   for (const timing of processed.timings) deps.metrics.processing.observe({ step: timing.step }, timing.seconds);
 }
 
-/** Options of processMedia from the settings. */
-export function processOptions(deps: UploadDeps, workDir: string) {
+/**
+ * Options of processMedia from the settings; for voice and video, the longest duration accepted
+ * (UPLOAD_MAX_VOICE_SECONDS / UPLOAD_MAX_VIDEO_SECONDS): without it a 1 MB silent AMR declaring half an
+ * hour was transcoded into a 14 MB MP3.
+ */
+export function processOptions(deps: UploadDeps, workDir: string, kind?: UploadKind) {
+  const maxSeconds =
+    kind === "voice" ? deps.config.UPLOAD_MAX_VOICE_SECONDS : kind === "video" ? deps.config.UPLOAD_MAX_VIDEO_SECONDS : undefined;
   return {
     workDir,
     thumbMaxPx: deps.config.UPLOAD_THUMB_MAX_PX,
     avatarSizes: deps.config.UPLOAD_AVATAR_SIZES,
     timeoutMs: deps.config.UPLOAD_PROCESS_TIMEOUT_SECONDS * 1000,
+    ...(maxSeconds !== undefined ? { maxDurationMs: maxSeconds * 1000 } : {}),
   };
 }
 
@@ -161,7 +186,7 @@ type Fields = (form: UploadForm) => Parameters<typeof attachBlob>[2];
 async function ingestMedia(deps: UploadDeps, kind: ChatKind, req: Request, fields: Fields) {
   return withWorkDir(deps, async (dir) => {
     const spooled = await spoolUpload(req, dir, kindLimit(deps, kind));
-    const processed = await processMedia(kind, spooled.path, await sniffFile(spooled.path), processOptions(deps, dir));
+    const processed = await processMedia(kind, spooled.path, await sniffFile(spooled.path), processOptions(deps, dir, kind));
     observeTimings(deps, processed);
     const now = new Date(fields(spooled.form).createTime);
     const key = newMediaKey(now);

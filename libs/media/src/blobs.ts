@@ -130,7 +130,6 @@ export async function attachBlob(
           deduplicated = true;
         }
       }
-      if (deduplicated) await deps.storage.removeObjects(newKeys);
       const record = { ...upload, status: "ready" as const, ...blobFields(blob) };
       if (options.pending) {
         const updated = await deps.models.uploads.updateOne(
@@ -138,7 +137,8 @@ export async function attachBlob(
           { $set: record, $unset: { multipart: 1 } },
         );
         if (updated.matchedCount === 0) {
-          if (!deduplicated && !(await deps.models.uploads.exists({ blobId: blob._id }))) {
+          if (deduplicated) await deps.storage.removeObjects(newKeys);
+          else if (!(await deps.models.uploads.exists({ blobId: blob._id }))) {
             await deps.models.mediaBlobs.deleteOne({ _id: blob._id });
             await deps.storage.removeObjects(newKeys);
           }
@@ -147,6 +147,10 @@ export async function attachBlob(
       } else {
         await deps.models.uploads.create(record);
       }
+      // The duplicate objects go once the record is written: had they gone first, a failed write (503) would have
+      // left a pending multipart upload with neither its storage upload nor its object, so no retry could complete
+      // it. Removing them is best effort now that the upload is recorded (the callers' own cleanup may follow).
+      if (deduplicated) await deps.storage.removeObjects(newKeys).catch(() => undefined);
       return { upload: record as UploadRecord, deduplicated };
     },
     { ttlMs: LOCK_TTL_MS, waitMs: 10_000 },
