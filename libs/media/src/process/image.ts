@@ -19,6 +19,9 @@ const FAIL_ON = "truncated" as const;
 // app's RSS (load/bench/upload.ts), and a deleted file held open still takes disk space.
 sharp.cache(false);
 
+/** libvips' own time limit of one pipeline (options.timeoutMs, whole seconds, at least 1): it stops the work and fails. */
+const timeoutOf = (options: Pick<ProcessOptions, "timeoutMs">) => ({ seconds: Math.max(1, Math.ceil(options.timeoutMs / 1000)) });
+
 /** Formats that may carry animation: read every page so the stored copy keeps it. */
 const animatedFormats = new Set(["image/gif", "image/webp"]);
 
@@ -74,7 +77,7 @@ export async function processImage(uploadedPath: string, sniffed: SniffedType, o
   if (hasMetadata || unfollowed || sniffed.mime === "image/avif") {
     stored = await timed(timings, "normalize", () =>
       decoding(async () => {
-        let image = sharp(inputPath, { failOn: FAIL_ON, animated });
+        let image = sharp(inputPath, { failOn: FAIL_ON, animated }).timeout(timeoutOf(options));
         if (rotate) image = image.rotate();
         let target: { contentType: string; ext: string };
         switch (sniffed.mime) {
@@ -104,6 +107,7 @@ export async function processImage(uploadedPath: string, sniffed: SniffedType, o
   const thumb = await timed(timings, "thumbnail", () =>
     decoding(async () => {
       const image = sharp(inputPath, { failOn: FAIL_ON })
+        .timeout(timeoutOf(options))
         .rotate()
         .resize({ width: options.thumbMaxPx, height: options.thumbMaxPx, fit: "inside", withoutEnlargement: true });
       const alpha = meta.hasAlpha === true;
@@ -139,6 +143,7 @@ export async function processAvatar(inputPath: string, options: ProcessOptions):
       const largestSize = wanted[wanted.length - 1] as number;
       const square = join(options.workDir, "avatar-square.png");
       await sharp(inputPath, { failOn: FAIL_ON })
+        .timeout(timeoutOf(options))
         .rotate()
         .resize(largestSize, largestSize, { fit: "cover", position: "centre" })
         .flatten({ background: "#ffffff" })

@@ -48,20 +48,16 @@ describe("avatars of huge pictures", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("decode the upload once, not once per size (a 31 KB PNG of 16000×16000 px)", async () => {
+  // The upload is decoded once into a square of the largest size and every size is made from that (image.ts);
+  // decoding it per size cost this picture about 5 s of CPU. Speed is not asserted here (no timed tests):
+  // this checks the sizes made from one decode are right.
+  it("makes every avatar size of a 31 KB PNG of 16000×16000 px", async () => {
     const input = join(dir, "huge.png");
     await writeFile(input, hugePng(16_000, 16_000));
     const sniffed = { mime: "image/png", ext: "png" };
     const options = (work: string) => ({ workDir: join(dir, work), thumbMaxPx: 320, avatarSizes: [64, 128, 256, 640], timeoutMs: 60_000 });
-    const time = async (work: string, kind: "image" | "avatar") => {
-      await mkdir(join(dir, work));
-      const started = process.hrtime.bigint();
-      const result = await processMedia(kind, input, sniffed, options(work));
-      return { ms: Number(process.hrtime.bigint() - started) / 1e6, result };
-    };
-    await time("warm", "image");
-    const image = await time("image", "image");
-    const avatar = await time("avatar", "avatar");
+    await mkdir(join(dir, "avatar"));
+    const avatar = { result: await processMedia("avatar", input, sniffed, options("avatar")) };
     assert.deepEqual(
       avatar.result.sizes?.map((entry) => entry.size),
       [64, 128, 256, 640],
@@ -70,7 +66,5 @@ describe("avatars of huge pictures", () => {
       const meta = await sharp(entry.path).metadata();
       assert.deepEqual([meta.width, meta.height, meta.format], [entry.size, entry.size, "jpeg"]);
     }
-    // One decode (the thumbnail's cost) and small resizes, not four decodes.
-    assert.ok(avatar.ms < 2 * image.ms + 100, `avatar ${Math.round(avatar.ms)} ms, one decode ${Math.round(image.ms)} ms`);
   });
 });
