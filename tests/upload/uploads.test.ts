@@ -202,6 +202,44 @@ describe("uploads: every kind stored, processed, viewed, downloaded, deleted", (
     assert.equal((await media.files.delete(`/v1/uploads/${uploadId}`, member.token)).status, 404, "seeing is not owning");
   });
 
+  it("an owner's delete takes the file out of every room (402 stored in the room) and ends every grant", async () => {
+    const rooms = new Rooms(media.stack, media.api);
+    const [owner, member] = await rooms.users(2);
+    const roomId = await rooms.room(owner, [member]);
+    const reply = await upload(owner, "file", Buffer.from("agenda for the offsite"), { name: "agenda.txt" });
+    const uploadId = reply.body.uploadId;
+    const shared = await media.api.post<{ shareId: string }>(`/v1/rooms/${roomId}/files`, { uploadId }, owner.token);
+    assert.equal(shared.status, 201, JSON.stringify(shared.body));
+    const models = media.upload.deps.models;
+    await models.mediaGrants.create({
+      _id: `g_${roomId}:m-1`,
+      uploadId,
+      conversationId: `g_${roomId}`,
+      messageId: "m-1",
+      fromUserId: owner.userId,
+      createTime: Date.now(),
+    });
+    assert.equal((await download(reply.body.url, member.token)).status, 200);
+
+    assert.equal((await media.files.delete(`/v1/uploads/${uploadId}`, owner.token)).status, 204);
+    assert.equal(await models.roomShares.countDocuments({ uploadId }), 0, "no room lists it");
+    assert.equal(await models.mediaGrants.countDocuments({ uploadId }), 0, "no grant names it");
+    const listed = await media.api.get<{ items: unknown[] }>(`/v1/rooms/${roomId}/files`, member.token);
+    assert.deepEqual(listed.body.items, []);
+    const history = await media.api.get<{ messages: Array<{ type: number; content: string }> }>(
+      `/v1/conversations/g_${roomId}/messages`,
+      member.token,
+    );
+    const deletes = history.body.messages
+      .filter((m) => m.type === 402)
+      .map((m) => JSON.parse(m.content) as { shareId: string; operator: number });
+    assert.deepEqual(
+      deletes.map((d) => [d.shareId, d.operator]),
+      [[shared.body.shareId, owner.userId]],
+    );
+    assert.equal((await download(reply.body.url, member.token)).status, 404);
+  });
+
   it("redirects to a short-lived URL signed for the public S3 host", async () => {
     const reply = await upload(alice, "file", Buffer.from("x".repeat(100)), { name: "a.txt" });
     const first = await fetch(reply.body.url, { redirect: "manual", headers: { authorization: `Bearer ${alice.token}` } });

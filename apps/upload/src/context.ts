@@ -1,7 +1,7 @@
 import type { Models } from "@im/data";
 import type { Redis } from "@im/infra";
 import type { ObjectStorage } from "@im/media";
-import type { MessageStore } from "@im/messaging";
+import type { MessageStore, Publisher } from "@im/messaging";
 import type { Logger, Registry } from "@im/telemetry";
 import type { Connection } from "mongoose";
 import type { UploadConfig } from "./config.js";
@@ -19,4 +19,6 @@ export interface UploadDeps {
   storage: ObjectStorage;
   /** The sharded message store: the access rule reads recipients' copies of messages carrying an upload. */
   messages: MessageStore;
+  /** Emits to users' sockets through the gateways' Redis adapter (room notices). */
+  publisher: Publisher;
 }

@@ -1,5 +1,5 @@
 import { healthRoutes as defineHealthRoutes } from "@im/http";
-import { canAccessUpload, deleteUpload, type UploadRecord } from "@im/media";
+import { canAccessUpload, deleteUpload, type UploadRecord, unshareUpload } from "@im/media";
 import { AppError, decimalIntText, userIdTextSchema } from "@im/protocol";
 import type { Request, Response } from "express";
 import { z } from "zod";
@@ -169,7 +169,8 @@ const uploadRoutes = [
   defineRoute({
     method: "delete",
     path: "/v1/uploads/:uploadId",
-    summary: "Delete one's own upload (the seed's DeleteFileServlet); shared bytes stay while others reference them",
+    summary:
+      "Delete one's own upload (the seed's DeleteFileServlet): it leaves every room it was shared in (402 to each) and stops being served to anyone; shared bytes stay while other users' uploads reference them",
     tags: ["uploads"],
     auth: "user",
     params: uploadIdParam,
@@ -178,6 +179,10 @@ const uploadRoutes = [
     handler: async ({ params, userId }, deps) => {
       const upload = (await deps.models.uploads.findById(params.uploadId).lean()) as UploadRecord | null;
       if (!upload || upload.ownerId !== userId || upload.status !== "ready") throw new AppError("UPLOAD_NOT_FOUND");
+      // Shares first (each room hears a 402), then the grants of messages that carried it, then the upload:
+      // each step is idempotent, so a delete that failed midway is finished by a retry.
+      await unshareUpload({ models: deps.models, messages: deps.messages, io: deps.publisher }, upload._id, userId);
+      await deps.models.mediaGrants.deleteMany({ uploadId: upload._id });
       await deleteUpload(deps, upload);
       return undefined;
     },

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { createModels, syncIndexes } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
 import { createObjectStorage } from "@im/media";
-import { createMessageStore } from "@im/messaging";
+import { createMessageStore, createPublisher } from "@im/messaging";
 import { closeHttpServer, listen, orderedClose } from "@im/service";
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
 import { createApp } from "./app.js";
@@ -47,7 +47,10 @@ export async function startUpload(config: UploadConfig, options: StartUploadOpti
   const models = createModels(mongo);
   await syncIndexes(models);
   const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {});
-  const deps: UploadDeps = { config, logger, redis, mongo, models, registry, metrics, storage, messages };
+  // Room notices (402 when an owner deletes a shared file) reach members' sockets through the gateways' adapter.
+  const publisherRedis = createRedis(config.REDIS_URL, "upload-publisher");
+  const publisher = createPublisher(publisherRedis);
+  const deps: UploadDeps = { config, logger, redis, mongo, models, registry, metrics, storage, messages, publisher };
 
   const server = createServer(createApp(deps));
   server.keepAliveTimeout = 65_000;
@@ -63,7 +66,8 @@ export async function startUpload(config: UploadConfig, options: StartUploadOpti
     close: orderedClose(
       [
         { name: "http", run: () => closeHttpServer(server, 30_000) },
-        { name: "redis", run: () => redis.quit().catch(() => undefined) },
+        { name: "publisher", run: () => publisher.close() },
+        { name: "redis", run: () => Promise.all([publisherRedis.quit(), redis.quit()].map((p) => p.catch(() => undefined))) },
         { name: "mongodb", run: () => mongo.close() },
       ],
       logger,
