@@ -58,6 +58,9 @@ export const uploadConfigSchema = z.object({
   UPLOAD_MULTIPART_MAX_BYTES: envInt(5 * 1024 * MiB, 5 * MiB, 5 * 1024 * 1024 * MiB).describe(
     "Largest file or video uploaded by presigned multipart (straight to storage), bytes",
   ),
+  UPLOAD_MULTIPART_MAX_OPEN: envInt(8, 1, 1_000).describe(
+    "Multipart uploads one user may hold open at once (part URLs cannot bound what is PUT, so this bounds what a user can park in storage); past it RATE_LIMITED",
+  ),
   UPLOAD_PRESIGN_TTL_SECONDS: envInt(300, 10, 7 * 24 * 3600).describe(
     "Lifetime of presigned download URLs (redirects); multipart part URLs live 12 times as long",
   ),

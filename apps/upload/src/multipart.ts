@@ -49,6 +49,11 @@ export interface MultipartInit {
 /** Starts a multipart upload: records it pending and returns the presigned part URLs. */
 export async function initMultipart(deps: UploadDeps, ownerId: number, input: MultipartInit) {
   if (input.size > deps.config.UPLOAD_MULTIPART_MAX_BYTES) throw new AppError("UPLOAD_TOO_LARGE");
+  // Part URLs cannot bound what a client PUTs (presigned PUTs sign no length), so what one user can park in
+  // storage is bounded by how many multipart uploads they may hold open at once (each aborted by the
+  // scheduler after a day): past UPLOAD_MULTIPART_MAX_OPEN, RATE_LIMITED until one completes or is aborted.
+  const open = await deps.models.uploads.countDocuments({ ownerId, status: "pending" });
+  if (open >= deps.config.UPLOAD_MULTIPART_MAX_OPEN) throw new AppError("RATE_LIMITED", { retryAfterSeconds: 60 });
   const partSize = choosePartSize(input.size);
   const partCount = Math.ceil(input.size / partSize);
   if (input.partMd5s && input.partMd5s.length !== partCount) {

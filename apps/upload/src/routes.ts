@@ -127,7 +127,7 @@ const uploadRoutes = [
         expiresAt: z.number().int().describe("epoch ms when the part URLs stop working"),
       }),
     },
-    errors: ["UPLOAD_TOO_LARGE", "MULTIPART_INVALID"],
+    errors: ["UPLOAD_TOO_LARGE", "MULTIPART_INVALID", "RATE_LIMITED"],
     handler: async ({ body, userId }, deps) => initMultipart(deps, userId, body),
   }),
   defineRoute({
