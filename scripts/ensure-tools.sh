@@ -30,8 +30,9 @@ ensure_redis() {
 }
 
 ensure_ffmpeg() {
+  # grep reads the whole list (no -q): with pipefail, an early exit would fail the pipeline on ffmpeg's SIGPIPE.
   if command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 &&
-    ffmpeg -hide_banner -encoders 2>/dev/null | grep -q libopencore_amrnb; then return; fi
+    ffmpeg -hide_banner -encoders 2>/dev/null | grep libopencore_amrnb >/dev/null; then return; fi
   log "installing ffmpeg + libavcodec-extra (apt-get)"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends ffmpeg libavcodec-extra >/dev/null

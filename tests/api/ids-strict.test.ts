@@ -66,7 +66,8 @@ describe("strict numeric ids on every route", () => {
       for (const [method, operation] of Object.entries(operations)) {
         for (const parameter of operation.parameters) {
           const numeric =
-            /id$|Id$|page|Seq$|limit/i.test(parameter.name) && !/roomId|groupId|conversationId|sessionId|shareId|uploadId/.test(parameter.name);
+            /id$|Id$|page|Seq$|limit/i.test(parameter.name) &&
+            !/roomId|groupId|conversationId|sessionId|shareId|uploadId/.test(parameter.name);
           if (!numeric) continue;
           count++;
           const where = `${method} ${path} ${parameter.in} ${parameter.name}`;
