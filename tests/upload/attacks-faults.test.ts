@@ -5,7 +5,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { freePort, makeJpeg, type S3Server, startS3Server } from "@im/testing";
+import { freePort, makeJpeg, type S3Server, startRedis, startS3Server } from "@im/testing";
 import { errorOf } from "../support/client.js";
 import { allKeys, postForm, startUploadStack, type UploadStack } from "../support/upload.js";
 import { registerUser, type TestUser } from "../support/users.js";
@@ -258,5 +258,17 @@ describe("upload attacks: Redis goes away", () => {
     assert.deepEqual(await readdir(media.config.UPLOAD_TMP_DIR), []);
     const ready = await fetch(`${media.upload.url}/readyz`);
     assert.equal(ready.status, 503);
+    // Redis comes back on its port (empty: a restart without persistence), so the apps reconnect and shut
+    // down cleanly, as they would in a cluster.
+    const restarted = await startRedis({ port: media.stack.redis.port });
+    const stopStack = media.stop.bind(media);
+    media.stop = async () => {
+      await stopStack();
+      await restarted.stop();
+    };
+    for (let i = 0; i < 100 && (await fetch(`${media.upload.url}/readyz`)).status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal((await fetch(`${media.upload.url}/readyz`)).status, 200, "ready again once Redis is back");
   });
 });
