@@ -181,7 +181,7 @@ async function main() {
     name: "upload",
     command: process.execPath,
     // The built app (`npm run build`), as the image runs it: tsx's transpiler would add its own memory to the RSS.
-    args: [join(root, "apps/upload/dist/main.js")],
+    args: [...(process.env.UPLOAD_NODE_ARGS ? process.env.UPLOAD_NODE_ARGS.split(" ") : []), join(root, "apps/upload/dist/main.js")],
     cwd: root,
     readyPort: port,
     readyTimeoutMs: 60_000,
@@ -190,6 +190,7 @@ async function main() {
       HOME: process.env.HOME ?? "",
       UPLOAD_HOST: "127.0.0.1",
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
+      ...(process.env.UPLOAD_PART_SIZE_BYTES ? { UPLOAD_PART_SIZE_BYTES: process.env.UPLOAD_PART_SIZE_BYTES } : {}),
       UPLOAD_PORT: String(port),
       UPLOAD_TMP_DIR: join(work, "app-tmp"),
       UPLOAD_MAX_FILE_BYTES: maxBytes,

@@ -230,7 +230,8 @@ async function ingestFile(deps: UploadDeps, req: Request, fields: Fields) {
       checkRenamedExecutable(sniffed?.mime, displayName(form.name));
       const contentType = sniffed && !activeContent.has(sniffed.mime) ? sniffed.mime : "application/octet-stream";
       stored = true;
-      const put = await deps.storage.putStream(key, whole, undefined, contentType);
+      // With the declared size, one PUT streams the file through (no part held in memory); else parts (storage.ts).
+      const put = await deps.storage.putStream(key, whole, form.declaredSize, contentType);
       checkReceived(hasher.bytes, form.declaredSize);
       const attached = await attachBlob(
         deps,

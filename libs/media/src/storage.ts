@@ -1,4 +1,7 @@
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
+import { AppError } from "@im/protocol";
 import { Counter, type Registry } from "@im/telemetry";
 import { Client } from "minio";
 
@@ -72,9 +75,11 @@ export interface ObjectStorage {
   /** Stores a file from disk under `key`. Returns the object's ETag. */
   putFile(key: string, path: string, contentType: string): Promise<{ etag: string }>;
   /**
-   * Stores a stream under `key` holding at most one part (partSize) in memory: a single PUT when the stream
-   * ends within the first part, else a multipart upload that is aborted (no object left) when the stream
-   * or a part fails. `size` (bytes), when known, is checked: a stream of another length throws and stores nothing.
+   * Stores a stream under `key`. With its `size` (bytes) known (and at most 5 GiB, S3's largest PUT), one PUT
+   * streams it through with that Content-Length, holding no part in memory. Without, it is stored in parts of
+   * partSize (two in memory at most: one read while the other is stored): a single PUT when the stream ends
+   * within the first part, else a multipart upload. A stream of another length than `size`, or one that
+   * fails, throws and leaves no object (the PUT never completes; the multipart upload is aborted).
    */
   putStream(key: string, stream: Readable, size: number | undefined, contentType: string): Promise<{ etag: string; size: number }>;
   /** A GET URL signed for the public endpoint, valid `ttlSeconds`. Makes no request. */
@@ -142,23 +147,33 @@ export function contentDisposition(filename: string, type: "inline" | "attachmen
 /** Errors of the stream given to putStream (the client's bytes), which are not storage failures. */
 const sourceErrors = new WeakSet<object>();
 
-/** An error about the stream's length (not the storage's fault). */
+/** An error about the stream's length (the client's bytes, not the storage's fault): UPLOAD_TRUNCATED. */
 function lengthError(message: string): Error {
-  const error = new Error(message);
+  const error = new AppError("UPLOAD_TRUNCATED", { cause: new Error(message) });
   sourceErrors.add(error);
   return error;
 }
 
-/** Reads up to `size` bytes from an async iterator of chunks, keeping the rest for the next call. */
+/**
+ * Reads blocks of up to `size` bytes from an async iterator of chunks. Each block is one buffer the chunks are
+ * copied into as they arrive (no list of chunks plus a concatenated copy of them), so a block costs its size.
+ */
 class Chunker {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private carry: Buffer | undefined;
   private done = false;
   constructor(private readonly source: AsyncIterator<Buffer | string>) {}
 
   /** The next block of exactly `size` bytes, or fewer at the end (empty when nothing is left). */
   async next(size: number): Promise<Buffer> {
-    while (this.pendingBytes < size && !this.done) {
+    const block = Buffer.allocUnsafe(size);
+    let filled = 0;
+    if (this.carry) {
+      const n = Math.min(this.carry.length, size);
+      this.carry.copy(block, 0, 0, n);
+      filled = n;
+      this.carry = n < this.carry.length ? this.carry.subarray(n) : undefined;
+    }
+    while (filled < size && !this.done) {
       let step: IteratorResult<Buffer | string>;
       try {
         step = await this.source.next();
@@ -166,26 +181,87 @@ class Chunker {
         if (typeof error === "object" && error !== null) sourceErrors.add(error);
         throw error;
       }
-      const { value, done } = step;
-      if (done) {
+      if (step.done) {
         this.done = true;
         break;
       }
-      const chunk = typeof value === "string" ? Buffer.from(value) : value;
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
+      const chunk = typeof step.value === "string" ? Buffer.from(step.value) : step.value;
+      const n = Math.min(chunk.length, size - filled);
+      chunk.copy(block, filled, 0, n);
+      filled += n;
+      if (n < chunk.length) this.carry = chunk.subarray(n);
     }
-    const all = Buffer.concat(this.pending, this.pendingBytes);
-    const block = all.subarray(0, Math.min(size, all.length));
-    const rest = all.subarray(block.length);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
-    return block;
+    return block.subarray(0, filled);
   }
 
   get finished(): boolean {
-    return this.done && this.pendingBytes === 0;
+    return this.done && this.carry === undefined;
   }
+}
+
+/** S3's largest single PUT (bytes). */
+const MAX_SINGLE_PUT = 5 * 1024 * MiB;
+
+/**
+ * PUTs `stream` to a presigned URL with Content-Length `size`, piped through (the payload is unsigned, as with
+ * every presigned URL: neither side hashes it for the signature). Throws a length error (and the storage keeps
+ * nothing: the request is cut before its body is complete) when the stream is shorter or longer than `size`.
+ */
+function streamPut(url: string, stream: Readable, size: number, contentType: string): Promise<{ etag: string; size: number }> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      req.destroy();
+      stream.resume(); // drain what is left, so the client's request completes and gets its answer
+      reject(error);
+    };
+    const target = new URL(url);
+    const req = (target.protocol === "https:" ? httpsRequest : httpRequest)(
+      target,
+      { method: "PUT", headers: { "content-length": String(size), "content-type": contentType } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", fail);
+        res.on("end", () => {
+          if (settled) return;
+          const status = res.statusCode ?? 0;
+          const etag = res.headers.etag;
+          if (status !== 200 || typeof etag !== "string") {
+            fail(new Error(`PUT answered ${status}: ${Buffer.concat(chunks).toString().slice(0, 300)}`));
+            return;
+          }
+          settled = true;
+          resolve({ etag: stripQuotes(etag), size });
+        });
+      },
+    );
+    req.on("error", fail);
+    // Written by hand, not piped: a chunk that would take the body past `size` is never sent (the storage
+    // would take the first `size` bytes as a complete body), and a short body is never ended.
+    req.on("drain", () => stream.resume());
+    stream.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      if (sent + chunk.length > size) {
+        fail(lengthError(`stream longer than the ${size} bytes declared`));
+        return;
+      }
+      sent += chunk.length;
+      if (!req.write(chunk)) stream.pause();
+    });
+    stream.on("error", (error: Error) => {
+      sourceErrors.add(error);
+      fail(error);
+    });
+    stream.on("end", () => {
+      if (settled) return;
+      if (sent !== size) fail(lengthError(`stream of ${sent} bytes, ${size} declared`));
+      else req.end();
+    });
+  });
 }
 
 /**
@@ -238,6 +314,10 @@ export function createObjectStorage(settings: StorageSettings, options: ObjectSt
       }),
     putStream: (key, stream, size, contentType) =>
       track("put", async () => {
+        if (size !== undefined && size > 0 && size <= MAX_SINGLE_PUT) {
+          const url = await client.presignedPutObject(bucket, key, 3600);
+          return streamPut(url, stream, size, contentType);
+        }
         const chunker = new Chunker(stream[Symbol.asyncIterator]());
         const first = await chunker.next(partSize);
         if (chunker.finished) {
@@ -252,14 +332,18 @@ export function createObjectStorage(settings: StorageSettings, options: ObjectSt
           let block = first;
           while (block.length > 0) {
             const part = parts.length + 1;
+            total += block.length;
+            if (size !== undefined && total > size) throw lengthError(`stream longer than the ${size} bytes declared`);
+            // The next part is read from the client while this one goes to the storage (two parts in memory at
+            // most): the client's connection never waits for the storage's answer.
+            const reading = chunker.next(partSize);
+            reading.catch(() => undefined); // awaited below; a failure while the part uploads must not go unhandled
             const uploaded = await client.uploadPart(
               { bucketName: bucket, objectName: key, uploadID: uploadId, partNumber: part, headers: {} },
               block,
             );
             parts.push({ part, etag: stripQuotes(uploaded.etag) });
-            total += block.length;
-            if (size !== undefined && total > size) throw lengthError(`stream longer than the ${size} bytes declared`);
-            block = await chunker.next(partSize);
+            block = await reading;
           }
           if (size !== undefined && total !== size) throw lengthError(`stream of ${total} bytes, ${size} declared`);
           const result = await client.completeMultipartUpload(bucket, key, uploadId, parts);
