@@ -98,7 +98,9 @@ describe("object storage (versitygw)", () => {
     const bytes = randomBytes(7 * MiB);
     await assert.rejects(storage.putStream(`${prefix}1`, chunked(bytes, 6 * MiB), undefined, "application/zip"), /client went away/);
     await assert.rejects(storage.putStream(`${prefix}2`, chunked(bytes), bytes.length + 1, "application/zip"), { key: "UPLOAD_TRUNCATED" });
-    await assert.rejects(storage.putStream(`${prefix}3`, chunked(bytes.subarray(0, 100)), 99, "application/zip"), { key: "UPLOAD_TRUNCATED" });
+    await assert.rejects(storage.putStream(`${prefix}3`, chunked(bytes.subarray(0, 100)), 99, "application/zip"), {
+      key: "UPLOAD_TRUNCATED",
+    });
     assert.deepEqual(await storage.listKeys(prefix), []);
   });
 
