@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -147,6 +148,20 @@ export function abortedUpload(baseUrl: string, path: string, token: string, tota
 }
 
 /** Every object key in the stack's bucket (to prove nothing was left behind). */
+/**
+ * Waits until the bucket holds exactly `expected` (sorted as allKeys sorts), up to `timeoutMs`, then asserts it:
+ * a cut PUT may leave bytes on versitygw that the app removes in the background within seconds (storage.ts).
+ */
+export async function keysSettle(stack: UploadStack, expected: readonly string[], message: string, timeoutMs = 8_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let keys = await allKeys(stack);
+  while (JSON.stringify(keys) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    keys = await allKeys(stack);
+  }
+  assert.deepEqual(keys, expected, message);
+}
+
 export async function allKeys(stack: UploadStack): Promise<string[]> {
   return (await stack.upload.deps.storage.listKeys("")).sort();
 }

@@ -199,6 +199,9 @@ class Chunker {
   }
 }
 
+/** When the key of a cut PUT is removed, ms after the cut (see removeAbandoned). */
+const ABANDONED_PUT_REMOVAL_MS = [0, 250, 1_000, 3_000, 6_000];
+
 /** S3's largest single PUT (bytes). */
 const MAX_SINGLE_PUT = 5 * 1024 * MiB;
 
@@ -290,6 +293,19 @@ export function createObjectStorage(settings: StorageSettings, options: ObjectSt
       client as unknown as { listParts(b: string, k: string, u: string): Promise<{ part: number; etag: string; size: number }[]> }
     ).listParts(bucket, key, storageUploadId);
 
+  /**
+   * A PUT cut before its body was complete stores nothing on MinIO, but some S3 servers (versitygw's posix
+   * backend) store the bytes that did arrive, shortly after the connection closed: the key is removed now
+   * and again over the next seconds (ABANDONED_PUT_REMOVAL_MS), in the background.
+   */
+  const removeAbandoned = (key: string) => {
+    for (const delay of ABANDONED_PUT_REMOVAL_MS) {
+      setTimeout(() => {
+        client.removeObject(bucket, key).catch(() => undefined);
+      }, delay).unref();
+    }
+  };
+
   const storage: ObjectStorage = {
     bucket,
     ensureBucket: () =>
@@ -316,7 +332,12 @@ export function createObjectStorage(settings: StorageSettings, options: ObjectSt
       track("put", async () => {
         if (size !== undefined && size > 0 && size <= MAX_SINGLE_PUT) {
           const url = await client.presignedPutObject(bucket, key, 3600);
-          return streamPut(url, stream, size, contentType);
+          try {
+            return await streamPut(url, stream, size, contentType);
+          } catch (error) {
+            removeAbandoned(key);
+            throw error;
+          }
         }
         const chunker = new Chunker(stream[Symbol.asyncIterator]());
         const first = await chunker.next(partSize);
