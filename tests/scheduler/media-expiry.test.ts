@@ -4,7 +4,14 @@ import { Readable } from "node:stream";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { UploadKind } from "@im/data";
 import { attachBlob, contentIdOf, newMediaKey, newThumbKey, type ObjectStorage, randomId } from "@im/media";
-import { expireMedia, type JobContext, MEDIA_EXPIRY_JOB, type MediaExpiryOptions, type RunningScheduler } from "@im/scheduler";
+import {
+  expireMedia,
+  type JobContext,
+  MEDIA_EXPIRY_JOB,
+  type MediaExpiryOptions,
+  ORPHAN_CURSOR_KEY,
+  type RunningScheduler,
+} from "@im/scheduler";
 import { type S3Server, startS3Server } from "@im/testing";
 import { type SchedulerStack, startSchedulerStack } from "./harness.js";
 
@@ -24,7 +31,13 @@ describe("media expiry (fileValidTime)", () => {
     }
   };
   const context = (): JobContext => ({ ...scheduler.deps, checkpoint });
-  const options = (batchSize = 200): MediaExpiryOptions => ({ batchSize, pendingMaxAgeMs: DAY_MS, storage });
+  const options = (batchSize = 200, orphans: { orphanMinAgeMs?: number; orphanScanLimit?: number } = {}): MediaExpiryOptions => ({
+    batchSize,
+    pendingMaxAgeMs: DAY_MS,
+    orphanMinAgeMs: orphans.orphanMinAgeMs ?? DAY_MS,
+    orphanScanLimit: orphans.orphanScanLimit ?? 1_000,
+    storage,
+  });
 
   before(async () => {
     [stack, s3] = await Promise.all([startSchedulerStack("im_media_expiry"), startS3Server()]);
@@ -108,7 +121,7 @@ describe("media expiry (fileValidTime)", () => {
     assert.equal(sharedLive.key, sharedExpired.key, "deduplicated into one blob");
 
     const result = await expireMedia(context(), options(2), now);
-    assert.deepEqual(result, { deleted: 1, released: 1, abandoned: 0, shared: 1, failed: 0 });
+    assert.deepEqual(result, { deleted: 1, released: 1, abandoned: 0, shared: 1, orphans: 0, failed: 0 });
 
     assert.equal(await exists(expired._id), false);
     assert.equal(await stored(expired.key), false);
@@ -125,7 +138,7 @@ describe("media expiry (fileValidTime)", () => {
 
     assert.deepEqual(
       await expireMedia(context(), options(2), now),
-      { deleted: 0, released: 0, abandoned: 0, shared: 1, failed: 0 },
+      { deleted: 0, released: 0, abandoned: 0, shared: 1, orphans: 0, failed: 0 },
       "a second run does nothing",
     );
   });
@@ -179,7 +192,14 @@ describe("media expiry (fileValidTime)", () => {
     const recent = await pending(HOUR_MS);
     assert.equal((await storage.listParts(abandoned.key, abandoned.multipart.storageUploadId)).length, 1);
 
-    assert.deepEqual(await expireMedia(context(), options(), now), { deleted: 0, released: 0, abandoned: 1, shared: 0, failed: 0 });
+    assert.deepEqual(await expireMedia(context(), options(), now), {
+      deleted: 0,
+      released: 0,
+      abandoned: 1,
+      shared: 0,
+      orphans: 0,
+      failed: 0,
+    });
     assert.equal(await exists(abandoned._id), false);
     const parts = await storage.listParts(abandoned.key, abandoned.multipart.storageUploadId).catch(() => []);
     assert.equal(parts.length, 0, "the storage upload is aborted");
@@ -205,6 +225,27 @@ describe("media expiry (fileValidTime)", () => {
       assert.equal(await stored(u.key), false);
       assert.equal(await stored(u.thumbKey), false);
     }
+  });
+
+  it("removes objects no record names once old enough (a died upload, a cut PUT), page by page, and nothing else", async () => {
+    const named = await upload("file", null);
+    const orphanKeys = [newMediaKey(), newMediaKey(), newThumbKey()];
+    for (const key of orphanKeys) await storage.putStream(key, Readable.from([Buffer.from("orphan")]), 6, "application/octet-stream");
+    await scheduler.deps.redis.del(ORPHAN_CURSOR_KEY);
+    // Too young: an upload in progress has stored its bytes but not yet its record.
+    const young = await expireMedia(context(), options(200, { orphanMinAgeMs: DAY_MS }), Date.now());
+    assert.equal(young.orphans, 0);
+    for (const key of orphanKeys) assert.ok(await stored(key), `${key} kept while young`);
+    // Old enough, a page of two objects per run: the runs go on from the Redis cursor through the whole bucket.
+    const left = async () => (await Promise.all(orphanKeys.map((key) => stored(key)))).filter(Boolean).length;
+    let removed = 0;
+    for (let run = 0; run < 200 && (await left()) > 0; run++) {
+      removed += (await expireMedia(context(), options(200, { orphanMinAgeMs: 0, orphanScanLimit: 2 }), Date.now() + 1_000)).orphans;
+    }
+    assert.ok(removed >= orphanKeys.length, `${removed} removed`);
+    for (const key of orphanKeys) assert.equal(await stored(key), false, `${key} removed`);
+    assert.ok(await stored(named.key), "an upload's bytes stay");
+    assert.ok(await stored(named.thumbKey), "its thumbnail stays");
   });
 
   it("runs as a guarded scheduler job, once per bucket", async () => {

@@ -35,6 +35,12 @@ export const schedulerConfigSchema = z.object({
   SCHEDULER_PENDING_UPLOAD_MAX_AGE_SECONDS: envInt(86_400, 60, 30 * 86_400).describe(
     "Age after which an unfinished multipart upload is abandoned: aborted in storage and its record removed",
   ),
+  SCHEDULER_MEDIA_ORPHAN_MIN_AGE_SECONDS: envInt(86_400, 0, 30 * 86_400).describe(
+    "Age after which an object under media/ or thumbs/ that no upload or blob record names is removed by the media-expiry job",
+  ),
+  SCHEDULER_MEDIA_ORPHAN_SCAN_LIMIT: envInt(1_000, 1, 100_000).describe(
+    "Most objects the media-expiry job's orphan sweep examines per run (it goes on from there next run)",
+  ),
 });
 
 export type SchedulerConfig = z.output<typeof schedulerConfigSchema>;

@@ -7,6 +7,7 @@ export {
   type MediaExpiryOptions,
   type MediaExpiryResult,
   mediaExpiryJob,
+  ORPHAN_CURSOR_KEY,
 } from "./jobs/media-expiry.js";
 export { deleteExpiredMessages, platformRetentionDays, RETENTION_JOB, type RetentionResult, retentionJob } from "./jobs/retention.js";
 export {

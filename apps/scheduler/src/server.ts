@@ -114,7 +114,7 @@ export async function startScheduler(config: SchedulerConfig, options: Scheduler
   const storage = createObjectStorage(config, { registry: metrics });
   const expired = new Counter({
     name: "im_media_expired_total",
-    help: "Uploads handled by the media-expiry job by outcome (deleted, released, abandoned, shared, failed)",
+    help: "Uploads (and orphan objects) handled by the media-expiry job by outcome (deleted, released, abandoned, shared, orphans, failed)",
     labelNames: ["outcome"],
     registers: [metrics],
   });
@@ -125,6 +125,8 @@ export async function startScheduler(config: SchedulerConfig, options: Scheduler
       mediaExpiryJob(config.SCHEDULER_MEDIA_EXPIRY_INTERVAL_SECONDS, {
         batchSize: config.SCHEDULER_MEDIA_EXPIRY_BATCH,
         pendingMaxAgeMs: config.SCHEDULER_PENDING_UPLOAD_MAX_AGE_SECONDS * 1_000,
+        orphanMinAgeMs: config.SCHEDULER_MEDIA_ORPHAN_MIN_AGE_SECONDS * 1_000,
+        orphanScanLimit: config.SCHEDULER_MEDIA_ORPHAN_SCAN_LIMIT,
         storage,
         counter: expired,
       }),

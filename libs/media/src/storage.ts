@@ -90,6 +90,11 @@ export interface ObjectStorage {
   getObject(key: string, range?: ByteRange): Promise<Readable>;
   /** Deletes objects (missing ones are fine: idempotent). */
   removeObjects(keys: readonly string[]): Promise<void>;
+  /**
+   * Up to `limit` objects under `prefix` whose keys sort after `startAfter`, in key order, with their last
+   * modification time (the orphan sweep pages through the bucket with it).
+   */
+  listObjectsPage(prefix: string, startAfter: string, limit: number): Promise<{ key: string; lastModified: Date }[]>;
   /** Keys under a prefix (tests and repair; lists everything, so only for small prefixes). */
   listKeys(prefix: string): Promise<string[]>;
   /** Opens a multipart upload of `key`; returns the storage's upload id. */
@@ -409,6 +414,21 @@ export function createObjectStorage(settings: StorageSettings, options: ObjectSt
         const results = await client.removeObjects(bucket, unique);
         const failed = results.find((result) => "Code" in (result as object) && (result as { Code?: string }).Code !== "NoSuchKey");
         if (failed) throw new Error(`remove failed: ${JSON.stringify(failed)}`);
+      }),
+    listObjectsPage: (prefix, startAfter, limit) =>
+      track("list", async () => {
+        const page: { key: string; lastModified: Date }[] = [];
+        const stream = client.listObjectsV2(bucket, prefix, true, startAfter);
+        for await (const item of stream) {
+          const { name, lastModified } = item as { name?: unknown; lastModified?: unknown };
+          if (typeof name !== "string" || !(lastModified instanceof Date)) continue;
+          page.push({ key: name, lastModified });
+          if (page.length >= limit) {
+            stream.destroy();
+            break;
+          }
+        }
+        return page;
       }),
     listKeys: (prefix) =>
       track("list", async () => {

@@ -15,6 +15,8 @@ export interface MediaExpiryResult {
   abandoned: number;
   /** Expired uploads kept because a room shares them as a group file (shiku_room_share). */
   shared: number;
+  /** Objects under media/ and thumbs/ that no upload or blob record names, older than orphanMinAgeMs: removed. */
+  orphans: number;
   /** Uploads whose deletion threw (logged; the next run retries them). */
   failed: number;
 }
@@ -25,8 +27,12 @@ export interface MediaExpiryOptions {
   batchSize: number;
   /** A pending (multipart) upload older than this (ms since createTime) is abandoned. */
   pendingMaxAgeMs: number;
+  /** Objects no record names are removed once older than this (ms): an upload in progress has stored its bytes but not yet written its record. */
+  orphanMinAgeMs: number;
+  /** Most objects the orphan sweep examines per run; the next run goes on from where it stopped (Redis cursor). */
+  orphanScanLimit: number;
   /** The object storage (the S3_* settings). */
-  storage: Pick<ObjectStorage, "removeObjects" | "abortMultipart">;
+  storage: Pick<ObjectStorage, "removeObjects" | "abortMultipart" | "listObjectsPage">;
   /** `im_media_expired_total{outcome}`: deleted, released, abandoned, shared, failed. */
   counter?: Counter<"outcome">;
 }
@@ -70,7 +76,7 @@ async function* pages(context: JobContext, filter: Record<string, unknown>, fiel
  * guard, and deleteUpload holds the blob's Redis lock, so two schedulers (or an owner's DELETE) can race safely.
  */
 export async function expireMedia(context: JobContext, options: MediaExpiryOptions, now = Date.now()): Promise<MediaExpiryResult> {
-  const result: MediaExpiryResult = { deleted: 0, released: 0, abandoned: 0, shared: 0, failed: 0 };
+  const result: MediaExpiryResult = { deleted: 0, released: 0, abandoned: 0, shared: 0, orphans: 0, failed: 0 };
   const deps: BlobDeps = { models: context.models, redis: context.redis, storage: options.storage };
   const count = (outcome: keyof MediaExpiryResult) => {
     result[outcome]++;
@@ -120,6 +126,13 @@ export async function expireMedia(context: JobContext, options: MediaExpiryOptio
     await context.checkpoint?.(MEDIA_EXPIRY_JOB, `abandoned:${batch.length}`);
   }
 
+  try {
+    for (let i = await sweepOrphans(context, options, now); i > 0; i--) count("orphans");
+  } catch (error) {
+    failures.push(error);
+    context.logger.warn({ err: error }, "media expiry: orphan sweep failed");
+  }
+
   context.logger.info({ ...result }, "media expiry");
   if (failures.length > 0) throw new AggregateError(failures, `media expiry: ${failures.length} upload(s) could not be deleted`);
   return result;
@@ -139,6 +152,40 @@ async function removeAbandoned(context: JobContext, storage: MediaExpiryOptions[
   if (removed.deletedCount === 0) return false;
   await storage.removeObjects([upload.key]);
   return true;
+}
+
+/** Where the orphan sweep goes on from (Redis): the last key it examined, empty when a pass is complete. */
+export const ORPHAN_CURSOR_KEY = "im:media:orphan-cursor";
+
+/** The prefixes of objects that upload and blob records name (avatars are versioned by their owners' URLs). */
+const SWEPT_PREFIXES = ["media/", "thumbs/"] as const;
+
+/**
+ * Removes objects that no record names: bytes stored by an upload whose process died before it wrote its
+ * record, or a cut PUT some S3 servers keep (versitygw). Examines at most `orphanScanLimit` objects per run
+ * from the Redis cursor on (a pass over the whole bucket takes as many runs as it needs, then starts again),
+ * and removes those older than `orphanMinAgeMs` that neither `uploads` nor `media_blobs` names (key or
+ * thumbKey; both indexed). Returns how many it removed. Idempotent: a removed object is simply gone next time.
+ */
+async function sweepOrphans(context: JobContext, options: MediaExpiryOptions, now: number): Promise<number> {
+  const cursor = (await context.redis.get(ORPHAN_CURSOR_KEY)) ?? "";
+  const prefix = SWEPT_PREFIXES.find((p) => cursor.startsWith(p)) ?? SWEPT_PREFIXES[0];
+  const page = await options.storage.listObjectsPage(prefix, cursor.startsWith(prefix) ? cursor : "", options.orphanScanLimit);
+  const old = page.filter((object) => object.lastModified.getTime() <= now - options.orphanMinAgeMs).map((object) => object.key);
+  const named = async (key: string) =>
+    Boolean(
+      (await context.models.uploads.exists({ $or: [{ key }, { thumbKey: key }] })) ||
+        (await context.models.mediaBlobs.exists({ $or: [{ key }, { thumbKey: key }] })),
+    );
+  const orphans: string[] = [];
+  for (const key of old) if (!(await named(key))) orphans.push(key);
+  if (orphans.length > 0) await options.storage.removeObjects(orphans);
+  // A full page: go on after its last key next time; else this prefix is done: the next one, or a new pass.
+  const last = page[page.length - 1];
+  const next = page.length >= options.orphanScanLimit && last ? last.key : (SWEPT_PREFIXES[SWEPT_PREFIXES.indexOf(prefix) + 1] ?? "");
+  await context.redis.set(ORPHAN_CURSOR_KEY, next);
+  if (orphans.length > 0) context.logger.info({ orphans: orphans.length }, "media expiry: orphan objects removed");
+  return orphans.length;
 }
 
 /** The media-expiry job: runs expireMedia every `periodSeconds`. */

@@ -50,6 +50,9 @@ export const uploadSchema = new Schema(
 uploadSchema.index({ ownerId: 1, createTime: -1 });
 uploadSchema.index({ blobId: 1 });
 uploadSchema.index({ expireTime: 1 });
+// The orphan sweep asks whether any record names an object.
+uploadSchema.index({ key: 1 });
+uploadSchema.index({ thumbKey: 1 }, { sparse: true });
 
 export type UploadDoc = InferSchemaType<typeof uploadSchema>;
 export type UploadModel = Model<UploadDoc>;
@@ -74,6 +77,8 @@ export const mediaBlobSchema = new Schema(
   },
   { collection: "media_blobs", versionKey: false },
 );
+mediaBlobSchema.index({ key: 1 });
+mediaBlobSchema.index({ thumbKey: 1 }, { sparse: true });
 export type MediaBlobDoc = InferSchemaType<typeof mediaBlobSchema>;
 export type MediaBlobModel = Model<MediaBlobDoc>;
 export const mediaBlobModel = (connection: Connection): MediaBlobModel => connection.model<MediaBlobDoc>("MediaBlob", mediaBlobSchema);
