@@ -3,29 +3,33 @@
 // message collection (msgs_*). Clients are raw socket.io-client, written from docs/messaging.md alone.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type CommandAction, freePort, TcpProxy } from "@im/testing";
-import { allStoredCopies, copiesOf, duplicateSeqs, RawClient, startGatewayAt, startStackOn, textTo, waitFor } from "../support/chaos.js";
+import type { CommandAction, TcpProxy } from "@im/testing";
+import {
+  allStoredCopies,
+  copiesOf,
+  duplicateSeqs,
+  type ProxiedDbWorld,
+  RawClient,
+  startProxiedDbWorld,
+  textTo,
+  waitFor,
+} from "../support/chaos.js";
 import { ApiClient } from "../support/client.js";
 import type { GatewayProcess } from "../support/realtime.js";
 import type { TestStack } from "../support/stack.js";
 import { registerUser, type TestUser } from "../support/users.js";
 
 describe("chaos: database connection cut during a message insert", { timeout: 90_000 }, () => {
+  let world: ProxiedDbWorld;
   let stack: TestStack;
   let proxy: TcpProxy;
   let gateway: GatewayProcess;
-  const clients: RawClient[] = [];
+  let clients: RawClient[];
   before(async () => {
-    stack = await startStackOn({});
-    proxy = await TcpProxy.start({ targetPort: stack.mongo.port, protocol: "mongodb" });
-    gateway = await startGatewayAt(stack, "gw1", await freePort(), { MONGO_URL: proxy.url("mongodb", "/im_test") });
+    world = await startProxiedDbWorld();
+    ({ stack, proxy, gateway, clients } = world);
   });
-  after(async () => {
-    for (const client of clients) client.close();
-    await gateway?.process.stop();
-    await proxy?.stop();
-    await stack?.stop();
-  });
+  after(() => world?.stop());
 
   async function device(user: TestUser, resource = "web", cursors: Record<string, number> = {}): Promise<RawClient> {
     const client = new RawClient(gateway.url, user.token, { resource, cursors });

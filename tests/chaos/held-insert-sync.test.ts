@@ -5,8 +5,16 @@
 // present, else the last synced seq).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { freePort, TcpProxy } from "@im/testing";
-import { allStoredCopies, duplicateSeqs, RawClient, type SendOutcome, startGatewayAt, startStackOn, textTo } from "../support/chaos.js";
+import type { TcpProxy } from "@im/testing";
+import {
+  allStoredCopies,
+  duplicateSeqs,
+  type ProxiedDbWorld,
+  RawClient,
+  type SendOutcome,
+  startProxiedDbWorld,
+  textTo,
+} from "../support/chaos.js";
 import { ApiClient } from "../support/client.js";
 import type { GatewayProcess } from "../support/realtime.js";
 import type { TestStack } from "../support/stack.js";
@@ -15,21 +23,16 @@ import { registerUser } from "../support/users.js";
 const HOLD_MS = 3_000;
 
 describe("chaos: an insert held while another device syncs", { timeout: 90_000 }, () => {
+  let world: ProxiedDbWorld;
   let stack: TestStack;
   let proxy: TcpProxy;
   let gateway: GatewayProcess;
-  const clients: RawClient[] = [];
+  let clients: RawClient[];
   before(async () => {
-    stack = await startStackOn({});
-    proxy = await TcpProxy.start({ targetPort: stack.mongo.port, protocol: "mongodb" });
-    gateway = await startGatewayAt(stack, "gw1", await freePort(), { MONGO_URL: proxy.url("mongodb", "/im_test") });
+    world = await startProxiedDbWorld();
+    ({ stack, proxy, gateway, clients } = world);
   });
-  after(async () => {
-    for (const client of clients) client.close();
-    await gateway?.process.stop();
-    await proxy?.stop();
-    await stack?.stop();
-  });
+  after(() => world?.stop());
 
   const device = async (token: string, resource: string, cursors: Record<string, number> = {}) => {
     const client = new RawClient(gateway.url, token, { resource, cursors });

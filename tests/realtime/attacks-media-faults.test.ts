@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { canAccessUpload } from "@im/media";
-import { type CommandAction, freePort, TcpProxy } from "@im/testing";
-import { allStoredCopies, copiesOf, RawClient, startGatewayAt, startStackOn } from "../support/chaos.js";
+import type { CommandAction, TcpProxy } from "@im/testing";
+import { allStoredCopies, copiesOf, type ProxiedDbWorld, RawClient, startProxiedDbWorld } from "../support/chaos.js";
 import { ApiClient } from "../support/client.js";
 import type { GatewayProcess } from "../support/realtime.js";
 import type { TestStack } from "../support/stack.js";
@@ -13,21 +13,16 @@ import { insertUpload } from "../support/upload-records.js";
 import { registerUser } from "../support/users.js";
 
 describe("attacks: faults during a media send", { timeout: 90_000 }, () => {
+  let world: ProxiedDbWorld;
   let stack: TestStack;
   let proxy: TcpProxy;
   let gateway: GatewayProcess;
-  const clients: RawClient[] = [];
+  let clients: RawClient[];
   before(async () => {
-    stack = await startStackOn({});
-    proxy = await TcpProxy.start({ targetPort: stack.mongo.port, protocol: "mongodb" });
-    gateway = await startGatewayAt(stack, "gw1", await freePort(), { MONGO_URL: proxy.url("mongodb", "/im_test") });
+    world = await startProxiedDbWorld();
+    ({ stack, proxy, gateway, clients } = world);
   });
-  after(async () => {
-    for (const client of clients) client.close();
-    await gateway?.process.stop();
-    await proxy?.stop();
-    await stack?.stop();
-  });
+  after(() => world?.stop());
 
   async function sendThrough(collection: RegExp, action: CommandAction) {
     const api = new ApiClient(stack.api.url);

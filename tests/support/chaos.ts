@@ -2,7 +2,7 @@
 // (so a restarted gateway comes back where the ingress expects it), a raw Socket.IO client written from
 // docs/messaging.md alone, and checks over everything stored.
 import type { DeliveredMessage, Receipt } from "@im/protocol";
-import type { FerretDbServer, RedisServer } from "@im/testing";
+import { type FerretDbServer, freePort, type RedisServer, TcpProxy } from "@im/testing";
 import { io, type Socket } from "socket.io-client";
 import { startStack, type TestStack } from "./stack.js";
 
@@ -17,7 +17,39 @@ export function startStackOn(
   return startStack({ API_SMS_REQUIRED: "false", MESSAGE_SHARDS: "4", ...env }, servers);
 }
 
-export { startGatewayAt } from "./realtime.js";
+import { type GatewayProcess, startGatewayAt } from "./realtime.js";
+
+export { startGatewayAt };
+
+/** A stack, a TCP proxy in front of its FerretDB (to cut or hold MongoDB commands) and one gateway reaching MongoDB through it. */
+export interface ProxiedDbWorld {
+  stack: TestStack;
+  proxy: TcpProxy;
+  gateway: GatewayProcess;
+  /** Raw clients the test opened; closed by stop(). */
+  clients: RawClient[];
+  stop(): Promise<void>;
+}
+
+/** Starts a ProxiedDbWorld (the gateway `gw1` on a free port, its MONGO_URL through the proxy). */
+export async function startProxiedDbWorld(): Promise<ProxiedDbWorld> {
+  const stack = await startStackOn({});
+  const proxy = await TcpProxy.start({ targetPort: stack.mongo.port, protocol: "mongodb" });
+  const gateway = await startGatewayAt(stack, "gw1", await freePort(), { MONGO_URL: proxy.url("mongodb", "/im_test") });
+  const clients: RawClient[] = [];
+  return {
+    stack,
+    proxy,
+    gateway,
+    clients,
+    async stop() {
+      for (const client of clients) client.close();
+      await gateway.process.stop();
+      await proxy.stop();
+      await stack.stop();
+    },
+  };
+}
 
 /** The `{ok: false}` half of an acknowledgement, as docs/messaging.md describes it. */
 export interface AckError {
