@@ -1,9 +1,7 @@
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
-import { AppError } from "@im/protocol";
 import { Counter, type Registry } from "@im/telemetry";
 import { Client } from "minio";
+import { ABANDONED_PUT_REMOVAL_MS, Chunker, isSourceError, lengthError, MAX_SINGLE_PUT, streamPut, stripQuotes } from "./stream-put.js";
 
 /** The object-storage settings of @im/config `mediaSettings` (the S3_* variables). */
 export interface StorageSettings {
@@ -135,8 +133,6 @@ function clientFor(endpoint: string, settings: StorageSettings, partSize: number
   });
 }
 
-const stripQuotes = (etag: string) => etag.replace(/^"+|"+$/g, "");
-
 function isNotFound(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === "NotFound" || code === "NoSuchKey" || code === "NoSuchUpload";
@@ -147,129 +143,6 @@ export function contentDisposition(filename: string, type: "inline" | "attachmen
   const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
   const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
-}
-
-/** Errors of the stream given to putStream (the client's bytes), which are not storage failures. */
-const sourceErrors = new WeakSet<object>();
-
-/** An error about the stream's length (the client's bytes, not the storage's fault): UPLOAD_TRUNCATED. */
-function lengthError(message: string): Error {
-  const error = new AppError("UPLOAD_TRUNCATED", { cause: new Error(message) });
-  sourceErrors.add(error);
-  return error;
-}
-
-/**
- * Reads blocks of up to `size` bytes from an async iterator of chunks. Each block is one buffer the chunks are
- * copied into as they arrive (no list of chunks plus a concatenated copy of them), so a block costs its size.
- */
-class Chunker {
-  private carry: Buffer | undefined;
-  private done = false;
-  constructor(private readonly source: AsyncIterator<Buffer | string>) {}
-
-  /** The next block of exactly `size` bytes, or fewer at the end (empty when nothing is left). */
-  async next(size: number): Promise<Buffer> {
-    const block = Buffer.allocUnsafe(size);
-    let filled = 0;
-    if (this.carry) {
-      const n = Math.min(this.carry.length, size);
-      this.carry.copy(block, 0, 0, n);
-      filled = n;
-      this.carry = n < this.carry.length ? this.carry.subarray(n) : undefined;
-    }
-    while (filled < size && !this.done) {
-      let step: IteratorResult<Buffer | string>;
-      try {
-        step = await this.source.next();
-      } catch (error) {
-        if (typeof error === "object" && error !== null) sourceErrors.add(error);
-        throw error;
-      }
-      if (step.done) {
-        this.done = true;
-        break;
-      }
-      const chunk = typeof step.value === "string" ? Buffer.from(step.value) : step.value;
-      const n = Math.min(chunk.length, size - filled);
-      chunk.copy(block, filled, 0, n);
-      filled += n;
-      if (n < chunk.length) this.carry = chunk.subarray(n);
-    }
-    return block.subarray(0, filled);
-  }
-
-  get finished(): boolean {
-    return this.done && this.carry === undefined;
-  }
-}
-
-/** When the key of a cut PUT is removed, ms after the cut (see removeAbandoned). */
-const ABANDONED_PUT_REMOVAL_MS = [0, 250, 1_000, 3_000, 6_000];
-
-/** S3's largest single PUT (bytes). */
-const MAX_SINGLE_PUT = 5 * 1024 * MiB;
-
-/**
- * PUTs `stream` to a presigned URL with Content-Length `size`, piped through (the payload is unsigned, as with
- * every presigned URL: neither side hashes it for the signature). Throws a length error (and the storage keeps
- * nothing: the request is cut before its body is complete) when the stream is shorter or longer than `size`.
- */
-function streamPut(url: string, stream: Readable, size: number, contentType: string): Promise<{ etag: string; size: number }> {
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      req.destroy();
-      stream.resume(); // drain what is left, so the client's request completes and gets its answer
-      reject(error);
-    };
-    const target = new URL(url);
-    const req = (target.protocol === "https:" ? httpsRequest : httpRequest)(
-      target,
-      { method: "PUT", headers: { "content-length": String(size), "content-type": contentType } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", fail);
-        res.on("end", () => {
-          if (settled) return;
-          const status = res.statusCode ?? 0;
-          const etag = res.headers.etag;
-          if (status !== 200 || typeof etag !== "string") {
-            fail(new Error(`PUT answered ${status}: ${Buffer.concat(chunks).toString().slice(0, 300)}`));
-            return;
-          }
-          settled = true;
-          resolve({ etag: stripQuotes(etag), size });
-        });
-      },
-    );
-    req.on("error", fail);
-    // Written by hand, not piped: a chunk that would take the body past `size` is never sent (the storage
-    // would take the first `size` bytes as a complete body), and a short body is never ended.
-    req.on("drain", () => stream.resume());
-    stream.on("data", (chunk: Buffer) => {
-      if (settled) return;
-      if (sent + chunk.length > size) {
-        fail(lengthError(`stream longer than the ${size} bytes declared`));
-        return;
-      }
-      sent += chunk.length;
-      if (!req.write(chunk)) stream.pause();
-    });
-    stream.on("error", (error: Error) => {
-      sourceErrors.add(error);
-      fail(error);
-    });
-    stream.on("end", () => {
-      if (settled) return;
-      if (sent !== size) fail(lengthError(`stream of ${sent} bytes, ${size} declared`));
-      else req.end();
-    });
-  });
 }
 
 /**
@@ -287,7 +160,7 @@ export function createObjectStorage(settings: StorageSettings, options: ObjectSt
     try {
       return await work();
     } catch (error) {
-      const fromSource = typeof error === "object" && error !== null && sourceErrors.has(error);
+      const fromSource = isSourceError(error);
       if (!isNotFound(error) && !fromSource) errors?.inc({ operation });
       throw error;
     }
