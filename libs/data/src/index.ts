@@ -13,6 +13,15 @@ export type { FriendGroupDoc } from "./models/friend-group.js";
 export { type FanDoc, FriendStatus, type FriendshipDoc } from "./models/friendship.js";
 export type { NewFriendDoc } from "./models/new-friend.js";
 export type { NotKeywordDoc } from "./models/not-keyword.js";
+export {
+  type ConversationMuteDoc,
+  type PushDeviceDoc,
+  type PushLogDoc,
+  type PushOutcome,
+  type PushProviderName,
+  pushOutcomes,
+  pushProviders,
+} from "./models/push.js";
 export { type RoomDoc, RoomStatus } from "./models/room.js";
 export { type RoomJoinRequestDoc, type RoomMemberDoc, RoomRole } from "./models/room-member.js";
 export type { SmsRecordDoc } from "./models/sms-record.js";

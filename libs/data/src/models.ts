@@ -4,6 +4,7 @@ import { friendGroupModel } from "./models/friend-group.js";
 import { fanModel, friendshipModel } from "./models/friendship.js";
 import { newFriendModel } from "./models/new-friend.js";
 import { notKeywordModel } from "./models/not-keyword.js";
+import { conversationMuteModel, pushDeviceModel, pushLogModel } from "./models/push.js";
 import { roomModel } from "./models/room.js";
 import { roomJoinRequestModel, roomMemberModel } from "./models/room-member.js";
 import { smsRecordModel } from "./models/sms-record.js";
@@ -28,6 +29,9 @@ export function createModels(connection: Connection) {
     mediaBlobs: mediaBlobModel(connection),
     mediaGrants: mediaGrantModel(connection),
     roomShares: roomShareModel(connection),
+    pushDevices: pushDeviceModel(connection),
+    pushLog: pushLogModel(connection),
+    conversationMutes: conversationMuteModel(connection),
   };
 }
 

@@ -8,6 +8,7 @@ export { type BatcherOptions, InsertBatcher, type InsertOutcome, InsertOutcomeUn
 export { KEYWORDS_CHANNEL, KeywordFilter, type KeywordFilterOptions, publishKeywordsChanged } from "./keywords.js";
 export { type MessageDoc, type MessageModel, MessageShards, messageDocId, type StoredMedia, tombstoneDocId } from "./message-model.js";
 export { createPublisher, type Publisher } from "./publisher.js";
+export type { OfflinePushHook, PushOrigin } from "./push-hook.js";
 export {
   applyReadReceipt,
   checkReadReceipt,

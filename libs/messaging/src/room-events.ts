@@ -62,5 +62,6 @@ export async function sendRoomEvent(
     roomId,
   );
   deliverMessage(io, stored.message, recipients);
+  store.push?.notify(stored.message, recipients);
   return stored.message;
 }

@@ -5,6 +5,7 @@ import { type UserConversationModel, userConversationModel } from "./conversatio
 import { type MediaLinks, relativeMediaLinks } from "./convert.js";
 import { InsertBatcher, type InsertOutcome } from "./insert-batcher.js";
 import { type MessageDoc, type MessageModel, MessageShards } from "./message-model.js";
+import type { OfflinePushHook } from "./push-hook.js";
 import { DEFAULT_SEQ_LEASE_MS, SeqSettler } from "./sequences.js";
 import { assertShardLayout } from "./shard-layout.js";
 
@@ -22,6 +23,8 @@ export interface MessageStore {
   settleSeq(conversationId: string, seq: number): Promise<void>;
   /** Where clients fetch media messages' uploads (URLs put on delivered, synced and listed messages). */
   mediaLinks: MediaLinks;
+  /** Offline push, when the app queues it (PUSH_ENABLED): told of stored messages and notices. */
+  push?: OfflinePushHook;
 }
 
 export interface MessageStoreOptions {
@@ -39,6 +42,8 @@ export interface MessageStoreOptions {
    * mediaUrl / mediaThumbUrl). @default relative paths `/v1/media/<uploadId>` (and `/thumb`)
    */
   mediaLinks?: MediaLinks;
+  /** Offline push (libs/push createPushQueue); none: nothing is queued. */
+  push?: OfflinePushHook;
 }
 
 export function createMessageStore(
@@ -52,6 +57,7 @@ export function createMessageStore(
   return {
     seqLeaseMs: options.seqLeaseMs ?? DEFAULT_SEQ_LEASE_MS,
     mediaLinks: options.mediaLinks ?? relativeMediaLinks,
+    ...(options.push ? { push: options.push } : {}),
     settleSeq: (conversationId, seq) => settler.settle(conversationId, seq),
     redis,
     connection,

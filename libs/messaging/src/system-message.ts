@@ -22,7 +22,8 @@ export interface SystemMessage {
 /**
  * Sends a system notification: stores it as a single-chat message from 10005 (resource "Server") in the
  * user's shard — so offline devices get it by sync — and pushes it to the user's online devices through
- * the Broadcaster (a gateway's io, or the API's publisher). The system account keeps no copy.
+ * the Broadcaster (a gateway's io, or the API's publisher); offline devices are told by push when the type
+ * notifies (store.push). The system account keeps no copy.
  */
 export async function sendSystemMessage(store: MessageStore, broadcaster: Broadcaster, message: SystemMessage): Promise<DeliveredMessage> {
   const now = Date.now();
@@ -43,5 +44,6 @@ export async function sendSystemMessage(store: MessageStore, broadcaster: Broadc
     { senderCopy: false },
   );
   broadcaster.to(userRoom(message.toUserId)).emit("message", withTraceContext(stored.message));
+  if (!stored.burnt) store.push?.notify(stored.message, [message.toUserId]);
   return stored.message;
 }

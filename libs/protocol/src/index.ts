@@ -19,6 +19,7 @@ export {
   type DeliveredMessage,
   deliveredMessageSchema,
   groupConversationId,
+  MAX_AT_USERS,
   MAX_CONTENT_BYTES,
   MAX_SEND_PACKET_BYTES,
   PROTOCOL_VERSION,

@@ -13,6 +13,8 @@ export const roomMemberSchema = new Schema(
     nickname: { type: String, default: "" },
     /** Muted until this epoch ms; 0 = not muted. */
     talkTime: { type: Number, default: 0 },
+    /** 1 = do not disturb: no offline push for this room's messages (seed shiku_room_member.offlineNoPushMsg). */
+    offlineNoPushMsg: { type: Number, default: 0 },
     joinTime: { type: Number, required: true },
     /** The room's latest message seq when the member joined: older history is not theirs. */
     joinSeq: { type: Number, default: 0 },

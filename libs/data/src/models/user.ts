@@ -13,6 +13,10 @@ const settingsSchema = new Schema(
     multipleDevices: { type: Number, default: 1 },
     /** 1 = no offline push notifications. */
     offlineNoPush: { type: Number, default: 0 },
+    /** 1 = push notifications show the sender and a preview of the message; 0 = a generic "new message" text. */
+    pushPreview: { type: Number, default: 1 },
+    /** 1 = an @mention of me in a room passes that room's do-not-disturb (not offlineNoPush). */
+    pushMentions: { type: Number, default: 1 },
     /** 1 = others cannot find me by phone number. */
     closeTelephoneFind: { type: Number, default: 0 },
     /** Days my chat records are kept; -1 = forever. */

@@ -38,6 +38,9 @@ export const MAX_SEND_PACKET_BYTES = 65_536;
 /** A user-provided text: well-formed Unicode (no lone surrogate), so history and sync return it exactly. */
 export const userText = () => z.string().refine(isWellFormed, "must be well-formed Unicode (no lone surrogate)");
 
+/** Most members one room message may @mention. */
+export const MAX_AT_USERS = 100;
+
 const uuid = z.string().regex(/^[0-9a-fA-F-]{8,64}$/, "must be a UUID (8–64 hex digits and dashes)");
 
 /**
@@ -69,6 +72,12 @@ export const sendMessageSchema = z.object({
   toUserName: userText().max(64).optional(),
   fromUserName: userText().max(64).optional(),
   timeSend: z.number().int().min(0).optional().describe("Client clock, epoch ms; the server keeps its own time too"),
+  atUserIds: z
+    .array(z.number().int().min(1))
+    .max(MAX_AT_USERS)
+    .optional()
+    .describe(`Room text messages only: members @mentioned (at most ${MAX_AT_USERS}); their do-not-disturb is passed if they allow it`),
+  atAll: z.boolean().optional().describe("Room text messages only: @everyone (the room's owner and admins only)"),
   uploadId: uploadIdSchema
     .optional()
     .describe(
@@ -101,6 +110,10 @@ export const deliveredMessageSchema = z.object({
   timeSend: z.number().describe("The sender's clock, epoch ms"),
   serverTime: z.number().describe("When the server stored it, epoch ms"),
   recalled: z.boolean().optional(),
+  /** Members @mentioned (room text messages). */
+  atUserIds: z.array(z.number().int()).optional(),
+  /** @everyone (room text messages). */
+  atAll: z.boolean().optional(),
   /** The upload of a media message (types 2, 3, 5, 6, 7, 9) with the URLs to fetch it; absent once recalled. */
   media: deliveredMediaSchema.optional(),
   /**
