@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { MAX_USER_ID } from "../ids.js";
 import { utf8ByteLength } from "../validation.js";
-import { MAX_CONTENT_BYTES, MAX_SEND_PACKET_BYTES, sendMessageSchema } from "./envelope.js";
+import { MAX_AT_USERS, MAX_CONTENT_BYTES, MAX_SEND_PACKET_BYTES, sendMessageSchema } from "./envelope.js";
 
 /** How Socket.IO frames an event with an acknowledgement over WebSocket: engine.io "4", socket.io "2", ack id. */
 const packetBytes = (payload: unknown) => Buffer.byteLength(`42${Number.MAX_SAFE_INTEGER}${JSON.stringify(["message:send", payload])}`);
@@ -22,6 +23,8 @@ describe("message:send content limit", () => {
       location: { x: -179.12345678901235, y: -89.12345678901235 },
       objectId: "e".repeat(64),
       uploadId: "f".repeat(32),
+      atUserIds: Array.from({ length: MAX_AT_USERS }, (_, i) => MAX_USER_ID - i),
+      atAll: true,
       toUserName: control.repeat(64),
       fromUserName: control.repeat(64),
       timeSend: Number.MAX_SAFE_INTEGER,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { userIdSchema } from "../ids.js";
 import { isWellFormed, utf8ByteLength } from "../validation.js";
 import { deliveredMediaSchema, uploadIdSchema } from "./media.js";
 import { isMessageType } from "./message-types.js";
@@ -73,7 +74,7 @@ export const sendMessageSchema = z.object({
   fromUserName: userText().max(64).optional(),
   timeSend: z.number().int().min(0).optional().describe("Client clock, epoch ms; the server keeps its own time too"),
   atUserIds: z
-    .array(z.number().int().min(1))
+    .array(userIdSchema)
     .max(MAX_AT_USERS)
     .optional()
     .describe(`Room text messages only: members @mentioned (at most ${MAX_AT_USERS}); their do-not-disturb is passed if they allow it`),
