@@ -1,0 +1,1 @@
+export { pushWorkerSettings } from "./worker-settings.js";
