@@ -111,11 +111,16 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
     const friendSilenced = new Set(friendDnd.map((doc) => doc.userId));
     const roomSilenced = new Set(roomDnd.map((doc) => doc.userId));
     const muted = new Set(mutes.map((doc) => doc.userId));
+    const silence = (id: number): SkipReason | undefined => {
+      if (friendSilenced.has(id)) return "friend_dnd";
+      if (roomSilenced.has(id) && !passes(id)) return "room_dnd";
+      if (muted.has(id) && !(isRoom && passes(id))) return "conversation_muted";
+      return undefined;
+    };
     candidates = candidates.filter((id) => {
-      if (friendSilenced.has(id)) return skip("friend_dnd"), false;
-      if (roomSilenced.has(id) && !passes(id)) return skip("room_dnd"), false;
-      if (muted.has(id) && !(isRoom && passes(id))) return skip("conversation_muted"), false;
-      return true;
+      const reason = silence(id);
+      if (reason) skip(reason);
+      return reason === undefined;
     });
   }
   if (candidates.length === 0) return [];
