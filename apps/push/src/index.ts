@@ -1,1 +1,9 @@
+export {
+  createProviders,
+  EXPIRED_REASON,
+  type ProviderDeps,
+  type ProviderMetrics,
+  type PushProviderSettings,
+  pushProviderSettings,
+} from "./providers/index.js";
 export { pushWorkerSettings } from "./worker-settings.js";
