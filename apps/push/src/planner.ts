@@ -21,6 +21,8 @@ export interface PlannerDeps {
 }
 
 const presenceKey = (userId: number) => `im:presence:${userId}`;
+/** Documents per reply of the planner's finds: a whole room's in the first reply, no getMore round trips. */
+const READ_BATCH = 10_000;
 
 /** A collapse id of at most 64 bytes (APNs apns-collapse-id limit): the readable form, or a hash of it. */
 export function collapseIdOf(prefix: string, conversationId: string): string {
@@ -84,7 +86,10 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
   if (candidates.length === 0) return [];
 
   const [users, room] = await Promise.all([
-    models.users.find({ userId: { $in: [...candidates, event.fromUserId] } }, { userId: 1, nickname: 1, settings: 1 }).lean(),
+    models.users
+      .find({ userId: { $in: [...candidates, event.fromUserId] } }, { userId: 1, nickname: 1, settings: 1 })
+      .batchSize(READ_BATCH)
+      .lean(),
     isRoom ? models.rooms.findOne({ roomId: event.to }, { name: 1 }).lean() : Promise.resolve(null),
   ]);
   const byId = new Map(users.map((user) => [user.userId, user]));
@@ -102,11 +107,20 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
     const [friendDnd, roomDnd, mutes] = await Promise.all([
       isRoom
         ? Promise.resolve([])
-        : models.friendships.find({ userId: { $in: candidates }, toUserId: event.fromUserId, offlineNoPushMsg: 1 }, { userId: 1 }).lean(),
+        : models.friendships
+            .find({ userId: { $in: candidates }, toUserId: event.fromUserId, offlineNoPushMsg: 1 }, { userId: 1 })
+            .batchSize(READ_BATCH)
+            .lean(),
       isRoom
-        ? models.roomMembers.find({ roomId: event.to, userId: { $in: candidates }, offlineNoPushMsg: 1 }, { userId: 1 }).lean()
+        ? models.roomMembers
+            .find({ roomId: event.to, userId: { $in: candidates }, offlineNoPushMsg: 1 }, { userId: 1 })
+            .batchSize(READ_BATCH)
+            .lean()
         : Promise.resolve([]),
-      models.conversationMutes.find({ conversationId: event.conversationId, userId: { $in: candidates } }, { userId: 1 }).lean(),
+      models.conversationMutes
+        .find({ conversationId: event.conversationId, userId: { $in: candidates } }, { userId: 1 })
+        .batchSize(READ_BATCH)
+        .lean(),
     ]);
     const friendSilenced = new Set(friendDnd.map((doc) => doc.userId));
     const roomSilenced = new Set(roomDnd.map((doc) => doc.userId));
@@ -125,7 +139,10 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
   }
   if (candidates.length === 0) return [];
 
-  const registered = await models.pushDevices.find({ userId: { $in: candidates } }).lean();
+  const registered = await models.pushDevices
+    .find({ userId: { $in: candidates } })
+    .batchSize(READ_BATCH)
+    .lean();
   const devicesByUser = new Map<number, PushDeviceDoc[]>();
   for (const device of registered) {
     if (own && event.fromSessionId && device.sessionId === event.fromSessionId) continue;
