@@ -1,9 +1,1 @@
-export {
-  createProviders,
-  EXPIRED_REASON,
-  type ProviderDeps,
-  type ProviderMetrics,
-  type PushProviderSettings,
-  pushProviderSettings,
-} from "./providers/index.js";
-export { pushWorkerSettings } from "./worker-settings.js";
+export * from "./providers/index.js";
