@@ -1,14 +1,7 @@
 export { loadPushConfig, type PushConfig, pushConfigSchema } from "./config.js";
 export { createPushMetrics, type PushMetrics, type SkipReason } from "./metrics.js";
 export { collapseIdOf, devicesForKind, type PlannerDeps, planEvent } from "./planner.js";
-export {
-  createProviders,
-  EXPIRED_REASON,
-  type ProviderDeps,
-  type ProviderMetrics,
-  type PushProviderSettings,
-  pushProviderSettings,
-} from "./providers/index.js";
+export * from "./providers/index.js";
 export { type StreamState, streamState } from "./queue-gauges.js";
 export { type SendEntry, sendEntrySchema } from "./send-entry.js";
 export { type SenderDeps, sendMarkerKey, sendOne } from "./sender.js";

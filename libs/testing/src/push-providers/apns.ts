@@ -17,7 +17,10 @@ export interface ApnsReply {
 
 /** One request the fake received, with what it answered. */
 export interface ApnsRequest {
+  /** Fake-clock time of the request, epoch ms. */
   time: number;
+  /** Real time it arrived (Date.now), for measuring waits between retries. */
+  wallTime: number;
   deviceToken: string;
   headers: Record<string, string>;
   /** The provider token (JWT) sent, decoded once verified; undefined when missing or refused. */
@@ -135,7 +138,15 @@ export async function startApnsServer(options: ApnsServerOptions): Promise<ApnsS
     }
     const plain: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) if (!name.startsWith(":") && value !== undefined) plain[name] = String(value);
-    const record: ApnsRequest = { time: now(), deviceToken, headers: plain, payload, payloadBytes: body.length, status: 200 };
+    const record: ApnsRequest = {
+      time: now(),
+      wallTime: Date.now(),
+      deviceToken,
+      headers: plain,
+      payload,
+      payloadBytes: body.length,
+      status: 200,
+    };
     requests.push(record);
 
     const auth = await verifyJwt(plain.authorization);

@@ -16,7 +16,10 @@ export interface FcmReply {
 
 /** One `messages:send` request the fake received. */
 export interface FcmRequest {
+  /** Fake-clock time of the request, epoch ms. */
   time: number;
+  /** Real time it arrived (Date.now), for measuring waits between retries. */
+  wallTime: number;
   accessToken?: string;
   body: unknown;
   /** `message.token`. */
@@ -182,7 +185,7 @@ export async function startFcmServer(options: FcmServerOptions = {}): Promise<Fc
     }
     const accessToken = bearerOf(request.headers.authorization);
     const deviceToken = String((body as { message?: { token?: unknown } } | undefined)?.message?.token ?? "");
-    const record: FcmRequest = { time: now(), accessToken, body, deviceToken, status: 200 };
+    const record: FcmRequest = { time: now(), wallTime: Date.now(), accessToken, body, deviceToken, status: 200 };
     requests.push(record);
     const expires = accessToken === undefined ? undefined : issued.get(accessToken);
     let reply: FcmReply | undefined;

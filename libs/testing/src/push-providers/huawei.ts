@@ -17,7 +17,10 @@ export interface HuaweiReply {
 
 /** One send request the fake received. */
 export interface HuaweiRequest {
+  /** Fake-clock time of the request, epoch ms. */
   time: number;
+  /** Real time it arrived (Date.now), for measuring waits between retries. */
+  wallTime: number;
   accessToken?: string;
   body: unknown;
   tokens: string[];
@@ -121,7 +124,7 @@ export async function startHuaweiServer(options: HuaweiServerOptions): Promise<H
     const accessToken = bearerOf(request.headers.authorization);
     const tokenList = (body as { message?: { token?: unknown } } | undefined)?.message?.token;
     const tokens = Array.isArray(tokenList) ? tokenList.map(String) : [];
-    const record: HuaweiRequest = { time: now(), accessToken, body, tokens, status: 200, code: "80000000" };
+    const record: HuaweiRequest = { time: now(), wallTime: Date.now(), accessToken, body, tokens, status: 200, code: "80000000" };
     requests.push(record);
     const expires = accessToken === undefined ? undefined : issued.get(accessToken);
     let reply: HuaweiReply | undefined;

@@ -17,7 +17,10 @@ export interface XiaomiReply {
 
 /** One `v3/message/regid` request the fake received: the form fields. */
 export interface XiaomiRequest {
+  /** Fake-clock time of the request, epoch ms. */
   time: number;
+  /** Real time it arrived (Date.now), for measuring waits between retries. */
+  wallTime: number;
   authorization?: string;
   fields: Record<string, string>;
   regIds: string[];
@@ -83,7 +86,7 @@ export async function startXiaomiServer(options: XiaomiServerOptions): Promise<X
     const fields = Object.fromEntries(form);
     const regIds = (fields.registration_id ?? "").split(",").filter(Boolean);
     const authorization = request.headers.authorization;
-    const record: XiaomiRequest = { time: now(), authorization, fields, regIds, status: 200, code: 0 };
+    const record: XiaomiRequest = { time: now(), wallTime: Date.now(), authorization, fields, regIds, status: 200, code: 0 };
     requests.push(record);
     let reply: XiaomiReply | undefined;
     if (authorization !== `key=${options.appSecret}`) reply = { code: 21301, reason: "认证失败 authentication failed" };
