@@ -114,7 +114,13 @@ describe("push planner on a 500-member room", () => {
       members.filter((id) => !silenced.has(id)),
     );
     const finds = commands.filter((c) => c.name === "find");
-    assert.deepEqual(finds.map((c) => c.collection).sort(), ["conversation_mutes", "push_devices", "shiku_room", "shiku_room_member", "user"]);
+    assert.deepEqual(finds.map((c) => c.collection).sort(), [
+      "conversation_mutes",
+      "push_devices",
+      "shiku_room",
+      "shiku_room_member",
+      "user",
+    ]);
     assert.equal(commands.length, finds.length, `only finds: ${JSON.stringify(commands)}`);
     const en = entries.find((entry) => entry.userId % 2 === 0);
     const zh = entries.find((entry) => entry.userId % 2 === 1);

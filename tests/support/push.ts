@@ -306,3 +306,16 @@ export async function startPushProcess(stack: TestStack, consumer: string, env: 
   });
   return { url: `http://127.0.0.1:${port}`, process: process_ };
 }
+
+/** The FCM HTTP v1 message of a request body, as the local FCM server received it. */
+export interface FcmMessage {
+  notification?: { title: string; body: string };
+  android: { priority: string; ttl?: string; collapse_key?: string };
+  data: Record<string, string>;
+}
+
+/** The `message` of a request the local FCM server received (fails the test when there is no such request). */
+export function fcmMessage(request: { body: unknown } | undefined): FcmMessage {
+  assert.ok(request, "no such FCM request");
+  return (request.body as { message: FcmMessage }).message;
+}
