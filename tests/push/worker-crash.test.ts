@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { messageType } from "@im/protocol";
-import type { RunningPush } from "@im/push-app";
+import { PUSH_SENDS_STREAM } from "@im/push";
+import { type RunningPush, streamState } from "@im/push-app";
 import {
   dataOf,
   drained,
@@ -73,6 +74,12 @@ describe("a push worker killed mid-batch", () => {
     const beforeKill = ours().length;
     assert.ok(beforeKill >= 12 && beforeKill < expected, `killed mid-batch (${beforeKill} of ${expected} received)`);
 
+    // What the queue gauges report meanwhile: the killed worker's entries are unacknowledged and ageing.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stalled = await streamState(redis, PUSH_SENDS_STREAM);
+    assert.ok(stalled.lag > 0 && stalled.lag <= expected, `sends not acknowledged: ${stalled.lag}`);
+    assert.ok(stalled.oldestAgeSeconds >= 0.3, `oldest unacknowledged send ages: ${stalled.oldestAgeSeconds} s`);
+
     workerB = await startPushApp(world.stack, { ...workerEnv(), PUSH_CONSUMER: "worker-b" });
     await drained(redis, 0, 60_000);
 
@@ -93,7 +100,11 @@ describe("a push worker killed mid-batch", () => {
     const log = await world.stack.api.deps.models.pushLog.find({ messageId: { $in: messageIds } }).lean();
     assert.equal(log.length, expected);
     assert.ok(log.every((record) => record.outcome === "sent"));
-    const pending = (await redis.xpending("im:push:sends", "push")) as [number, ...unknown[]];
+    const pending = (await redis.xpending(PUSH_SENDS_STREAM, "push")) as [number, ...unknown[]];
     assert.equal(pending[0], 0, "nothing left pending");
+    const scraped = await (await fetch(`${workerB.url}/metrics`)).text();
+    assert.match(scraped, /^im_push_queue_lag\{[^}]*stream="sends"[^}]*\} 0$/m);
+    assert.match(scraped, /^im_push_queue_oldest_age_seconds\{[^}]*stream="events"[^}]*\} 0$/m);
+    assert.match(scraped, /^im_push_notifications_total\{[^}]*provider="fcm"[^}]*kind="alert"[^}]*outcome="sent"[^}]*\} [1-9]/m);
   });
 });
