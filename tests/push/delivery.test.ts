@@ -67,6 +67,24 @@ describe("offline push delivery", () => {
     assert.ok(log.every((record) => record.outcome === "sent" && record.providerId !== "" && record.userId === bob.userId));
   });
 
+  it("a resent message (same messageId, queued again by the gateway) is pushed once per device", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const bobFcm = await registerDevice(world.api, bob, "fcm");
+    const a = await connectClient(world, alice, gateway(world, 0));
+    const messageId = crypto.randomUUID();
+    const message = { messageId, chatType: 1 as const, to: String(bob.userId), type: messageType.text, content: "once" };
+    await world.settle(3, async () => {
+      await a.send(message);
+      const again = await a.socket.timeout(5_000).emitWithAck("message:send", message);
+      assert.equal(again.receipt.duplicate, true);
+      await a.socket.timeout(5_000).emitWithAck("message:send", message);
+    });
+    assert.equal(fcmTo(bobFcm).length, 1);
+    assert.equal((await world.stack.api.deps.models.pushLog.find({ messageId }).lean()).length, 1);
+    assert.equal((await world.api.get<{ badge: number }>("/v1/push/badge", bob.token)).body.badge, 1, "counted once");
+  });
+
   it("hides sender and preview when the recipient turned previews off; texts follow the device's language", async () => {
     const alice = await registerUser(world.stack, world.api, { nickname: "Alice" });
     const bob = await registerUser(world.stack, world.api);
