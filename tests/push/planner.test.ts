@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { createModels, type Models, syncIndexes } from "@im/data";
 import { type Connection, connectMongo, createRedis, type Redis } from "@im/infra";
 import type { PushEvent } from "@im/push";
-import { createPushMetrics, planEvent } from "@im/push-app";
+import { createPushMetrics, loadPushConfig, planEvent, startPush } from "@im/push-app";
 import { createMetricsRegistry } from "@im/telemetry";
 import { type FerretDbServer, type RedisServer, startFerretDb, startRedis } from "@im/testing";
 
@@ -137,5 +137,25 @@ describe("push planner on a 500-member room", () => {
       const value = (await metrics.skipped.get()).values.find((v) => v.labels.reason === reason)?.value;
       assert.equal(value, count, reason);
     }
+  });
+
+  it("a worker stops promptly: close() does not wait out the claim period or the blocking read", async () => {
+    const push = await startPush(
+      loadPushConfig({
+        MONGO_URL: mongoServer.urlFor("im_planner"),
+        REDIS_URL: redisServer.url,
+        LOG_LEVEL: "silent",
+        PUSH_HOST: "127.0.0.1",
+        PUSH_PORT: "0",
+        PUSH_CLAIM_IDLE_MS: "30000",
+      }),
+      { providers: [] },
+    );
+    const probe = await fetch(`${push.url}/readyz`);
+    assert.equal(probe.status, 200);
+    const started = performance.now();
+    await push.close();
+    const took = performance.now() - started;
+    assert.ok(took < 3_000, `close took ${took.toFixed(0)} ms`);
   });
 });
