@@ -85,6 +85,21 @@ describe("offline push delivery", () => {
     assert.equal((await world.api.get<{ badge: number }>("/v1/push/badge", bob.token)).body.badge, 1, "counted once");
   });
 
+  it("a friend request notifies the requested user (the requester's own copy does not)", async () => {
+    const alice = await registerUser(world.stack, world.api, { nickname: "Alice" });
+    const bob = await registerUser(world.stack, world.api);
+    const aliceFcm = await registerDevice(world.api, alice, "fcm");
+    const bobFcm = await registerDevice(world.api, bob, "fcm", { locale: "zh" });
+    await world.settle(1, async () => {
+      const reply = await world.api.post<{ result: string }>(`/v1/friends/${bob.userId}`, { content: "hi" }, alice.token);
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    });
+    const [request] = fcmTo(bobFcm);
+    assert.deepEqual(fcmMessage(request).notification, { title: "Alice", body: "请求添加你为好友" });
+    assert.equal(fcmMessage(request).data.type, "500");
+    assert.equal(fcmTo(aliceFcm).length, 0);
+  });
+
   it("hides sender and preview when the recipient turned previews off; texts follow the device's language", async () => {
     const alice = await registerUser(world.stack, world.api, { nickname: "Alice" });
     const bob = await registerUser(world.stack, world.api);

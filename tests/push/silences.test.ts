@@ -59,6 +59,11 @@ describe("offline push silences", () => {
       roomId = await world.rooms.room(owner, [bob, carol, dave, erin]);
     });
     const conversationId = `g_${roomId}`;
+    for (const user of [bob, carol, dave, erin]) {
+      const invited = pushed(token(user)).filter((p) => p.data.type === "907");
+      assert.equal(invited.length, 1, "told once of being added to the room");
+      assert.deepEqual(fcmMessage(invited[0]).notification, { title: "room", body: "You were added to the group" });
+    }
     ok(await world.rooms.putMember(bob, roomId, bob.userId, { offlineNoPushMsg: 1 }));
     ok(await world.api.call("PUT", `/v1/push/mutes/${conversationId}`, { token: carol.token }));
     ok(await world.rooms.putMember(dave, roomId, dave.userId, { offlineNoPushMsg: 1 }));
