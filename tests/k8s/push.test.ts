@@ -1,0 +1,261 @@
+// The operator's push component on a real kube-apiserver: off until spec.push.enabled; then its Deployment
+// (the push app's settings, provider Secrets mounted as files or passed as env), Service, HPA on CPU and the
+// External queue lag metric, PDB, PUSH_ENABLED on every app; refused specs; pruned when push is turned off.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { isNotFound } from "../../operator/src/kube/client.js";
+import { OperatorWorld, until } from "./operator-world.js";
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: Record<string, unknown>;
+}
+interface Obj {
+  metadata: {
+    name: string;
+    uid?: string;
+    annotations?: Record<string, string>;
+    managedFields?: Array<{ manager: string; fieldsV1?: unknown }>;
+  };
+  spec: Record<string, unknown>;
+  data?: Record<string, string>;
+  status?: Record<string, unknown>;
+}
+interface PodSpec {
+  securityContext: { fsGroup?: number };
+  volumes: Array<{ name: string; secret?: { secretName: string; items: unknown[] }; configMap?: { name: string } }>;
+  containers: Array<{
+    command: string[];
+    env: EnvVar[];
+    ports: Array<{ name: string; containerPort: number }>;
+    readinessProbe: { httpGet: { path: string; port: string } };
+    volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+  }>;
+}
+interface Deployment extends Obj {
+  spec: { replicas?: number; template: { metadata: { annotations: Record<string, string> }; spec: PodSpec } };
+}
+
+const ns = "im";
+const name = "notify";
+const paths = {
+  cluster: `/apis/im.platform.io/v1alpha1/namespaces/${ns}/imclusters/${name}`,
+  configMap: `/api/v1/namespaces/${ns}/configmaps/${name}-config`,
+  deployment: (c: string) => `/apis/apps/v1/namespaces/${ns}/deployments/${name}-${c}`,
+  service: (c: string) => `/api/v1/namespaces/${ns}/services/${name}-${c}`,
+  hpa: (c: string) => `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/${name}-${c}`,
+  pdb: (c: string) => `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/${name}-${c}`,
+};
+const baseSpec = { version: "0.1.0", mongo: { secretName: "im-mongo" }, redis: { secretName: "im-redis" } };
+const apns = { secretRef: { name: "push-apns" }, keyId: "ABC123DEFG", teamId: "DEF123GHIJ" };
+const pushSpec = {
+  enabled: true,
+  queueMaxLength: 50_000,
+  logRetentionDays: 14,
+  autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6, targetQueueLagPerPod: 1000 },
+  podDisruptionBudget: { maxUnavailable: 1 },
+  providers: {
+    apns,
+    fcm: { secretRef: { name: "push-fcm", key: "sa.json" }, mountAs: "env" },
+    huawei: { appId: "104857600", secretRef: { name: "push-huawei" } },
+    xiaomi: { secretRef: { name: "push-xiaomi" }, url: "https://sgp-api.xmpush.global.xiaomi.com" },
+    ca: { secretName: "egress-ca" },
+  },
+  worker: { concurrency: 32 },
+};
+const envMap = (deployment: Deployment) =>
+  Object.fromEntries(deployment.spec.template.spec.containers[0]?.env.map((v) => [v.name, v.value ?? v.valueFrom]) ?? []);
+const components = ["api", "gateway", "scheduler"];
+
+describe("the operator's push component on a real kube-apiserver", { timeout: 300_000 }, () => {
+  let world: OperatorWorld;
+  before(async () => {
+    world = await OperatorWorld.start();
+    await world.startOperator("operator-push");
+  });
+  after(() => world?.stop());
+
+  const get = <T = Obj>(path: string) => world.admin.get<T>(path);
+  const exists = async (path: string) => {
+    try {
+      await get(path);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  };
+  const apply = (spec: Record<string, unknown>) =>
+    world.kubectl(
+      ["apply", "--server-side", "--field-manager=test-user", "-f", "-"],
+      JSON.stringify({ apiVersion: "im.platform.io/v1alpha1", kind: "ImCluster", metadata: { name, namespace: ns }, spec }),
+    );
+  const statusComponents = async () => Object.keys(((await get(paths.cluster)).status?.components as object | undefined) ?? {}).sort();
+
+  it("runs no push app and sets no PUSH_ENABLED while push is off", async () => {
+    await apply(baseSpec);
+    await until("the cluster reconciled", statusComponents, (c) => c.length === 3);
+    assert.deepEqual(await statusComponents(), ["api", "gateway", "scheduler"]);
+    assert.equal(await exists(paths.deployment("push")), false);
+    const config = await get(paths.configMap);
+    assert.deepEqual(
+      Object.keys(config.data ?? {}).filter((key) => key.startsWith("PUSH_")),
+      [],
+    );
+  });
+
+  it("runs the push app with its providers' Secrets as files and env, and turns queueing on in every app", async () => {
+    await apply({ ...baseSpec, push: pushSpec });
+    const push = await until(
+      "the push Deployment",
+      () => get<Deployment>(paths.deployment("push")),
+      () => true,
+    );
+    const pod = push.spec.template.spec;
+    const container = pod.containers[0];
+    assert.deepEqual(container?.command, ["node", "apps/push/dist/main.js"]);
+    assert.deepEqual(
+      container?.ports.map((p) => [p.name, p.containerPort]),
+      [["metrics", 9472]],
+    );
+    assert.equal(container?.readinessProbe.httpGet.path, "/readyz");
+    assert.equal(container?.readinessProbe.httpGet.port, "metrics");
+    const operatorFields = push.metadata.managedFields?.find((f) => f.manager === "im-operator")?.fieldsV1 as
+      | { "f:spec"?: Record<string, unknown> }
+      | undefined;
+    assert.ok(operatorFields?.["f:spec"], "the operator applied the Deployment");
+    assert.equal("f:replicas" in (operatorFields["f:spec"] ?? {}), false, "the autoscaler owns the count, not the operator");
+    const env = envMap(push);
+    assert.equal(env.PUSH_PORT, "9472");
+    assert.deepEqual(env.PUSH_CONSUMER, { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } });
+    assert.equal(env.PUSH_CONCURRENCY, "32");
+    assert.equal(env.PUSH_LOG_RETENTION_DAYS, "14");
+    assert.equal(env.PUSH_APNS_KEY_FILE, "/etc/im-push/apns/key.p8");
+    assert.equal(env.PUSH_APNS_KEY_ID, "ABC123DEFG");
+    assert.equal(env.PUSH_APNS_TEAM_ID, "DEF123GHIJ");
+    assert.deepEqual(env.PUSH_FCM_SERVICE_ACCOUNT, { secretKeyRef: { name: "push-fcm", key: "sa.json" } });
+    assert.equal(env.PUSH_FCM_SERVICE_ACCOUNT_FILE, undefined);
+    assert.equal(env.PUSH_HUAWEI_APP_ID, "104857600");
+    assert.deepEqual(env.PUSH_HUAWEI_CLIENT_SECRET, { secretKeyRef: { name: "push-huawei", key: "clientSecret" } });
+    assert.deepEqual(env.PUSH_XIAOMI_APP_SECRET, { secretKeyRef: { name: "push-xiaomi", key: "appSecret" } });
+    assert.equal(env.PUSH_XIAOMI_URL, "https://sgp-api.xmpush.global.xiaomi.com");
+    assert.equal(env.PUSH_CA_FILE, "/etc/im-push/ca/ca.pem");
+    assert.deepEqual(env.MONGO_URL, { secretKeyRef: { name: "im-mongo", key: "url" } });
+    assert.deepEqual(env.PUSH_ENABLED, { configMapKeyRef: { name: `${name}-config`, key: "PUSH_ENABLED" } });
+    assert.deepEqual(
+      pod.volumes.map((v) => [v.name, v.secret?.secretName ?? v.configMap?.name ?? "emptyDir"]),
+      [
+        ["tmp", "emptyDir"],
+        ["push-apns", "push-apns"],
+        ["push-ca", "egress-ca"],
+      ],
+    );
+    assert.deepEqual(
+      container?.volumeMounts.filter((m) => m.readOnly).map((m) => m.mountPath),
+      ["/etc/im-push/apns", "/etc/im-push/ca"],
+    );
+    assert.equal(pod.securityContext.fsGroup, 1000);
+
+    const service = await get(paths.service("push"));
+    assert.deepEqual(
+      (service.spec.ports as Array<{ name: string; port: number }>).map((p) => [p.name, p.port]),
+      [["metrics", 9472]],
+    );
+    // The API server accepted the External metric as autoscaling/v2 declares it.
+    const hpa = await until(
+      "the push HPA",
+      () => get(paths.hpa("push")),
+      () => true,
+    );
+    assert.deepEqual(hpa.spec.metrics, [
+      { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } } },
+      {
+        type: "External",
+        external: {
+          metric: { name: "im_push_queue_lag", selector: { matchLabels: { service: `${name}-push` } } },
+          target: { type: "AverageValue", averageValue: "1k" },
+        },
+      },
+    ]);
+    assert.equal((await get(paths.pdb("push"))).spec.maxUnavailable, 1);
+
+    const config = await get(paths.configMap);
+    assert.equal(config.data?.PUSH_ENABLED, "true");
+    assert.equal(config.data?.PUSH_QUEUE_MAX_LENGTH, "50000");
+    for (const component of components) {
+      const app = await until(
+        `${component} with PUSH_ENABLED`,
+        () => get<Deployment>(paths.deployment(component)),
+        (d) => envMap(d).PUSH_ENABLED !== undefined,
+      );
+      assert.deepEqual(envMap(app).PUSH_ENABLED, { configMapKeyRef: { name: `${name}-config`, key: "PUSH_ENABLED" } }, component);
+    }
+    assert.equal(envMap(await get<Deployment>(paths.deployment("scheduler"))).PUSH_LOG_RETENTION_DAYS, "14");
+    await until("push in the status", statusComponents, (c) => c.includes("push"));
+  });
+
+  it("switches the APNs key from a file to env and rolls only the push pods", async () => {
+    const before = Object.fromEntries(
+      await Promise.all(
+        [...components, "push"].map(async (c) => [
+          c,
+          (await get<Deployment>(paths.deployment(c))).spec.template.metadata.annotations["im.platform.io/config-hash"],
+        ]),
+      ),
+    );
+    await apply({ ...baseSpec, push: { ...pushSpec, providers: { ...pushSpec.providers, apns: { ...apns, mountAs: "env" } } } });
+    const push = await until(
+      "the APNs key as env",
+      () => get<Deployment>(paths.deployment("push")),
+      (d) => envMap(d).PUSH_APNS_KEY !== undefined,
+    );
+    assert.deepEqual(envMap(push).PUSH_APNS_KEY, { secretKeyRef: { name: "push-apns", key: "key.p8" } });
+    assert.equal(envMap(push).PUSH_APNS_KEY_FILE, undefined);
+    assert.deepEqual(
+      push.spec.template.spec.volumes.map((v) => v.name),
+      ["tmp", "push-ca"],
+    );
+    assert.notEqual(push.spec.template.metadata.annotations["im.platform.io/config-hash"], before.push);
+    for (const component of components) {
+      const hash = (await get<Deployment>(paths.deployment(component))).spec.template.metadata.annotations["im.platform.io/config-hash"];
+      assert.equal(hash, before[component], `${component} did not roll`);
+    }
+  });
+
+  it("refuses a bad push spec at the API server", async () => {
+    const bad = (push: Record<string, unknown>, pattern: RegExp) => assert.rejects(apply({ ...baseSpec, push }), pattern);
+    await bad({ enabled: true, providers: { apns: { ...apns, keyId: "abc" } } }, /keyId/);
+    await bad({ enabled: true, providers: { apns: { keyId: apns.keyId, teamId: apns.teamId } } }, /secretRef/);
+    await bad({ enabled: true, providers: { ca: { secretName: "a", configMapName: "b" } } }, /exactly one of configMapName, secretName/);
+    await bad({ enabled: true, providers: { fcm: { secretRef: { name: "f" }, mountAs: "volume" } } }, /mountAs/);
+    await bad({ enabled: true, queueMaxLength: 5 }, /queueMaxLength/);
+    await bad({ enabled: true, autoscaling: { minReplicas: 4, maxReplicas: 2 } }, /minReplicas must not exceed maxReplicas/);
+    // The last good spec still runs.
+    assert.ok(await exists(paths.deployment("push")));
+  });
+
+  it("takes the push app away and PUSH_ENABLED off every app when push is turned off", async () => {
+    await apply({ ...baseSpec, push: { ...pushSpec, enabled: false } });
+    await until(
+      "push objects pruned",
+      async () => Promise.all([paths.deployment, paths.service, paths.hpa, paths.pdb].map((path) => exists(path("push")))),
+      (present) => present.every((p) => !p),
+    );
+    const config = await until(
+      "the ConfigMap without PUSH_*",
+      () => get(paths.configMap),
+      (c) => !Object.keys(c.data ?? {}).some((key) => key.startsWith("PUSH_")),
+    );
+    assert.ok(config);
+    for (const component of components) {
+      await until(
+        `${component} without PUSH_*`,
+        () => get<Deployment>(paths.deployment(component)),
+        (d) => !Object.keys(envMap(d)).some((key) => key.startsWith("PUSH_")),
+      );
+    }
+    await until("push gone from the status", statusComponents, (c) => !c.includes("push"));
+    assert.deepEqual(await statusComponents(), ["api", "gateway", "scheduler"]);
+  });
+});
