@@ -2,9 +2,13 @@
 // (the push app's settings, provider Secrets mounted as files or passed as env), Service, HPA on CPU and the
 // External queue lag metric, PDB, PUSH_ENABLED on every app; refused specs; pruned when push is turned off.
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { helm } from "@im/testing";
 import { isNotFound } from "../../operator/src/kube/client.js";
-import { OperatorWorld, until } from "./operator-world.js";
+import { OperatorWorld, root, until } from "./operator-world.js";
 
 interface EnvVar {
   name: string;
@@ -257,5 +261,41 @@ describe("the operator's push component on a real kube-apiserver", { timeout: 30
     }
     await until("push gone from the status", statusComponents, (c) => !c.includes("push"));
     assert.deepEqual(await statusComponents(), ["api", "gateway", "scheduler"]);
+  });
+
+  it("runs push from the platform chart with the provider Secrets it makes from pushCredentials", async () => {
+    await world.kubectl(["create", "namespace", "pushchart"]);
+    const key = "-----BEGIN PRIVATE KEY-----\nnot a real key\n-----END PRIVATE KEY-----\n";
+    const values = JSON.stringify({
+      quickStart: { enabled: true },
+      pushCredentials: { apns: { key }, fcm: { serviceAccount: '{"type":"service_account"}' }, xiaomi: { appSecret: "mi-secret" } },
+      imcluster: { spec: { push: { enabled: true, providers: { apns: { keyId: apns.keyId, teamId: apns.teamId }, xiaomi: {} } } } },
+    });
+    const dir = await mkdtemp(join(tmpdir(), "im-push-chart-"));
+    const valuesFile = join(dir, "values.json");
+    await writeFile(valuesFile, values);
+    const manifests = await helm(["template", "chat", `${root}charts/im-platform`, "--namespace", "pushchart", "-f", valuesFile]);
+    await world.kubectl(["apply", "--server-side", "-n", "pushchart", "-f", "-"], manifests);
+    const push = await until(
+      "the chart cluster's push Deployment",
+      () => get<Deployment>("/apis/apps/v1/namespaces/pushchart/deployments/chat-push"),
+      () => true,
+    );
+    const pod = push.spec.template.spec;
+    assert.deepEqual(pod.volumes.find((v) => v.name === "push-apns")?.secret, {
+      secretName: "chat-push-apns",
+      items: [{ key: "key.p8", path: "key.p8" }],
+      defaultMode: 0o440,
+    });
+    assert.deepEqual(envMap(push).PUSH_XIAOMI_APP_SECRET, { secretKeyRef: { name: "chat-push-xiaomi", key: "appSecret" } });
+    // Credentials alone turn a provider on when it has no required setting of its own (fcm, xiaomi).
+    assert.equal(envMap(push).PUSH_FCM_SERVICE_ACCOUNT_FILE, "/etc/im-push/fcm/service-account.json");
+    assert.equal(pod.volumes.find((v) => v.name === "push-fcm")?.secret?.secretName, "chat-push-fcm");
+    const secret = await get<Obj>("/api/v1/namespaces/pushchart/secrets/chat-push-apns");
+    assert.equal(Buffer.from(secret.data?.["key.p8"] ?? "", "base64").toString(), key);
+    const mi = await get<Obj>("/api/v1/namespaces/pushchart/secrets/chat-push-xiaomi");
+    assert.equal(Buffer.from(mi.data?.appSecret ?? "", "base64").toString(), "mi-secret");
+    assert.equal(await exists("/api/v1/namespaces/pushchart/secrets/chat-push-huawei"), false);
+    await rm(dir, { recursive: true, force: true });
   });
 });
