@@ -1,4 +1,4 @@
-import { ConfigError, envBoolean, envInt, envList, loadConfig, mediaSettings, platformSettings } from "@im/config";
+import { ConfigError, envBoolean, envInt, envList, loadConfig, mediaSettings, platformSettings, pushQueueSettings } from "@im/config";
 import { openRoutes } from "@im/http";
 import { z } from "zod";
 import { allRoutes } from "./routes.js";
@@ -20,6 +20,7 @@ export const defaultPublicRoutes = [
 /** Every setting of the API app, read from environment variables. */
 export const apiConfigSchema = z.object({
   ...platformSettings,
+  ...pushQueueSettings,
   // Only the public base URL: message history carries media URLs under it, avatarUrl must be one of its avatars.
   MEDIA_PUBLIC_URL: mediaSettings.MEDIA_PUBLIC_URL,
   API_HOST: z.string().default("0.0.0.0").describe("Address the HTTP server binds"),

@@ -3,6 +3,7 @@ import { clientConfigRoutes } from "./features/client-config/routes.js";
 import { conversationRoutes } from "./features/conversations/routes.js";
 import { friendRoutes } from "./features/friends/routes.js";
 import { healthRoutes } from "./features/health/routes.js";
+import { pushRoutes } from "./features/push/routes.js";
 import { roomsRoutes } from "./features/rooms/routes.js";
 import { smsRoutes } from "./features/sms/routes.js";
 import { userRoutes } from "./features/users/routes.js";
@@ -18,4 +19,5 @@ export const allRoutes: RouteSpec[] = [
   ...friendRoutes,
   ...conversationRoutes,
   ...roomsRoutes,
+  ...pushRoutes,
 ];

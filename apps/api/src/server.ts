@@ -3,6 +3,7 @@ import { createModels, syncIndexes } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
 import { mediaThumbUrl, mediaUrl } from "@im/media";
 import { createMessageStore, createPublisher, syncMessageIndexes } from "@im/messaging";
+import { appPushQueue } from "@im/push";
 import { closeHttpServer, listen, orderedClose } from "@im/service";
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
 import { createApp } from "./app.js";
@@ -43,6 +44,7 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
       url: (uploadId) => mediaUrl(config.MEDIA_PUBLIC_URL, uploadId),
       thumbUrl: (uploadId) => mediaThumbUrl(config.MEDIA_PUBLIC_URL, uploadId),
     },
+    push: appPushQueue({ config, redis, registry: metrics, logger }),
   });
   await syncMessageIndexes(messages);
   const publisherRedis = createRedis(config.REDIS_URL, "api-publisher");

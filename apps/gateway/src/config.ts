@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { ConfigError, envBoolean, envInt, loadConfig, mediaSettings, platformSettings } from "@im/config";
+import { ConfigError, envBoolean, envInt, loadConfig, mediaSettings, platformSettings, pushQueueSettings } from "@im/config";
 import { MAX_CONTENT_BYTES, MAX_SEND_PACKET_BYTES } from "@im/protocol";
 import { z } from "zod";
 
@@ -13,6 +13,7 @@ export const gatewayConfigSchema = z.object({
     .default(`${hostname()}-${process.pid}`)
     .describe("This process's name in presence records"),
   ...platformSettings,
+  ...pushQueueSettings,
   // Only the public base URL: media messages carry URLs under it; the gateway never talks to the storage.
   MEDIA_PUBLIC_URL: mediaSettings.MEDIA_PUBLIC_URL,
   GATEWAY_ALLOW_POLLING: envBoolean(true).describe("Allow the HTTP long-polling transport (needs sticky sessions behind a load balancer)"),

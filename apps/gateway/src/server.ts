@@ -3,6 +3,7 @@ import { createModels } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
 import { mediaThumbUrl, mediaUrl } from "@im/media";
 import { createMessageStore, KeywordFilter, syncMessageIndexes } from "@im/messaging";
+import { appPushQueue } from "@im/push";
 import { healthHandler, listen, orderedClose, Readiness } from "@im/service";
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
 import { Server } from "socket.io";
@@ -62,6 +63,7 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
       metrics.writeBatchSize.observe(size);
       metrics.writeSeconds.observe(seconds);
     },
+    push: appPushQueue({ config, redis, registry, logger }),
   });
   await syncMessageIndexes(store);
   const keywords = new KeywordFilter(models, redis, { onError: (error) => logger.warn({ err: error }, "keyword filter reload failed") });

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { envInt, loadConfig, mediaSettings, platformSettings } from "@im/config";
+import { envInt, loadConfig, mediaSettings, platformSettings, pushQueueSettings } from "@im/config";
 import { z } from "zod";
 
 /** Every setting of the scheduler (periodic jobs on Agenda), read from environment variables. */
@@ -12,6 +12,7 @@ export const schedulerConfigSchema = z.object({
     .default(`${hostname()}-${process.pid}`)
     .describe("This process's name in Agenda's job locks"),
   ...platformSettings,
+  ...pushQueueSettings,
   SCHEDULER_AGENDA_COLLECTION: z
     .string()
     .regex(/^[A-Za-z0-9_]{1,64}$/)

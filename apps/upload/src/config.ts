@@ -1,4 +1,4 @@
-import { envBoolean, envInt, envList, loadConfig, mediaSettings, platformSettings } from "@im/config";
+import { envBoolean, envInt, envList, loadConfig, mediaSettings, platformSettings, pushQueueSettings } from "@im/config";
 import { openRoutes } from "@im/http";
 import { z } from "zod";
 import { allRoutes } from "./routes.js";
@@ -38,6 +38,7 @@ const avatarSizes = z
 /** Every setting of the upload app, read from environment variables. Sizes are bytes. */
 export const uploadConfigSchema = z.object({
   ...platformSettings,
+  ...pushQueueSettings,
   ...mediaSettings,
   UPLOAD_HOST: z.string().default("0.0.0.0").describe("Address the HTTP server binds"),
   UPLOAD_PORT: envInt(8094, 0, 65535).describe("HTTP port; 0 picks a free port"),

@@ -4,6 +4,7 @@ import { createModels, syncIndexes } from "@im/data";
 import { connectMongo, createRedis } from "@im/infra";
 import { createObjectStorage } from "@im/media";
 import { createMessageStore, createPublisher } from "@im/messaging";
+import { appPushQueue } from "@im/push";
 import { closeHttpServer, listen, orderedClose } from "@im/service";
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger } from "@im/telemetry";
 import { createApp } from "./app.js";
@@ -46,7 +47,7 @@ export async function startUpload(config: UploadConfig, options: StartUploadOpti
   const redis = createRedis(config.REDIS_URL, "upload");
   const models = createModels(mongo);
   await syncIndexes(models);
-  const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {});
+  const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, { push: appPushQueue({ config, redis, registry, logger }) });
   // Room notices (402 when an owner deletes a shared file) reach members' sockets through the gateways' adapter.
   const publisherRedis = createRedis(config.REDIS_URL, "upload-publisher");
   const publisher = createPublisher(publisherRedis);

@@ -60,6 +60,8 @@ export function toDelivered(doc: MessageDoc, links: MediaLinks): DeliveredMessag
     timeSend: doc.timeSend,
     serverTime: doc.serverTime,
     ...(doc.recalled ? { recalled: true } : {}),
+    ...(doc.atUserIds?.length ? { atUserIds: [...doc.atUserIds] } : {}),
+    ...(doc.atAll ? { atAll: true } : {}),
     ...(doc.media && !doc.recalled ? { media: deliveredMedia(doc.media, links) } : {}),
   };
 }
@@ -101,6 +103,8 @@ export function buildMessageDoc(message: StorableMessage, sender: { userId: numb
     ...(message.fileTime !== undefined ? { fileTime: message.fileTime } : {}),
     ...(message.location ? { location: message.location } : {}),
     ...(message.objectId ? { objectId: message.objectId } : {}),
+    ...(message.atUserIds?.length ? { atUserIds: [...new Set(message.atUserIds)] } : {}),
+    ...(message.atAll ? { atAll: true } : {}),
     timeSend: message.timeSend ?? at.now,
     serverTime: at.now,
     recalled: false,

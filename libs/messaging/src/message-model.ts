@@ -70,6 +70,8 @@ const schema = new Schema<MessageDoc>(
     fileTime: Number,
     location: { type: new Schema({ x: Number, y: Number }, { _id: false }), default: undefined },
     objectId: String,
+    atUserIds: { type: [Number], default: undefined },
+    atAll: { type: Boolean, default: undefined },
     timeSend: { type: Number, required: true },
     serverTime: { type: Number, required: true },
     recalled: { type: Boolean, default: false },

@@ -30,6 +30,37 @@ export {
   writeFixture,
 } from "./media-fixtures.js";
 export { parseCommand, splitMessages, type WireCommand } from "./mongo-wire.js";
+export {
+  type ApnsReply,
+  type ApnsRequest,
+  type ApnsServer,
+  type ApnsServerOptions,
+  type ApnsTestKey,
+  type Clock,
+  createApnsTestKey,
+  createFcmTestAccount,
+  createTestTls,
+  type FcmReply,
+  type FcmRequest,
+  type FcmServer,
+  type FcmServerOptions,
+  type FcmTestAccount,
+  type FcmTokenRequest,
+  type HuaweiReply,
+  type HuaweiRequest,
+  type HuaweiServer,
+  type HuaweiServerOptions,
+  ReplyScript,
+  startApnsServer,
+  startFcmServer,
+  startHuaweiServer,
+  startXiaomiServer,
+  type TestTls,
+  type XiaomiReply,
+  type XiaomiRequest,
+  type XiaomiServer,
+  type XiaomiServerOptions,
+} from "./push-providers/index.js";
 export { type RedisServer, type RedisServerOptions, type RewindableRedis, startRedis, startRewindableRedis } from "./redis-server.js";
 export { type S3Server, type S3ServerOptions, startS3Server } from "./s3-server.js";
 export {

@@ -15,6 +15,7 @@ import { groupTarget } from "../targets/group.js";
 import { singleTarget } from "../targets/single.js";
 import type { Target } from "../targets/target.js";
 import { checkUploadField, repairGrant } from "./media.js";
+import { checkMentions } from "./mentions.js";
 import { checkMessageRules } from "./message-rules.js";
 
 /** The `message:send` payload, parsed by its one schema. @throws AppError VALIDATION_FAILED naming each bad field. */
@@ -57,8 +58,9 @@ function relay(deps: GatewayDeps, socket: ImSocket, message: SendMessage, target
 
 /**
  * `message:send`: validate, resolve and authorise the target, check the per-type rules (keyword filter,
- * recall, read receipt: handlers/message-rules.ts), store durably and apply them, acknowledge (the receipt of
- * seed section 八), then deliver to the recipients' devices and the sender's other devices.
+ * recall, read receipt: handlers/message-rules.ts) and @mentions (handlers/mentions.ts), store durably and apply
+ * them, acknowledge (the receipt of seed section 八), then deliver to the recipients' devices and the sender's
+ * other devices, and queue the offline push (store.push, when PUSH_ENABLED).
  */
 export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: unknown): Promise<AckResult<{ receipt: Receipt }>> {
   const started = performance.now();
@@ -68,6 +70,7 @@ export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: 
   const metrics = deps.metrics;
   metrics.messagesReceived.inc({ ...labels, type: messageTypeLabel(message.type) });
   const target = await resolveTarget(deps, socket, message);
+  checkMentions(message, target); // @mentions: room text messages, members only, @everyone by owner/admins
   if (!messageTypes[message.type as keyof typeof messageTypes].stored) return relay(deps, socket, message, target);
   const checked = await checkMessageRules(deps, socket, message, target);
   // Every copy is positively stored before anything else happens (the store throws otherwise: no receipt).
@@ -84,6 +87,9 @@ export async function sendMessage(deps: GatewayDeps, socket: ImSocket, payload: 
   // Not a burnt message (a tombstone), nor a repeated read receipt (one per member and message).
   const repeatedReceipt = stored.duplicate && checked.message.messageId !== message.messageId;
   if (!stored.burnt && !repeatedReceipt) deliverMessage(deps.io, stored.message, target.recipients, socket.id);
+  // Offline push: one non-awaited XADD when the type notifies (libs/push queue.ts). A resend queues again —
+  // its first attempt may have died before queueing; the push app sends once per message and device.
+  if (!stored.burnt) deps.store.push?.notify(stored.message, target.recipients, { sessionId: socket.data.sessionId });
   if (stored.duplicate) metrics.messagesDuplicate.inc(labels);
   else metrics.messagesStored.inc({ ...labels, type: messageTypeLabel(message.type) });
   const fanout = recipientCount(target.recipients, socket.data.userId);

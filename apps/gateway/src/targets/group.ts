@@ -24,6 +24,7 @@ export async function groupTarget(deps: GatewayDeps, socket: ImSocket, message: 
     conversationId: groupConversationId(roomId),
     to: roomId,
     recipients: [...room.members.keys()],
+    room: { members: room.members, senderRole: member.role },
     store: (m) => storeGroup(deps.store, { userId: from, resource: socket.data.resource }, m, roomId),
   };
 }

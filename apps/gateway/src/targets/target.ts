@@ -11,6 +11,8 @@ export interface Target {
   to: string;
   /** Users whose devices get the message (the sender's other devices always get a copy too). */
   recipients: number[];
+  /** A room target's members and the sender's role in it (the @mention rules: handlers/mentions.ts). */
+  room?: { members: ReadonlyMap<number, unknown>; senderRole: number };
   /** Stores the message durably (idempotent by messageId). */
   store(message: StorableMessage): Promise<StoredResult>;
 }

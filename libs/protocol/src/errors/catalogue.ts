@@ -1,4 +1,5 @@
 import { mediaErrors } from "./catalogue-media.js";
+import { pushErrors } from "./catalogue-push.js";
 import type { ErrorKind } from "./kinds.js";
 
 /** Languages every error message is written in: the seed's `message` table had zh, en and big5 (zh-TW). */
@@ -6,7 +7,7 @@ export const languages = ["zh", "en", "zh-TW"] as const;
 export type Language = (typeof languages)[number];
 
 export interface ErrorDefinition {
-  /** Stable numeric code: 1xxx general, 2xxx auth, 3xxx accounts, 4xxx friends, 5xxx messaging, 6xxx rooms, 7xxx media. Never reused. */
+  /** Stable numeric code: 1xxx general, 2xxx auth, 3xxx accounts, 4xxx friends, 5xxx messaging, 6xxx rooms, 7xxx media, 80xx push. Never reused. */
   readonly code: number;
   readonly kind: ErrorKind;
   readonly messages: Readonly<Record<Language, string>>;
@@ -355,6 +356,7 @@ export const errorCatalogue = {
   },
 
   ...mediaErrors,
+  ...pushErrors,
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,6 +5,7 @@ import { AppError } from "@im/protocol";
 import type { z } from "zod";
 import type { ApiDeps } from "../../context.js";
 import type { RequestInfo } from "../../http/route.js";
+import { removeEndedSessionDevices } from "../push/devices.js";
 import { consumeSmsCode } from "../sms/codes.js";
 import { toSelfUser } from "../users/views.js";
 import { hashPassword, needsRehash, verifyPassword } from "./passwords.js";
@@ -24,6 +25,8 @@ export async function loginWith(deps: ApiDeps, user: UserDoc, device: { resource
     maxSessions: deps.config.API_MAX_SESSIONS,
     singleDevice: user.settings?.multipleDevices === 0,
   });
+  // Sessions this login revoked (same device, single-device mode, too many) take their push tokens along.
+  if (session.revoked > 0) await removeEndedSessionDevices(deps, user.userId);
   const loginLog = { ip: request.ip, resource: device.resource, deviceId: device.deviceId, time: Date.now() };
   await deps.models.users.updateOne({ userId: user.userId }, { $set: { loginLog, active: loginLog.time } });
   return { accessToken: session.accessToken, expiresAt: session.expiresAt, sessionId: session.sessionId, user: toSelfUser(user) };

@@ -3,6 +3,7 @@ import { hitRateLimit } from "@im/infra";
 import { AppError } from "@im/protocol";
 import { z } from "zod";
 import { defineRoute } from "../../http/route.js";
+import { removeSessionDevices } from "../push/devices.js";
 import { consumeSmsCode } from "../sms/codes.js";
 import { loadSelf } from "../users/routes.js";
 import { login, loginWithSmsCode } from "./login.js";
@@ -57,19 +58,20 @@ export const authRoutes = [
   defineRoute({
     method: "post",
     path: "/v1/auth/logout",
-    summary: "End this session; its token stops working (seed: /user/logout)",
+    summary: "End this session; its token stops working and its push devices are removed (seed: /user/logout)",
     tags: ["accounts"],
     auth: "user",
     response: { status: 204, description: "Logged out" },
     handler: async ({ auth }, deps) => {
       await revokeSession(deps.redis, auth);
+      await removeSessionDevices(deps, auth.userId, [auth.sessionId]);
       return undefined;
     },
   }),
   defineRoute({
     method: "post",
     path: "/v1/auth/password/change",
-    summary: "Change my password; every session ends (seed: /user/password/update)",
+    summary: "Change my password; every session ends and every push device is removed (seed: /user/password/update)",
     tags: ["accounts"],
     auth: "user",
     errors: ["LOGIN_LOCKED", "PASSWORD_INCORRECT"],
@@ -91,13 +93,14 @@ export const authRoutes = [
       const passwordHash = await hashPassword(body.newPassword, deps.config.API_PASSWORD_SCRYPT_LOG2N);
       await deps.models.users.updateOne({ userId }, { $set: { passwordHash, modifyTime: Date.now() } });
       await revokeAllSessions(deps.redis, userId, "password_changed");
+      await removeSessionDevices(deps, userId);
       return undefined;
     },
   }),
   defineRoute({
     method: "post",
     path: "/v1/auth/password/reset",
-    summary: "Set a new password with an SMS code; every session ends (seed: /user/password/reset)",
+    summary: "Set a new password with an SMS code; every session ends and every push device is removed (seed: /user/password/reset)",
     tags: ["accounts"],
     auth: "public",
     errors: ["SMS_CODE_INVALID", "PHONE_NOT_REGISTERED"],
@@ -112,6 +115,7 @@ export const authRoutes = [
       await deps.models.users.updateOne({ userId: user.userId }, { $set: { passwordHash, modifyTime: Date.now() } });
       await deps.redis.del(`rl:login:fail:${telephone}`);
       await revokeAllSessions(deps.redis, user.userId, "password_changed");
+      await removeSessionDevices(deps, user.userId);
       return undefined;
     },
   }),
@@ -130,7 +134,7 @@ export const authRoutes = [
   defineRoute({
     method: "delete",
     path: "/v1/auth/sessions/:sessionId",
-    summary: "Sign out one of my devices",
+    summary: "Sign out one of my devices (its push devices are removed)",
     tags: ["accounts"],
     auth: "user",
     errors: ["SESSION_NOT_FOUND"],
@@ -139,6 +143,7 @@ export const authRoutes = [
     handler: async ({ userId, params }, deps) => {
       const found = await revokeSessionById(deps.redis, userId, params.sessionId);
       if (!found) throw new AppError("SESSION_NOT_FOUND");
+      await removeSessionDevices(deps, userId, [params.sessionId]);
       return undefined;
     },
   }),

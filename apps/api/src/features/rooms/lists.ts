@@ -44,7 +44,7 @@ export async function listMembers(deps: ApiDeps, me: number, roomId: string, que
     deps,
     page.items.map((m) => m.userId),
   );
-  return { ...page, items: page.items.map((member) => toMemberView(member, users.get(member.userId))) };
+  return { ...page, items: page.items.map((member) => toMemberView(member, users.get(member.userId), me)) };
 }
 
 /** Pending join requests, oldest first (owner and admins). */

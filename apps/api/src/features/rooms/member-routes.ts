@@ -48,7 +48,8 @@ export const memberRoutes = [
   defineRoute({
     method: "put",
     path: "/v1/rooms/:roomId/members/:userId",
-    summary: "Make a member admin or not (owner, 913), mute them until a time (owner or admin, 906), or set my nickname here (901)",
+    summary:
+      "Make a member admin or not (owner, 913), mute them until a time (owner or admin, 906), set my nickname here (901) or my do-not-disturb (offlineNoPushMsg)",
     tags,
     auth: "user",
     errors: ["ROOM_NOT_FOUND", "NOT_ROOM_MEMBER", "ROOM_PERMISSION_DENIED"],
@@ -58,7 +59,7 @@ export const memberRoutes = [
     handler: async ({ userId, params, body }, deps) => {
       const member = await updateMember(deps, userId, params.roomId, params.userId, body);
       const user = await deps.models.users.findOne({ userId: member.userId }).lean();
-      return toMemberView(member, user ?? undefined);
+      return toMemberView(member, user ?? undefined, userId);
     },
   }),
   defineRoute({

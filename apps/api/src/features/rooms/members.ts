@@ -50,7 +50,8 @@ export async function removeFromRoom(deps: ApiDeps, me: number, roomId: string, 
 
 /**
  * Changes one member: role (owner only, 913), mute until (owner on anyone, admins on plain members, 906),
- * or my own nickname in the room (901). Returns the member as stored afterwards.
+ * my own nickname in the room (901), or my own do-not-disturb (offlineNoPushMsg: read by the push app, no
+ * notice). Returns the member as stored afterwards.
  */
 export async function updateMember(
   deps: ApiDeps,
@@ -69,12 +70,14 @@ export async function updateMember(
     }
     if (patch.talkTime !== undefined) requireAbove(actor, target);
     if (patch.nickname !== undefined && userId !== me) throw new AppError("ROOM_PERMISSION_DENIED");
+    if (patch.offlineNoPushMsg !== undefined && userId !== me) throw new AppError("ROOM_PERMISSION_DENIED");
 
     const now = Date.now();
     const set: Partial<RoomMemberDoc> = { modifyTime: now };
     if (patch.role !== undefined) set.role = patch.role;
     if (patch.talkTime !== undefined) set.talkTime = patch.talkTime;
     if (patch.nickname !== undefined) set.nickname = patch.nickname;
+    if (patch.offlineNoPushMsg !== undefined) set.offlineNoPushMsg = patch.offlineNoPushMsg;
     const write = () => deps.models.roomMembers.updateOne({ roomId, userId }, { $set: set });
     // Role and mute are in the gateways' cached room (cache-versions.ts); a nickname is not.
     if (patch.role !== undefined || patch.talkTime !== undefined) await withVersionBump(deps.redis, [roomVersionKey(roomId)], write);

@@ -67,8 +67,11 @@ export const memberPut = atLeastOneField(
     role: z.union([z.literal(2), z.literal(3)]).describe("2 = admin, 3 = member (owner only; members get a 913)"),
     talkTime: until.describe("Mute this member until this epoch ms, 0 = off (owner or admin; members get a 906)"),
     nickname: line(32).describe("Nickname in this room (only for yourself)"),
+    offlineNoPushMsg: z
+      .union([z.literal(0), z.literal(1)])
+      .describe("1 = do not disturb: no offline push for this room's messages, except @mentions of me if pushMentions (only for yourself)"),
   }),
-  "give role, talkTime or nickname",
+  "give role, talkTime, nickname or offlineNoPushMsg",
 );
 
 export const inviteBody = z.object({
@@ -111,6 +114,7 @@ export const memberSchema = z.object({
   role: z.number().int().describe("1 owner, 2 admin, 3 member"),
   talkTime: z.number().int().describe("Muted until (epoch ms), 0 = not muted"),
   joinTime: z.number().int(),
+  offlineNoPushMsg: z.number().int().optional().describe("My own membership only: 1 = do not disturb (no offline push for this room)"),
 });
 
 export const joinLinkSchema = z.object({

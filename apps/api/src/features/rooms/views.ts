@@ -22,7 +22,8 @@ export function toRoomView(room: RoomDoc, role?: number): z.input<typeof roomSch
   };
 }
 
-export function toMemberView(member: RoomMemberDoc, user: UserDoc | undefined): z.input<typeof memberSchema> {
+/** A member as members see it; `viewer` (the caller) also sees their own do-not-disturb setting. */
+export function toMemberView(member: RoomMemberDoc, user: UserDoc | undefined, viewer?: number): z.input<typeof memberSchema> {
   return {
     userId: member.userId,
     nickname: member.nickname || user?.nickname || "",
@@ -30,6 +31,7 @@ export function toMemberView(member: RoomMemberDoc, user: UserDoc | undefined): 
     role: member.role,
     talkTime: member.talkTime,
     joinTime: member.joinTime,
+    ...(viewer === member.userId ? { offlineNoPushMsg: member.offlineNoPushMsg ?? 0 } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export const settingsSchema = z.object({
   friendsVerify: flag.describe("1 = adding me as a friend needs my approval"),
   multipleDevices: flag.describe("1 = several devices may stay logged in; 0 = a new login signs out the others"),
   offlineNoPush: flag.describe("1 = no offline push notifications"),
+  pushPreview: flag.describe("1 = push notifications show the sender and a preview; 0 = a generic text only"),
+  pushMentions: flag.describe("1 = an @mention of me in a room pushes even when I muted that room (not when offlineNoPush is 1)"),
   closeTelephoneFind: flag.describe("1 = nobody finds me by phone number"),
   chatRecordTimeOut: retentionDays.describe("Days my chat records are kept; -1 = forever"),
 });

@@ -45,6 +45,8 @@ export function toSelfUser(user: UserDoc): SelfUser {
       friendsVerify: flag(s?.friendsVerify, 1),
       multipleDevices: flag(s?.multipleDevices, 1),
       offlineNoPush: flag(s?.offlineNoPush, 0),
+      pushPreview: flag(s?.pushPreview, 1),
+      pushMentions: flag(s?.pushMentions, 1),
       closeTelephoneFind: flag(s?.closeTelephoneFind, 0),
       chatRecordTimeOut: s?.chatRecordTimeOut ?? -1,
     },

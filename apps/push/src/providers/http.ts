@@ -1,0 +1,178 @@
+import { Agent, request } from "node:https";
+import type { SendOutcome } from "@im/push";
+
+/** An HTTP answer read whole (provider answers are small JSON). */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A keep-alive HTTPS client for one provider host family; `ca` adds trusted certificates (PUSH_CA_FILE). */
+export interface HttpsClient {
+  post(url: string, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<HttpAnswer>;
+  close(): void;
+}
+
+/**
+ * Makes a client on node:https with a keep-alive agent (`maxSockets` connections per host). Each request is
+ * cut after `timeoutMs` (throws); `signal` aborts it (throws). Answers of at most 1 MiB are read.
+ */
+export function createHttpsClient(options: { ca?: string; timeoutMs: number; maxSockets?: number }): HttpsClient {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, ...(options.ca ? { ca: options.ca } : {}) });
+  return {
+    post(url, headers, body, signal) {
+      return new Promise<HttpAnswer>((resolve, reject) => {
+        const payload = Buffer.from(body);
+        const req = request(url, {
+          method: "POST",
+          agent,
+          headers: { ...headers, "content-length": String(payload.length) },
+          timeout: options.timeoutMs,
+          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs),
+        });
+        req.on("timeout", () => req.destroy(new Error(`timed out after ${options.timeoutMs} ms`)));
+        req.on("error", reject);
+        req.on("response", (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > 1024 * 1024) res.destroy(new Error("answer over 1 MiB"));
+            else chunks.push(chunk);
+          });
+          res.on("error", reject);
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        });
+        req.end(payload);
+      });
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+/** What one attempt of a send came to: a final outcome, or a reason to try again (after `retryAfterMs` if said). */
+export type AttemptResult = { done: FinalOutcome } | { again: string; retryAfterMs?: number };
+
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+/** A send's outcome before the attempts are counted. */
+export type FinalOutcome = DistributiveOmit<SendOutcome, "attempts">;
+
+/** How a client retries inside one send. */
+export interface RetryPolicy {
+  /** Retries after the first attempt (PUSH_PROVIDER_RETRIES). */
+  retries: number;
+  /** First backoff, ms (doubled per retry, with jitter between half and all of it). Default 500. */
+  baseDelayMs?: number;
+  /** Longest backoff, ms. Default 8000. */
+  maxDelayMs?: number;
+  /** A Retry-After longer than this ends the send with `retry` (the worker re-delivers later) instead of waiting, ms. Default 10000. */
+  maxWaitMs?: number;
+  /** Epoch ms clock (tests move it); waits use real timers. */
+  now?: () => number;
+}
+
+/** The reason a send ends with when the notification's `expiresAt` passes before it could be delivered. */
+export const EXPIRED_REASON = "Expired";
+
+/** Reads `Retry-After` (seconds or an HTTP date) as ms from now; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === "") return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Runs `attempt` until it gives a final outcome or the retries are used: between tries it waits the answer's
+ * Retry-After (when at most `maxWaitMs`; longer ends the send with `retry` and that delay) or an exponential
+ * backoff with jitter (APNs and FCM docs: "retry with exponential backoff"). A wait that would pass the
+ * notification's `expiresAt` ends with `failed`/EXPIRED_REASON; an aborted `signal` ends with `retry`/"aborted".
+ */
+export async function withRetries(
+  policy: RetryPolicy,
+  expiresAt: number,
+  signal: AbortSignal | undefined,
+  attempt: (n: number) => Promise<AttemptResult>,
+): Promise<SendOutcome> {
+  const now = policy.now ?? Date.now;
+  const base = policy.baseDelayMs ?? 500;
+  const max = policy.maxDelayMs ?? 8000;
+  const maxWait = policy.maxWaitMs ?? 10_000;
+  for (let n = 1; ; n += 1) {
+    if (signal?.aborted) return { status: "retry", reason: "aborted", attempts: n - 1 };
+    if (now() >= expiresAt) return { status: "failed", reason: EXPIRED_REASON, attempts: n - 1 };
+    const result = await attempt(n);
+    if ("done" in result) return { ...result.done, attempts: n } as SendOutcome;
+    const backoff = Math.min(max, base * 2 ** (n - 1));
+    const delay = result.retryAfterMs ?? Math.round(backoff / 2 + (Math.random() * backoff) / 2);
+    const retry: SendOutcome = {
+      status: "retry",
+      reason: result.again,
+      attempts: n,
+      ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
+    };
+    if (n > policy.retries || delay > maxWait) return retry;
+    if (now() + delay >= expiresAt) return { status: "failed", reason: EXPIRED_REASON, attempts: n };
+    if (!(await sleep(delay, signal))) return { status: "retry", reason: "aborted", attempts: n };
+  }
+}
+
+/** Cuts `text` to at most `maxBytes` UTF-8 bytes on a character boundary, ending with "…" when cut. */
+export function cutBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  const chars = [...text];
+  let bytes = 3; // "…"
+  let out = "";
+  for (const char of chars) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    out += char;
+  }
+  return `${out}…`;
+}
+
+/** Cuts `text` to fewer than `limit` characters (code points), ending with "…" when cut. */
+export function cutChars(text: string, limit: number): string {
+  const chars = [...text];
+  return chars.length < limit ? text : `${chars.slice(0, limit - 2).join("")}…`;
+}
+
+/** Seconds left until `expiresAt` (at least 0), for ttl fields. */
+export function secondsLeft(expiresAt: number, now: number): number {
+  return Math.max(0, Math.ceil((expiresAt - now) / 1000));
+}
+
+/** Observes one provider request's duration (im_push_provider_request_duration_seconds{provider}). */
+export interface ProviderMetrics {
+  requestDuration?: { observe(labels: { provider: string }, seconds: number): void };
+}
+
+/** Times `run` into the provider's request histogram. */
+export async function timed<T>(metrics: ProviderMetrics | undefined, provider: string, run: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await run();
+  } finally {
+    metrics?.requestDuration?.observe({ provider }, (performance.now() - start) / 1000);
+  }
+}

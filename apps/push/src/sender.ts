@@ -1,0 +1,173 @@
+import type { Models, PushOutcome } from "@im/data";
+import type { Redis } from "@im/infra";
+import type { PushProvider, SendOutcome } from "@im/push";
+import type { Logger } from "@im/telemetry";
+import type { PushMetrics } from "./metrics.js";
+import type { SendEntry } from "./send-entry.js";
+
+/** The per-(message, device) marker: a hash {s: "done", r: push log JSON, n: attempts, e: entry id, l: lease until ms, a: not before ms}. */
+export const sendMarkerKey = (messageId: string, deviceId: string) => `im:push:send:${messageId}:${deviceId}`;
+const sessionKey = (tokenHash: string) => `auth:session:${tokenHash}`;
+
+/**
+ * Takes the marker for one attempt. KEYS[1] marker; ARGV[1] entry id, ARGV[2] now ms, ARGV[3] lease ms,
+ * ARGV[4] marker TTL ms. Returns {"done", log JSON} when an answer was recorded already (by this entry or a
+ * duplicate), {"busy"} while another attempt holds the lease, {"later", not-before ms} before a provider's
+ * Retry-After, else {"go", attempt number}.
+ */
+const TAKE = `
+local m = redis.call('HMGET', KEYS[1], 's', 'r', 'l', 'a')
+if m[1] == 'done' then return {'done', m[2] or ''} end
+local now = tonumber(ARGV[2])
+if m[3] and tonumber(m[3]) > now then return {'busy', ''} end
+if m[4] and tonumber(m[4]) > now then return {'later', m[4]} end
+local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+redis.call('HSET', KEYS[1], 'e', ARGV[1], 'l', tostring(now + tonumber(ARGV[3])))
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {'go', tostring(n)}
+`;
+
+/** What the sender needs: stores, the provider clients by device provider, limits. */
+export interface SenderDeps {
+  redis: Redis;
+  models: Models;
+  metrics: PushMetrics;
+  logger: Logger;
+  providers: ReadonlyMap<string, PushProvider>;
+  /** Attempts of one (message, device) before it is logged failed (PUSH_MAX_DELIVERIES). */
+  maxDeliveries: number;
+  /** How long one attempt may hold the marker, ms: the provider call is aborted then, another worker may try after. */
+  leaseMs: number;
+  /** How long a done marker is kept, ms: longer than an event or entry can be re-planned or re-claimed. */
+  doneTtlMs: number;
+}
+
+/**
+ * What happened to one entry: `ack` — answered (sent, pruned, failed, expired, skipped, duplicate), the entry
+ * is acknowledged; `pending` — left pending for a later claim (retry, lease held elsewhere, Retry-After).
+ */
+export type SendResult = "ack" | "pending";
+
+interface LogRecord {
+  outcome: PushOutcome;
+  providerId: string;
+  reason: string;
+  attempts: number;
+  time: number;
+}
+
+async function writeLog(deps: SenderDeps, entry: SendEntry, record: LogRecord): Promise<void> {
+  const _id = `${entry.messageId}:${entry.deviceId}`;
+  await deps.models.pushLog.replaceOne(
+    { _id },
+    {
+      _id,
+      messageId: entry.messageId,
+      conversationId: entry.conversationId,
+      userId: entry.userId,
+      deviceId: entry.deviceId,
+      provider: entry.provider,
+      kind: entry.notification.kind,
+      ...record,
+    },
+    { upsert: true },
+  );
+}
+
+/** Records the answer on the marker (so no other attempt sends again), then in the push log. */
+async function finish(deps: SenderDeps, entry: SendEntry, record: LogRecord | null): Promise<SendResult> {
+  const key = sendMarkerKey(entry.messageId, entry.deviceId);
+  await deps.redis
+    .multi()
+    .hset(key, "s", "done", "r", record ? JSON.stringify(record) : "", "l", "0")
+    .pexpire(key, deps.doneTtlMs)
+    .exec();
+  if (record) await writeLog(deps, entry, record);
+  return "ack";
+}
+
+/**
+ * Sends one planned notification, at most once per (message, device) across workers and re-deliveries:
+ * 1. the marker (TAKE): an answer already recorded → (re)write its push log record and acknowledge; another
+ *    attempt's lease, or a Retry-After not reached → leave pending;
+ * 2. the device's session must still live (`auth:session:<tokenHash>`), else the device record is removed
+ *    (`session_ended`); no provider client for it → `provider_disabled`; both acknowledged without a log;
+ * 3. past `expiresAt` → logged `expired`; past maxDeliveries attempts → logged `failed`;
+ * 4. the provider call (aborted after leaseMs), then by its answer: sent → log `sent`; invalid-token → the
+ *    device record is removed (only if it still holds that token) and logged `pruned`; failed → `failed`;
+ *    retry → the lease is released (with the provider's Retry-After as not-before) and the entry stays
+ *    pending for XAUTOCLAIM, or is logged `failed` at the last attempt.
+ * Throws on a Redis or MongoDB error: the entry stays pending and is claimed again.
+ */
+export async function sendOne(deps: SenderDeps, entryId: string, entry: SendEntry, now = Date.now()): Promise<SendResult> {
+  const { metrics } = deps;
+  const key = sendMarkerKey(entry.messageId, entry.deviceId);
+  const [state, value] = (await deps.redis.eval(TAKE, 1, key, entryId, now, deps.leaseMs, deps.doneTtlMs)) as [string, string];
+  if (state === "done") {
+    if (value) await writeLog(deps, entry, JSON.parse(value) as LogRecord);
+    return "ack";
+  }
+  if (state !== "go") return "pending";
+  const attempt = Number(value);
+  const labels = { provider: entry.provider, kind: entry.notification.kind };
+  const base = { providerId: "", reason: "", attempts: attempt };
+
+  if ((await deps.redis.exists(sessionKey(entry.tokenHash))) === 0) {
+    await deps.models.pushDevices.deleteOne({ _id: entry.deviceId, tokenHash: entry.tokenHash });
+    metrics.skipped.inc({ reason: "session_ended" });
+    return finish(deps, entry, null);
+  }
+  const provider = deps.providers.get(entry.provider);
+  if (!provider) {
+    metrics.skipped.inc({ reason: "provider_disabled" });
+    return finish(deps, entry, null);
+  }
+  if (now >= entry.notification.expiresAt) {
+    metrics.notifications.inc({ ...labels, outcome: "expired" });
+    return finish(deps, entry, { ...base, outcome: "expired", reason: "expired before sending", time: now });
+  }
+  if (attempt > deps.maxDeliveries) {
+    metrics.notifications.inc({ ...labels, outcome: "failed" });
+    return finish(deps, entry, { ...base, outcome: "failed", reason: "too many attempts", time: now });
+  }
+
+  const started = Date.now();
+  metrics.eventLatency.observe(Math.max(0, started - entry.serverTime) / 1_000);
+  let outcome: SendOutcome;
+  try {
+    outcome = await provider.send(
+      { provider: entry.provider, token: entry.token, appId: entry.appId, environment: entry.environment },
+      entry.notification,
+      AbortSignal.timeout(deps.leaseMs),
+    );
+  } catch (error) {
+    deps.logger.error({ err: error, provider: entry.provider }, "push provider threw");
+    outcome = { status: "retry", reason: error instanceof Error ? error.message : "provider error", attempts: 1 };
+  }
+  const time = Date.now();
+  metrics.providerDuration.observe({ provider: entry.provider }, (time - started) / 1_000);
+
+  switch (outcome.status) {
+    case "sent":
+      metrics.notifications.inc({ ...labels, outcome: "sent" });
+      return finish(deps, entry, { ...base, outcome: "sent", providerId: outcome.providerId ?? "", time });
+    case "invalid-token":
+      await deps.models.pushDevices.deleteOne({ _id: entry.deviceId, token: entry.token });
+      metrics.notifications.inc({ ...labels, outcome: "pruned" });
+      metrics.pruned.inc({ provider: entry.provider, reason: outcome.reason.slice(0, 64) });
+      return finish(deps, entry, { ...base, outcome: "pruned", reason: outcome.reason, time });
+    case "failed":
+      metrics.notifications.inc({ ...labels, outcome: "failed" });
+      return finish(deps, entry, { ...base, outcome: "failed", reason: outcome.reason, time });
+    case "retry": {
+      if (attempt >= deps.maxDeliveries) {
+        metrics.notifications.inc({ ...labels, outcome: "failed" });
+        return finish(deps, entry, { ...base, outcome: "failed", reason: outcome.reason, time });
+      }
+      metrics.notifications.inc({ ...labels, outcome: "retried" });
+      const notBefore = time + (outcome.retryAfterMs ?? 0);
+      await deps.redis.hset(key, "l", "0", "a", String(notBefore));
+      return "pending";
+    }
+  }
+}

@@ -1,0 +1,146 @@
+// Shared helpers of the tests/push/*.test.ts files (the push app end to end).
+import assert from "node:assert/strict";
+import type { PushProviderName } from "@im/data";
+import type { Redis } from "@im/infra";
+import {
+  PUSH_EVENTS_STREAM,
+  PUSH_SENDS_STREAM,
+  type PushNotification,
+  type PushProvider,
+  type PushTarget,
+  type SendOutcome,
+} from "@im/push";
+import { loadPushConfig, type RunningPush, type StartPushOptions, startPush, streamState } from "@im/push-app";
+import { createLogger } from "@im/telemetry";
+import type { ApiClient } from "./client.js";
+import type { TestStack } from "./stack.js";
+import type { TestUser } from "./users.js";
+
+/** One call a RecordingProvider got. */
+export interface RecordedSend {
+  target: PushTarget;
+  notification: PushNotification;
+  at: number;
+}
+
+/**
+ * A PushProvider written for a test (not a stand-in for infrastructure: the provider clients and their local
+ * servers are tested in providers-*.test.ts): it records every send and answers what the test scripted
+ * for the token (default sent).
+ */
+export class RecordingProvider implements PushProvider {
+  readonly sent: RecordedSend[] = [];
+  /** Scripted answers per token, used in order; the last one repeats. */
+  readonly script = new Map<string, SendOutcome["status"][]>();
+
+  constructor(readonly serves: readonly PushProviderName[]) {}
+
+  async send(target: PushTarget, notification: PushNotification): Promise<SendOutcome> {
+    this.sent.push({ target, notification, at: Date.now() });
+    const answers = this.script.get(target.token);
+    const status = answers && answers.length > 1 ? answers.shift() : answers?.[0];
+    switch (status) {
+      case "invalid-token":
+        return { status, reason: "Unregistered", attempts: 1 };
+      case "retry":
+        return { status, reason: "503", attempts: 1 };
+      case "failed":
+        return { status, reason: "PayloadTooLarge", attempts: 1 };
+      default:
+        return { status: "sent", providerId: `rec-${this.sent.length}`, attempts: 1 };
+    }
+  }
+
+  to(token: string): RecordedSend[] {
+    return this.sent.filter((send) => send.target.token === token);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Starts the push app in this process on the stack's stores (PUSH_* settings from `env`). */
+export async function startPushApp(
+  stack: TestStack,
+  env: Record<string, string> = {},
+  options: StartPushOptions = {},
+): Promise<RunningPush> {
+  const config = loadPushConfig({
+    MONGO_URL: stack.config.MONGO_URL,
+    REDIS_URL: stack.config.REDIS_URL,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    MESSAGE_SHARDS: String(stack.config.MESSAGE_SHARDS),
+    PUSH_HOST: "127.0.0.1",
+    PUSH_PORT: "0",
+    PUSH_CONSUMER: `push-test-${process.pid}`,
+    PUSH_CLAIM_IDLE_MS: "500",
+    ...env,
+  });
+  return startPush(config, { logger: createLogger({ name: "push-test", level: config.LOG_LEVEL }), ...options });
+}
+
+/** How many entries were ever appended to the events stream (XINFO STREAM entries-added; 0 before the first). */
+export async function eventsAdded(redis: Redis): Promise<number> {
+  const info = (await redis.xinfo("STREAM", PUSH_EVENTS_STREAM).catch(() => [])) as unknown[];
+  const index = info.indexOf("entries-added");
+  return index >= 0 ? Number(info[index + 1]) : 0;
+}
+
+/**
+ * Waits until at least `minEvents` events were ever queued (the message path appends without waiting, so a
+ * receipt can come first) and every entry of both push streams was acknowledged (planned and answered).
+ */
+export async function drained(redis: Redis, minEvents = 0, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [events, sends, added] = await Promise.all([
+      streamState(redis, PUSH_EVENTS_STREAM),
+      streamState(redis, PUSH_SENDS_STREAM),
+      eventsAdded(redis),
+    ]);
+    if (added >= minEvents && events.lag === 0 && sends.lag === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`push streams not drained: events ${JSON.stringify(events)}, sends ${JSON.stringify(sends)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+let tokenCounter = 0;
+
+/** A token that looks like the provider's (APNs: 64 hex digits), unique in this process. */
+export function fakeToken(provider: PushProviderName): string {
+  tokenCounter += 1;
+  const unique = `${process.pid.toString(16)}${tokenCounter.toString(16).padStart(6, "0")}`;
+  return provider.startsWith("apns") ? unique.padStart(64, "a") : `${provider}-token-${unique}`;
+}
+
+/** Registers a push token for the user's session through the real API; returns the token. */
+export async function registerDevice(
+  api: ApiClient,
+  user: TestUser,
+  provider: PushProviderName,
+  extra: { token?: string; appId?: string; locale?: string; environment?: "sandbox" | "production" } = {},
+): Promise<string> {
+  const token = extra.token ?? fakeToken(provider);
+  const reply = await api.post(
+    "/v1/push/devices",
+    {
+      provider,
+      token,
+      appId: extra.appId ?? "com.example.im",
+      locale: extra.locale ?? "en",
+      ...(extra.environment ? { environment: extra.environment } : {}),
+    },
+    user.token,
+  );
+  assert.ok(reply.status === 200 || reply.status === 201, JSON.stringify(reply.body));
+  return token;
+}
+
+/** The value of one labelled series of a counter in the push app's registry (0 when absent). */
+export async function counterValue(push: RunningPush, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = push.registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  const found = values.find((value) => Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted));
+  return found?.value ?? 0;
+}
