@@ -1,5 +1,8 @@
 // Shared helpers of the tests/push/*.test.ts files (the push app end to end).
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { PushProviderName } from "@im/data";
 import type { Redis } from "@im/infra";
 import {
@@ -12,7 +15,21 @@ import {
 } from "@im/push";
 import { loadPushConfig, type RunningPush, type StartPushOptions, startPush, streamState } from "@im/push-app";
 import { createLogger } from "@im/telemetry";
+import {
+  type ApnsServer,
+  createApnsTestKey,
+  createTestTls,
+  type FcmServer,
+  type HuaweiServer,
+  startApnsServer,
+  startFcmServer,
+  startHuaweiServer,
+  startXiaomiServer,
+  type XiaomiServer,
+} from "@im/testing";
 import type { ApiClient } from "./client.js";
+import { type RealtimeWorld, startRealtime } from "./realtime.js";
+import { Rooms } from "./rooms.js";
 import type { TestStack } from "./stack.js";
 import type { TestUser } from "./users.js";
 
@@ -143,4 +160,111 @@ export async function counterValue(push: RunningPush, name: string, labels: Reco
   const { values } = await metric.get();
   const found = values.find((value) => Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted));
   return found?.value ?? 0;
+}
+
+/** The four local provider servers of a push world, with the push app settings that point at them. */
+export interface ProviderFakes {
+  apns: ApnsServer;
+  fcm: FcmServer;
+  huawei: HuaweiServer;
+  xiaomi: XiaomiServer;
+  /** PUSH_* settings for the push app (credentials, URLs, PUSH_CA_FILE). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts local APNs (HTTP/2 TLS, ES256 key made here), FCM (token route + send, RS256 account made here),
+ * Huawei and Xiaomi servers on one self-signed certificate, and writes that certificate for PUSH_CA_FILE.
+ */
+export async function startProviderFakes(options: { delayMs?: number } = {}): Promise<ProviderFakes> {
+  const tls = await createTestTls({ shared: true });
+  const dir = await mkdtemp(join(tmpdir(), "im-push-ca-"));
+  const caFile = join(dir, "ca.pem");
+  await writeFile(caFile, tls.ca);
+  const key = createApnsTestKey();
+  const delay = options.delayMs === undefined ? {} : { delayMs: options.delayMs };
+  const [apns, fcm, huawei, xiaomi] = await Promise.all([
+    startApnsServer({ teamId: key.teamId, keyId: key.keyId, publicKey: key.publicKey, tls, ...delay }),
+    startFcmServer({ tls, ...delay }),
+    startHuaweiServer({ appId: "10203040", clientSecret: "huawei-test-secret", tls, ...delay }),
+    startXiaomiServer({ appSecret: "xiaomi-test-secret", tls, ...delay }),
+  ]);
+  return {
+    apns,
+    fcm,
+    huawei,
+    xiaomi,
+    env: {
+      PUSH_CA_FILE: caFile,
+      PUSH_APNS_KEY: key.privateKey,
+      PUSH_APNS_KEY_ID: key.keyId,
+      PUSH_APNS_TEAM_ID: key.teamId,
+      PUSH_APNS_URL: apns.url,
+      PUSH_APNS_SANDBOX_URL: apns.url,
+      PUSH_FCM_SERVICE_ACCOUNT: JSON.stringify(fcm.account),
+      PUSH_FCM_URL: fcm.url,
+      PUSH_HUAWEI_APP_ID: "10203040",
+      PUSH_HUAWEI_CLIENT_SECRET: "huawei-test-secret",
+      PUSH_HUAWEI_URL: huawei.url,
+      PUSH_HUAWEI_TOKEN_URL: huawei.tokenUrl,
+      PUSH_XIAOMI_APP_SECRET: "xiaomi-test-secret",
+      PUSH_XIAOMI_URL: xiaomi.url,
+    },
+    async stop() {
+      await Promise.all([apns.stop(), fcm.stop(), huawei.stop(), xiaomi.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** API + gateway processes + the push app in this process, on the local provider servers. */
+export interface PushWorld extends RealtimeWorld {
+  fakes: ProviderFakes;
+  push: RunningPush;
+  redis: Redis;
+  rooms: Rooms;
+  /** Runs `act`, then waits until its `events` push events were queued and everything was answered. */
+  settle(events: number, act: () => Promise<unknown>): Promise<void>;
+}
+
+/** Starts a push world: PUSH_ENABLED on every app, the push app with short claim times and provider backoffs. */
+export async function startPushWorld(pushEnv: Record<string, string> = {}, gateways = 1): Promise<PushWorld> {
+  const fakes = await startProviderFakes();
+  const world = await startRealtime(gateways, { API_SMS_REQUIRED: "false", PUSH_ENABLED: "true" });
+  let push: RunningPush;
+  try {
+    push = await startPushApp(world.stack, { PUSH_PROVIDER_RETRIES: "0", ...fakes.env, ...pushEnv });
+  } catch (error) {
+    await world.stop();
+    await fakes.stop();
+    throw error;
+  }
+  const redis = world.stack.api.deps.redis;
+  return {
+    ...world,
+    fakes,
+    push,
+    redis,
+    rooms: new Rooms(world.stack, world.api),
+    async settle(events, act) {
+      const before = await eventsAdded(redis);
+      await act();
+      await drained(redis, before + events);
+    },
+    async stop() {
+      await push.close();
+      await world.stop();
+      await fakes.stop();
+    },
+  };
+}
+
+/** The app data (conversationId, messageId, type, kind, ...) of a request a local provider server received. */
+export function dataOf(payload: unknown): Record<string, unknown> {
+  if (payload === null || typeof payload !== "object") return {};
+  const record = payload as Record<string, unknown>;
+  const message = record.message as Record<string, unknown> | undefined;
+  if (message && typeof message.data === "object" && message.data !== null) return message.data as Record<string, unknown>;
+  return record;
 }

@@ -1,5 +1,6 @@
 import { loadConfig, platformSettings, pushQueueSettings } from "@im/config";
 import { z } from "zod";
+import { pushProviderSettings } from "./providers/settings.js";
 import { pushWorkerSettings } from "./worker-settings.js";
 
 /**
@@ -10,6 +11,7 @@ import { pushWorkerSettings } from "./worker-settings.js";
 export const pushConfigSchema = z.object({
   ...platformSettings,
   ...pushQueueSettings,
+  ...pushProviderSettings,
   ...pushWorkerSettings,
 });
 

@@ -33,13 +33,13 @@ const outcomes: readonly NotificationOutcome[] = ["sent", "pruned", "failed", "r
 /**
  * The push app's own metrics (names fixed by the issue-12 brief; charts/dashboards/push.json and the alerts
  * ImPushProviderFailing / ImPushQueueStale read them). The queue gauges (im_push_queue_length, _lag,
- * _oldest_age_seconds) are registered by queue-gauges.ts, the provider request histogram is observed here
- * around each provider call (request start to answer, the provider's own retries included).
+ * _oldest_age_seconds) are registered by queue-gauges.ts; the provider request histogram is observed by the
+ * provider clients per HTTP request (label apns for both APNs device kinds).
  */
 export interface PushMetrics {
   /** im_push_notifications_total{provider,kind,outcome} */
   notifications: Counter<"provider" | "kind" | "outcome">;
-  /** im_push_provider_request_duration_seconds{provider}, seconds */
+  /** im_push_provider_request_duration_seconds{provider}: one HTTP request to the provider, seconds */
   providerDuration: Histogram<"provider">;
   /** im_push_tokens_pruned_total{provider,reason} */
   pruned: Counter<"provider" | "reason">;
@@ -60,7 +60,7 @@ export function createPushMetrics(registry: Registry): PushMetrics {
     }),
     providerDuration: new Histogram({
       name: "im_push_provider_request_duration_seconds",
-      help: "Time one send took at the provider (its own retries included), by provider",
+      help: "Duration of one request to a push provider, by provider (apns, fcm, huawei, xiaomi)",
       labelNames: ["provider"],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
@@ -84,8 +84,8 @@ export function createPushMetrics(registry: Registry): PushMetrics {
       registers: [registry],
     }),
   };
+  for (const provider of ["apns", "fcm", "huawei", "xiaomi"]) metrics.providerDuration.zero({ provider });
   for (const provider of providers) {
-    metrics.providerDuration.zero({ provider });
     for (const kind of kinds) for (const outcome of outcomes) metrics.notifications.inc({ provider, kind, outcome }, 0);
   }
   for (const reason of skipReasons) metrics.skipped.inc({ reason }, 0);

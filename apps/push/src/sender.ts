@@ -38,6 +38,8 @@ export interface SenderDeps {
   maxDeliveries: number;
   /** How long one attempt may hold the marker, ms: the provider call is aborted then, another worker may try after. */
   leaseMs: number;
+  /** The `failed` reason a provider gives when the notification expired before it could be delivered (logged `expired`). */
+  expiredReason?: string;
   /** How long a done marker is kept, ms: longer than an event or entry can be re-planned or re-claimed. */
   doneTtlMs: number;
 }
@@ -131,8 +133,7 @@ export async function sendOne(deps: SenderDeps, entryId: string, entry: SendEntr
     return finish(deps, entry, { ...base, outcome: "failed", reason: "too many attempts", time: now });
   }
 
-  const started = Date.now();
-  metrics.eventLatency.observe(Math.max(0, started - entry.serverTime) / 1_000);
+  metrics.eventLatency.observe(Math.max(0, Date.now() - entry.serverTime) / 1_000);
   let outcome: SendOutcome;
   try {
     outcome = await provider.send(
@@ -145,7 +146,6 @@ export async function sendOne(deps: SenderDeps, entryId: string, entry: SendEntr
     outcome = { status: "retry", reason: error instanceof Error ? error.message : "provider error", attempts: 1 };
   }
   const time = Date.now();
-  metrics.providerDuration.observe({ provider: entry.provider }, (time - started) / 1_000);
 
   switch (outcome.status) {
     case "sent":
@@ -157,6 +157,10 @@ export async function sendOne(deps: SenderDeps, entryId: string, entry: SendEntr
       metrics.pruned.inc({ provider: entry.provider, reason: outcome.reason.slice(0, 64) });
       return finish(deps, entry, { ...base, outcome: "pruned", reason: outcome.reason, time });
     case "failed":
+      if (deps.expiredReason !== undefined && outcome.reason === deps.expiredReason) {
+        metrics.notifications.inc({ ...labels, outcome: "expired" });
+        return finish(deps, entry, { ...base, outcome: "expired", reason: outcome.reason, time });
+      }
       metrics.notifications.inc({ ...labels, outcome: "failed" });
       return finish(deps, entry, { ...base, outcome: "failed", reason: outcome.reason, time });
     case "retry": {

@@ -6,6 +6,7 @@ import { orderedClose, Readiness, startHealthServer } from "@im/service";
 import { createLogger, createMetricsRegistry, createMongoCommandMetrics, type Logger, type Registry } from "@im/telemetry";
 import type { PushConfig } from "./config.js";
 import { createPushMetrics, type PushMetrics } from "./metrics.js";
+import { createProviders, EXPIRED_REASON } from "./providers/index.js";
 import { registerQueueGauges } from "./queue-gauges.js";
 import { PushWorker } from "./worker.js";
 
@@ -39,13 +40,14 @@ export async function startPush(config: PushConfig, options: StartPushOptions = 
   const reader = createRedis(config.REDIS_URL, `push-reader-${config.PUSH_CONSUMER}`);
   const models = createModels(mongo);
   await syncIndexes(models);
-  const providers = options.providers ?? [];
+  const providers = options.providers ?? createProviders(config, { logger, metrics: { requestDuration: metrics.providerDuration } });
   const byProvider = new Map<string, PushProvider>();
   for (const provider of providers) for (const name of provider.serves) byProvider.set(name, provider);
   if (byProvider.size === 0) logger.warn("no push provider configured: every device is skipped (provider_disabled)");
   registerQueueGauges(registry, redis);
 
-  const leaseMs = Math.max(config.PUSH_CLAIM_IDLE_MS, 30_000);
+  // One send may take every provider attempt (timeout each), the backoffs between them (≤ 8 s each) and a margin.
+  const leaseMs = config.PUSH_PROVIDER_TIMEOUT_MS * (config.PUSH_PROVIDER_RETRIES + 1) + 8_000 * config.PUSH_PROVIDER_RETRIES + 1_000;
   const worker = new PushWorker({
     redis,
     reader,
@@ -66,6 +68,7 @@ export async function startPush(config: PushConfig, options: StartPushOptions = 
       providers: byProvider,
       maxDeliveries: config.PUSH_MAX_DELIVERIES,
       leaseMs,
+      expiredReason: EXPIRED_REASON,
       doneTtlMs: Math.max(2 * config.PUSH_ALERT_TTL_SECONDS * 1_000, 3_600_000),
     },
     settings: {
