@@ -6,7 +6,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { loadApiConfig } from "@im/api";
+import { loadGatewayConfig } from "@im/gateway";
+import { loadPushConfig } from "@im/push-app";
+import { loadSchedulerConfig } from "@im/scheduler";
 import { helm } from "@im/testing";
+import { loadUploadConfig } from "@im/upload";
+import { imClusterSchema, type KubeObject, render } from "../../operator/src/index.js";
 import { isNotFound } from "../../operator/src/kube/client.js";
 import { OperatorWorld, root, until } from "./operator-world.js";
 
@@ -71,6 +77,77 @@ const pushSpec = {
 const envMap = (deployment: Deployment) =>
   Object.fromEntries(deployment.spec.template.spec.containers[0]?.env.map((v) => [v.name, v.value ?? v.valueFrom]) ?? []);
 const components = ["api", "gateway", "scheduler"];
+
+/** Fake values for the Secret keys the rendered env references (the apps check their shape, not their truth). */
+const secretValues: Record<string, string> = {
+  MONGO_URL: "mongodb://mongo.im:27017/im",
+  REDIS_URL: "redis://redis.im:6379",
+  S3_ENDPOINT: "http://minio.im:9000",
+  S3_BUCKET: "im-media",
+  S3_ACCESS_KEY_ID: "im",
+  S3_SECRET_ACCESS_KEY: "secret-key",
+  PUSH_APNS_KEY: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n",
+  PUSH_FCM_SERVICE_ACCOUNT: '{"type":"service_account"}',
+  PUSH_HUAWEI_CLIENT_SECRET: "hw-secret",
+  PUSH_XIAOMI_APP_SECRET: "mi-secret",
+};
+
+/** The environment a rendered Deployment's container gets, as the kubelet would resolve it. */
+function resolvedEnv(objects: KubeObject[], deployment: string): Record<string, string> {
+  const configMap = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-config")) as KubeObject & {
+    data: Record<string, string>;
+  };
+  const found = objects.find((o) => o.kind === "Deployment" && o.metadata.name === deployment) as unknown as Deployment | undefined;
+  assert.ok(found, deployment);
+  const env: Record<string, string> = {};
+  for (const variable of found.spec.template.spec.containers[0]?.env ?? []) {
+    const from = variable.valueFrom as { configMapKeyRef?: { key: string }; secretKeyRef?: unknown; fieldRef?: unknown } | undefined;
+    if (variable.value !== undefined) env[variable.name] = variable.value;
+    else if (from?.configMapKeyRef) env[variable.name] = configMap.data[from.configMapKeyRef.key] as string;
+    else if (from?.secretKeyRef) env[variable.name] = secretValues[variable.name] ?? assert.fail(`no fake value for ${variable.name}`);
+    else if (from?.fieldRef) env[variable.name] = `${deployment}-7d9f8c6b5-x2x4z`;
+  }
+  return env;
+}
+
+describe("the apps accept what the operator sets for push", () => {
+  const cluster = (push: Record<string, unknown>) =>
+    imClusterSchema.parse({
+      apiVersion: "im.platform.io/v1alpha1",
+      kind: "ImCluster",
+      metadata: { name: "im", namespace: "im", uid: "00000000-0000-4000-8000-000000000002" },
+      spec: { ...baseSpec, objectStorage: { secretName: "im-s3" }, push },
+    });
+
+  it("the push app loads its rendered settings (files and env credentials, worker settings) and every app reads PUSH_ENABLED", () => {
+    for (const providers of [
+      pushSpec.providers,
+      { ...pushSpec.providers, apns: { ...apns, mountAs: "env" }, fcm: { secretRef: { name: "f" } } },
+    ]) {
+      const objects = render(cluster({ ...pushSpec, providers, worker: { batch: 8, claimIdleMs: 5000, callTtlSeconds: 30 } }));
+      const config = loadPushConfig(resolvedEnv(objects, "im-push"));
+      assert.equal(config.PUSH_ENABLED, true);
+      assert.equal(config.PUSH_QUEUE_MAX_LENGTH, 50_000);
+      assert.equal(config.PUSH_PORT, 9472);
+      assert.equal(config.PUSH_CONSUMER, "im-push-7d9f8c6b5-x2x4z");
+      assert.equal(config.PUSH_BATCH, 8);
+      assert.equal(config.PUSH_CLAIM_IDLE_MS, 5000);
+      assert.equal(config.PUSH_CALL_TTL_SECONDS, 30);
+      assert.equal(config.PUSH_LOG_RETENTION_DAYS, 14);
+      assert.equal(config.PUSH_APNS_KEY_ID, "ABC123DEFG");
+      assert.equal(config.PUSH_XIAOMI_URL, "https://sgp-api.xmpush.global.xiaomi.com");
+      assert.equal(config.PUSH_CA_FILE, "/etc/im-push/ca/ca.pem");
+    }
+    const objects = render(cluster(pushSpec));
+    assert.equal(loadApiConfig(resolvedEnv(objects, "im-api")).PUSH_ENABLED, true);
+    assert.equal(loadGatewayConfig(resolvedEnv(objects, "im-gateway")).PUSH_ENABLED, true);
+    assert.equal(loadUploadConfig(resolvedEnv(objects, "im-upload")).PUSH_ENABLED, true);
+    assert.equal(loadSchedulerConfig(resolvedEnv(objects, "im-scheduler")).PUSH_ENABLED, true);
+    assert.equal(loadGatewayConfig(resolvedEnv(objects, "im-gateway")).PUSH_QUEUE_MAX_LENGTH, 50_000);
+    const off = render(cluster({ ...pushSpec, enabled: false }));
+    assert.equal(loadGatewayConfig(resolvedEnv(off, "im-gateway")).PUSH_ENABLED, false);
+  });
+});
 
 describe("the operator's push component on a real kube-apiserver", { timeout: 300_000 }, () => {
   let world: OperatorWorld;
