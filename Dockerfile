@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # The one image recipe of the platform, with the app as a build argument. Build from the repository root:
 #   docker build --build-arg APP=gateway -t im-gateway .
-# APP is api, gateway, scheduler, upload, operator, or platform (the default): api, gateway, scheduler and upload
-# in one image, the one an ImCluster runs (spec.image; the operator starts `node apps/<app>/dist/main.js` in /app
+# APP is api, gateway, scheduler, upload, push, operator, or platform (the default): api, gateway, scheduler, upload
+# and push in one image, the one an ImCluster runs (spec.image; the operator starts `node apps/<app>/dist/main.js` in /app
 # for each component). The operator's image carries charts/im-platform/dashboards at the path it reads them from.
 # Debian (bookworm-slim), not Alpine: the upload app runs Debian's ffmpeg/ffprobe (voice to MP3, video posters),
 # installed in the runtime stage of the images that hold the upload app (upload, platform) only. sharp's libvips
@@ -19,10 +19,10 @@ ARG APP=platform
 # The workspace folders of the chosen app, the first one being the image's entry.
 RUN set -eu; \
     case "$APP" in \
-      platform) dirs="apps/api apps/gateway apps/scheduler apps/upload" ;; \
-      api|gateway|scheduler|upload) dirs="apps/$APP" ;; \
+      platform) dirs="apps/api apps/gateway apps/scheduler apps/upload apps/push" ;; \
+      api|gateway|scheduler|upload|push) dirs="apps/$APP" ;; \
       operator) dirs="operator" ;; \
-      *) echo "unknown APP=$APP: use api, gateway, scheduler, upload, operator or platform" >&2; exit 1 ;; \
+      *) echo "unknown APP=$APP: use api, gateway, scheduler, upload, push, operator or platform" >&2; exit 1 ;; \
     esac; \
     echo "$dirs" > /tmp/app-dirs; \
     for dir in $dirs; do npx tsc -b "$dir"; done
@@ -54,5 +54,6 @@ WORKDIR /app
 COPY --from=build /out /app
 # uid/gid 1000 is the node user of the official image; numeric, so runAsNonRoot can verify it.
 USER 1000:1000
-# Ports (set by the charts and the operator): api 8092, gateway 5280, scheduler 9470, upload 8094, operator 8080.
+# Ports (set by the charts and the operator): api 8092, gateway 5280, scheduler 9470, upload 8094, push 9472
+# (probes and metrics only), operator 8080.
 CMD ["node", "main.js"]

@@ -1,5 +1,5 @@
 // The Grafana dashboards and Prometheus alert rules of charts/im-platform must only use metrics (and labels)
-// the apps really export. The exported set comes from scraping a real API, gateway, scheduler and upload app: prom-client
+// the apps really export. The exported set comes from scraping a real API, gateway, scheduler, upload and push app: prom-client
 // lists `# TYPE` for every registered metric, and the samples carry the label names.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -8,11 +8,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ImClient } from "@im/client";
 import { messageType, type SendMessageInput } from "@im/protocol";
+import type { RunningPush } from "@im/push-app";
 import { loadSchedulerConfig, type RunningScheduler, startScheduler, USER_STATUS_JOB } from "@im/scheduler";
 import { type S3Server, startS3Server } from "@im/testing";
 import { loadUploadConfig, startUpload } from "@im/upload";
 import { parsePrometheus } from "../support/prometheus.js";
-import { connectClient, gateway, type RealtimeWorld, startRealtime } from "../support/realtime.js";
+import { drained, eventsAdded, RecordingProvider, registerDevice, startPushApp } from "../support/push.js";
+import { connectClient, gateway, type RealtimeWorld, registerUser, startRealtime } from "../support/realtime.js";
 import { Rooms } from "../support/rooms.js";
 
 const chart = new URL("../../charts/im-platform/", import.meta.url).pathname;
@@ -144,7 +146,7 @@ describe("dashboards and alert rules", () => {
   it("dashboards are standard Grafana JSON with a Prometheus datasource variable", () => {
     const uids = new Set<string>();
     const files = readdirSync(dashboardsDir).filter((f) => f.endsWith(".json"));
-    assert.deepEqual(files.sort(), ["api.json", "cluster-overview.json", "data-stores.json", "gateway.json", "upload.json"]);
+    assert.deepEqual(files.sort(), ["api.json", "cluster-overview.json", "data-stores.json", "gateway.json", "push.json", "upload.json"]);
     for (const file of files) {
       const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), "utf8"));
       assert.equal(dashboard.schemaVersion, 39, file);
@@ -180,6 +182,8 @@ describe("dashboards and alert rules", () => {
         "ImOnlineUsersDropped",
         "ImStorageErrors",
         "ImUploadsFailing",
+        "ImPushProviderFailing",
+        "ImPushQueueStale",
       ],
     );
     for (const rule of rules) {
@@ -217,6 +221,7 @@ describe("dashboards and alert rules", () => {
     let scheduler: RunningScheduler | undefined;
     let s3: S3Server | undefined;
     let upload: { url: string; close(): Promise<void> } | undefined;
+    let push: RunningPush | undefined;
     /** Metric family → type and the label names seen on its samples (all apps together). */
     const exported = new Map<string, { type: string; labels: Set<string> }>();
 
@@ -246,7 +251,8 @@ describe("dashboards and alert rules", () => {
     };
 
     before(async () => {
-      world = await startRealtime(1, { API_SMS_REQUIRED: "false" });
+      // PUSH_ENABLED: the gateway and the API register the message path's push metrics.
+      world = await startRealtime(1, { API_SMS_REQUIRED: "false", PUSH_ENABLED: "true" });
       const gw = gateway(world, 0);
       // Traffic so the labelled series exist: friends and a room (system messages), a single and a group
       // message, a resend, a refused send, a sync, a refused handshake and a closed socket.
@@ -323,9 +329,20 @@ describe("dashboards and alert rules", () => {
         redirect: "manual",
       });
       assert.equal(missing.status, 404);
-      for (const url of [world.stack.api.url, gw.url, scheduler.url, upload.url]) record(await fetchText(url));
+      // The push app; its provider calls an offline user's token invalid, so the pruned-token counter has a series.
+      const provider = new RecordingProvider(["fcm"]);
+      push = await startPushApp(world.stack, {}, { providers: [provider] });
+      const offline = await registerUser(world.stack, world.api);
+      const token = await registerDevice(world.api, offline, "fcm");
+      provider.script.set(token, ["invalid-token"]);
+      const queued = await eventsAdded(world.stack.api.deps.redis);
+      await o.send({ chatType: 1, to: String(offline.userId), type: messageType.text, content: "are you there?" });
+      await drained(world.stack.api.deps.redis, queued + 1);
+      assert.equal(provider.to(token).length, 1);
+      for (const url of [world.stack.api.url, gw.url, scheduler.url, upload.url, push.url]) record(await fetchText(url));
     });
     after(async () => {
+      await push?.close();
       await upload?.close();
       await s3?.stop();
       await scheduler?.close();

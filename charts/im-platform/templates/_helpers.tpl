@@ -42,6 +42,17 @@ app.kubernetes.io/component: quick-start
 {{- define "im-platform.redisSecret" -}}{{ include "im-platform.fullname" . }}-redis{{- end }}
 {{- define "im-platform.objectStorageSecret" -}}{{ include "im-platform.fullname" . }}-object-storage{{- end }}
 
+{{/*
+Push provider credentials given in values: provider → [value field, Secret key]. The keys are the defaults of
+spec.push.providers.<provider>.secretRef.key, so a filled-in secretRef needs only the Secret's name.
+*/}}
+{{- define "im-platform.pushCredentialKeys" -}}
+apns: [key, key.p8]
+fcm: [serviceAccount, service-account.json]
+huawei: [clientSecret, clientSecret]
+xiaomi: [appSecret, appSecret]
+{{- end }}
+
 {{/* Pod and container security settings of the quick-start stores (the official images' own users). */}}
 {{- define "im-platform.storeContainerSecurity" -}}
 allowPrivilegeEscalation: false
@@ -51,9 +62,10 @@ capabilities:
 {{- end }}
 
 {{/*
-The ImCluster spec: imcluster.spec as given, plus what is missing of version (the chart's appVersion) and, with
-quickStart.enabled, mongo, redis and objectStorage pointing at the quick-start Secrets (and, with the quick-start
-MinIO, upload.downloadMode proxy unless set: the in-cluster MinIO has no public address for presigned URLs).
+The ImCluster spec: imcluster.spec as given, plus what is missing of version (the chart's appVersion), of each
+push provider's secretRef (the Secret made from pushCredentials) and, with quickStart.enabled, mongo, redis and
+objectStorage pointing at the quick-start Secrets (and, with the quick-start MinIO, upload.downloadMode proxy unless
+set: the in-cluster MinIO has no public address for presigned URLs).
 */}}
 {{- define "im-platform.spec" -}}
 {{- $spec := deepCopy (default (dict) .Values.imcluster.spec) }}
@@ -75,6 +87,24 @@ MinIO, upload.downloadMode proxy unless set: the in-cluster MinIO has no public 
 {{- $_ := set $upload "downloadMode" "proxy" }}
 {{- $_ := set $spec "upload" $upload }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- range $provider, $names := include "im-platform.pushCredentialKeys" . | fromYaml }}
+{{- if dig $provider (index $names 0) "" $.Values.pushCredentials }}
+{{- $push := default (dict) (get $spec "push") }}
+{{- $providers := default (dict) (get $push "providers") }}
+{{- $entry := default (dict) (get $providers $provider) }}
+{{- range $field := default (list) (get (dict "apns" (list "keyId" "teamId") "huawei" (list "appId")) $provider) }}
+{{- if not (hasKey $entry $field) }}
+{{- fail (printf "pushCredentials.%s is set but imcluster.spec.push.providers.%s.%s is not" $provider $provider $field) }}
+{{- end }}
+{{- end }}
+{{- if not (hasKey $entry "secretRef") }}
+{{- $_ := set $entry "secretRef" (dict "name" (printf "%s-push-%s" (include "im-platform.fullname" $) $provider)) }}
+{{- end }}
+{{- $_ := set $providers $provider $entry }}
+{{- $_ := set $push "providers" $providers }}
+{{- $_ := set $spec "push" $push }}
 {{- end }}
 {{- end }}
 {{- if not (and (hasKey $spec "mongo") (hasKey $spec "redis")) }}

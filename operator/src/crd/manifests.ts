@@ -68,7 +68,8 @@ const chartFilledSpecFields = new Set(["version", "mongo", "redis"]);
  * The platform chart's values.schema.json with `imcluster.spec` replaced by the CRD's spec schema, so values are
  * checked as the API server would check the ImCluster; every other part of the file is hand-written and kept.
  * Objects with properties get additionalProperties: false (the API server would prune an unknown field silently;
- * helm refuses it), and the fields the chart fills in are not required in values.
+ * helm refuses it), and the fields the chart fills in (version, mongo, redis, push providers' secretRef) are not
+ * required in values.
  */
 export function platformValuesSchema(current: string): string {
   const schema = JSON.parse(current) as SchemaNode;
@@ -78,6 +79,12 @@ export function platformValuesSchema(current: string): string {
   const required = ((spec.required as string[] | undefined) ?? []).filter((field) => !chartFilledSpecFields.has(field));
   if (required.length > 0) spec.required = required;
   else delete spec.required;
+  // The chart fills in each push provider's secretRef from pushCredentials (Secrets it creates) when it is not given.
+  for (const provider of Object.values(spec.properties?.push?.properties?.providers?.properties ?? {})) {
+    const providerRequired = (provider.required as string[] | undefined)?.filter((field) => field !== "secretRef");
+    if (providerRequired && providerRequired.length > 0) provider.required = providerRequired;
+    else delete provider.required;
+  }
   imcluster.properties.spec = spec;
   return `${JSON.stringify(schema, null, 2)}\n`;
 }

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import type { ExtraEnvVar, Toleration } from "../spec/common.js";
 import { autoscalingSchema, type ComponentDefaults, componentShape, connectionAutoscalingSchema } from "../spec/component-spec.js";
+import { type PushSection, pushSectionSchema } from "../spec/push-spec.js";
 import type { EnvVar } from "./kube-object.js";
+import { type PodFiles, pushEnv, pushFiles, pushLogRetentionEnv, pushPort, pushQueueLagMetrics } from "./push.js";
 
 /** External services a component connects to; each maps to Secret-backed environment variables. */
 export type Dependency = "mongo" | "redis" | "objectStorage";
@@ -31,6 +33,7 @@ export interface ComponentSpecView {
 /** The parts of an ImCluster spec that decide which components run (a structural type: the spec's own type is built from this table). */
 export interface RunningFacts {
   objectStorage?: unknown;
+  push?: { enabled: boolean };
 }
 
 /** Cluster-wide facts a component's own environment may depend on. */
@@ -41,6 +44,8 @@ export interface ComponentContext {
    * the ingress host, else the upload Service's in-cluster address. Media and avatar URLs start with it.
    */
   mediaPublicUrl: string;
+  /** The cluster's spec.push (the scheduler's push-log job reads its retention). */
+  push: PushSection;
 }
 
 /**
@@ -78,6 +83,10 @@ export interface ComponentDefinition<S extends ComponentSpecView = ComponentSpec
     /** ingress-nginx annotations of its own Ingress, over the shared ones (the upload paths' body size and timeouts). */
     annotations?: (spec: S) => Record<string, string>;
   };
+  /** Files it mounts read-only (Secret or ConfigMap keys) besides /tmp; their Secrets' versions join its config hash. */
+  files?: (spec: S) => PodFiles;
+  /** Autoscaler metrics beyond CPU and connections (the push queue lag, an External metric). */
+  autoscalingMetrics?: (spec: S, clusterName: string) => unknown[];
   /** Scale-down policy of its autoscaler; scaling a gateway down disconnects its users. */
   scaleDown?: { stabilizationWindowSeconds: number; podsPerMinute: number };
   terminationGracePeriodSeconds: number;
@@ -169,9 +178,11 @@ const scheduler = defineComponent({
   needs: ["mongo", "redis"],
   // The media expiry job deletes objects from the storage.
   uses: ["objectStorage"],
-  env: () => [
+  env: (_spec, context) => [
     { name: "SCHEDULER_PORT", value: "9470" },
     { name: "SCHEDULER_ID", valueFrom: podName },
+    // The push-log job removes old push log records.
+    ...pushLogRetentionEnv(context.push),
   ],
   terminationGracePeriodSeconds: 30,
 });
@@ -245,15 +256,34 @@ const upload = defineComponent({
   terminationGracePeriodSeconds: 60,
 });
 
+const push = defineComponent<PushSection>({
+  name: "push",
+  description: "Offline push worker: queued notifications to APNs, FCM, Huawei and Xiaomi",
+  schema: pushSectionSchema,
+  entrypoint: "apps/push/dist/main.js",
+  port: pushPort,
+  portName: "metrics",
+  metricsPath: "/metrics",
+  probes: { liveness: "/healthz", readiness: "/readyz" },
+  // Redis: the queue, presence, badges, send markers; MongoDB: devices, silences, the push log.
+  needs: ["mongo", "redis"],
+  runsWhen: (spec) => spec.push?.enabled === true,
+  env: (spec) => pushEnv(spec),
+  files: (spec) => pushFiles(spec),
+  autoscalingMetrics: (spec, clusterName) => pushQueueLagMetrics(spec, clusterName),
+  // A stopping worker finishes its sends in flight (provider timeout 10 s by default) and acknowledges them.
+  terminationGracePeriodSeconds: 30,
+});
+
 /** The component table: spec section name → definition. Order is render order. */
-export const components = { api, gateway, scheduler, upload };
+export const components = { api, gateway, scheduler, upload, push };
 
 export type ComponentName = keyof typeof components;
 
 /** The table as a list, typed for code that treats every component alike. */
 export const componentList = Object.values(components) as unknown as ComponentDefinition[];
 
-/** The components an ImCluster runs: every entry whose runsWhen holds (all but upload when there is no object storage). */
+/** The components an ImCluster runs: every entry whose runsWhen holds (upload with object storage, push when enabled). */
 export function activeComponents(spec: RunningFacts): ComponentDefinition[] {
   return componentList.filter((component) => component.runsWhen?.(spec) ?? true);
 }

@@ -36,3 +36,24 @@ export interface EnvVar {
     fieldRef?: { fieldPath: string };
   };
 }
+
+/** A pod volume (core/v1 Volume): the kinds render uses. */
+export interface Volume {
+  name: string;
+  emptyDir?: Record<string, never>;
+  secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number };
+  configMap?: { name: string; items?: KeyToPath[]; defaultMode?: number };
+}
+
+/** One key of a Secret or ConfigMap volume and its file name (core/v1 KeyToPath). */
+export interface KeyToPath {
+  key: string;
+  path: string;
+}
+
+/** Where a container mounts a volume (core/v1 VolumeMount). */
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+}

@@ -55,9 +55,9 @@ describe("render", () => {
     }
   });
 
-  it("renders one Deployment and Service per component; upload only with object storage", () => {
+  it("renders one Deployment and Service per component; upload only with object storage, push only when enabled", () => {
     for (const name of Object.keys(components)) {
-      if (name === "upload") continue;
+      if (name === "upload" || name === "push") continue;
       find(minimal, "Deployment", `im-${name}`);
       find(minimal, "Service", `im-${name}`);
     }
@@ -117,7 +117,7 @@ describe("render", () => {
       changed(base, hashes(render(sampleCluster("imcluster-production", change), { dashboards: stubDashboards, ...options })));
     assert.deepEqual(
       edit((raw) => (raw.spec.config.logLevel = "debug")),
-      ["im-prod-api", "im-prod-gateway", "im-prod-scheduler", "im-prod-upload"],
+      ["im-prod-api", "im-prod-gateway", "im-prod-push", "im-prod-scheduler", "im-prod-upload"],
     );
     assert.deepEqual(
       edit((raw) => (raw.spec.gateway.allowPolling = true)),
@@ -147,7 +147,7 @@ describe("render", () => {
     );
     assert.deepEqual(
       edit(() => {}, { secretVersions: { "im-mongo": "42" } }),
-      ["im-prod-api", "im-prod-gateway", "im-prod-scheduler", "im-prod-upload"],
+      ["im-prod-api", "im-prod-gateway", "im-prod-push", "im-prod-scheduler", "im-prod-upload"],
     );
     assert.deepEqual(
       edit(() => {}, { secretVersions: { "im-object-storage": "7" } }),

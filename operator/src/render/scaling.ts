@@ -22,6 +22,7 @@ export function horizontalPodAutoscaler(owner: Owner, component: ComponentDefini
       },
     });
   }
+  metrics.push(...(component.autoscalingMetrics?.(section, owner.name) ?? []));
   const spec: Record<string, unknown> = {
     scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: `${owner.name}-${component.name}` },
     minReplicas: autoscaling.minReplicas,

@@ -1,8 +1,12 @@
 import type { ImClusterSpec } from "../spec/imcluster.js";
 import type { Dependency } from "./components.js";
 import type { EnvVar } from "./kube-object.js";
+import { pushPlatformSettings } from "./push.js";
 
-/** Platform settings (libs/config platformSettings) the ConfigMap carries, from the spec and the shard count in force. */
+/**
+ * Platform settings (libs/config platformSettings, pushQueueSettings) the ConfigMap carries, from the spec and the
+ * shard count in force.
+ */
 export function platformSettingsData(spec: ImClusterSpec, messageShards: number): Record<string, string> {
   const data: Record<string, string> = {
     LOG_LEVEL: spec.config.logLevel,
@@ -10,6 +14,8 @@ export function platformSettingsData(spec: ImClusterSpec, messageShards: number)
     MESSAGE_WRITE_BATCH: String(spec.config.messageWriteBatch),
   };
   if (spec.observability.otlpEndpoint) data.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = spec.observability.otlpEndpoint;
+  // PUSH_ENABLED=true on every app while the push component runs, so message paths queue offline pushes.
+  Object.assign(data, pushPlatformSettings(spec.push));
   return data;
 }
 

@@ -1,7 +1,7 @@
 import type { ImClusterSpec } from "../spec/imcluster.js";
 import type { ComponentContext, ComponentDefinition, ComponentSpecView } from "./components.js";
 import { configHash } from "./config-hash.js";
-import type { EnvVar, KubeObject } from "./kube-object.js";
+import type { EnvVar, KubeObject, Volume } from "./kube-object.js";
 import { childMeta, configHashAnnotation, labels, type Owner, selectorLabels } from "./metadata.js";
 import { connectedServices, dependencyEnv, mergeEnv } from "./settings.js";
 
@@ -21,7 +21,7 @@ export function componentEnv(
   section: ComponentSpecView,
   inputs: WorkloadInputs,
 ): EnvVar[] {
-  const context: ComponentContext = { ingressEnabled: spec.ingress.enabled, mediaPublicUrl: inputs.mediaPublicUrl };
+  const context: ComponentContext = { ingressEnabled: spec.ingress.enabled, mediaPublicUrl: inputs.mediaPublicUrl, push: spec.push };
   const settings = Object.keys(inputs.settings).map((key) => ({
     name: key,
     valueFrom: { configMapKeyRef: { name: inputs.configMapName, key } },
@@ -38,16 +38,19 @@ export function componentEnv(
  * sha256 of exactly what a component consumes: the settings it reads from the ConfigMap, its environment
  * (literal values and references) and the versions of the Secrets it references (when the operator knows them).
  */
-export function componentConfigHash(env: EnvVar[], inputs: WorkloadInputs): string {
+export function componentConfigHash(env: EnvVar[], inputs: WorkloadInputs, volumes: Volume[] = []): string {
   const settings: Record<string, string | undefined> = {};
   const secrets: Record<string, string | undefined> = {};
+  for (const volume of volumes) {
+    if (volume.secret) secrets[volume.secret.secretName] = inputs.secretVersions[volume.secret.secretName];
+  }
   for (const variable of env) {
     const fromMap = variable.valueFrom?.configMapKeyRef;
     if (fromMap?.name === inputs.configMapName) settings[fromMap.key] = inputs.settings[fromMap.key];
     const fromSecret = variable.valueFrom?.secretKeyRef;
     if (fromSecret) secrets[fromSecret.name] = inputs.secretVersions[fromSecret.name];
   }
-  return configHash({ env, settings, secrets });
+  return configHash(volumes.length > 0 ? { env, settings, secrets, volumes } : { env, settings, secrets });
 }
 
 /** The Deployment of a component. With autoscaling on, spec.replicas is left out so the HPA alone owns it. */
@@ -59,6 +62,7 @@ export function deployment(
   inputs: WorkloadInputs,
 ): KubeObject {
   const env = componentEnv(spec, component, section, inputs);
+  const files = component.files?.(section) ?? { volumes: [], mounts: [] };
   const probe = (path: string) => ({ httpGet: { path, port: component.portName } });
   const image = `${spec.image.registry}/${spec.image.repository}:${spec.image.tag ?? spec.version}`;
   const podSpec: Record<string, unknown> = {
@@ -68,6 +72,8 @@ export function deployment(
     terminationGracePeriodSeconds: component.terminationGracePeriodSeconds,
     securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
   };
+  // Mounted credentials are group-readable only: the volumes' files belong to group 1000.
+  if (files.volumes.length > 0) (podSpec.securityContext as Record<string, unknown>).fsGroup = 1000;
   if (spec.image.pullSecrets.length > 0) podSpec.imagePullSecrets = spec.image.pullSecrets.map((name) => ({ name }));
   if (section.nodeSelector) podSpec.nodeSelector = section.nodeSelector;
   if (section.tolerations) podSpec.tolerations = section.tolerations;
@@ -84,10 +90,10 @@ export function deployment(
       readinessProbe: { ...probe(component.probes.readiness), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
       livenessProbe: { ...probe(component.probes.liveness), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 6 },
       securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-      volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+      volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...files.mounts],
     },
   ];
-  podSpec.volumes = [{ name: "tmp", emptyDir: {} }];
+  podSpec.volumes = [{ name: "tmp", emptyDir: {} }, ...files.volumes];
 
   const deploymentSpec: Record<string, unknown> = {};
   if (!section.autoscaling?.enabled) deploymentSpec.replicas = section.replicas;
@@ -98,7 +104,7 @@ export function deployment(
     template: {
       metadata: {
         labels: labels(owner, component.name),
-        annotations: { ...section.podAnnotations, [configHashAnnotation]: componentConfigHash(env, inputs) },
+        annotations: { ...section.podAnnotations, [configHashAnnotation]: componentConfigHash(env, inputs, files.volumes) },
       },
       spec: podSpec,
     },
