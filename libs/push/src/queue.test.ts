@@ -67,7 +67,7 @@ describe("pushEventOf", () => {
   });
 
   it("tells a member-added notice only to the users someone else added", () => {
-    const added = { ...base, chatType: 2, fromUserId: 10005, type: 907, to: "r1", conversationId: "g_r1" };
+    const added = { ...base, chatType: 2 as const, fromUserId: 10005, type: 907, to: "r1", conversationId: "g_r1" };
     const invited = pushEventOf({ ...added, content: JSON.stringify({ roomId: "r1", userIds: [3, 4], operator: 1 }) }, [1, 2, 3, 4]);
     assert.deepEqual(invited?.recipients, [3, 4]);
     const joined = pushEventOf({ ...added, content: JSON.stringify({ roomId: "r1", userIds: [3], operator: 3 }) }, [1, 2, 3]);
