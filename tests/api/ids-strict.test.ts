@@ -67,7 +67,7 @@ describe("strict numeric ids on every route", () => {
         for (const parameter of operation.parameters) {
           const numeric =
             /id$|Id$|page|Seq$|limit/i.test(parameter.name) &&
-            !/roomId|groupId|conversationId|sessionId|shareId|uploadId/.test(parameter.name);
+            !/roomId|groupId|conversationId|sessionId|shareId|uploadId|deviceId/.test(parameter.name);
           if (!numeric) continue;
           count++;
           const where = `${method} ${path} ${parameter.in} ${parameter.name}`;

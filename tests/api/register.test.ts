@@ -78,6 +78,8 @@ describe("register", () => {
       friendsVerify: 1,
       multipleDevices: 1,
       offlineNoPush: 0,
+      pushPreview: 1,
+      pushMentions: 1,
       closeTelephoneFind: 0,
       chatRecordTimeOut: -1,
     });
