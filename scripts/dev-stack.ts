@@ -4,8 +4,11 @@
  *     unless REDIS_URL / MONGO_URL point at existing servers;
  *   - versitygw (S3 API, POSIX backend) on 127.0.0.1:7070 with the credentials im-local / im-local-secret (the
  *     defaults of libs/config mediaSettings), data under .local/s3/, unless S3_ENDPOINT points at another server;
- *   - the API on :8092, the Socket.IO gateway on :5280, the scheduler (periodic jobs; /metrics on :9470) and the
- *     upload app on :8094 (it creates the bucket S3_BUCKET, default im-media, at start).
+ *   - the API on :8092, the Socket.IO gateway on :5280, the scheduler (periodic jobs; /metrics on :9470), the
+ *     upload app on :8094 (it creates the bucket S3_BUCKET, default im-media, at start) and the push worker
+ *     (/metrics on :9472), with PUSH_ENABLED=true for every app unless set: messages to offline users are queued
+ *     and planned; they reach phones once provider credentials (PUSH_APNS_*, PUSH_FCM_*, ...) are set, and are
+ *     otherwise counted as skipped (provider_disabled).
  * Ctrl-C stops everything it started.
  */
 import { spawn } from "node:child_process";
@@ -83,12 +86,14 @@ if (!process.env.S3_ENDPOINT) {
 }
 const uploadPort = env.UPLOAD_PORT ?? "8094";
 env.MEDIA_PUBLIC_URL ??= `http://127.0.0.1:${uploadPort}`;
+env.PUSH_ENABLED ??= "true";
 
 const apps = [
   { name: "api", entry: "apps/api/src/main.ts" },
   { name: "gateway", entry: "apps/gateway/src/main.ts" },
   { name: "scheduler", entry: "apps/scheduler/src/main.ts" },
   { name: "upload", entry: "apps/upload/src/main.ts" },
+  { name: "push", entry: "apps/push/src/main.ts" },
 ];
 const children = apps.map(({ name, entry }) => {
   const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", entry], { cwd: root, env, stdio: "inherit" });
@@ -103,6 +108,9 @@ console.log(`[start] Gateway    ws://127.0.0.1:${env.GATEWAY_PORT ?? 5280}  (Soc
 console.log(`[start] Scheduler  http://127.0.0.1:${env.SCHEDULER_PORT ?? 9470}  (Agenda jobs; /metrics, /healthz)`);
 console.log(
   `[start] Upload     ${env.MEDIA_PUBLIC_URL}  (uploads, media, avatars; bucket ${env.S3_BUCKET ?? "im-media"}; /metrics, /healthz)`,
+);
+console.log(
+  `[start] Push       http://127.0.0.1:${env.PUSH_PORT ?? 9472}  (offline push worker, PUSH_ENABLED=${env.PUSH_ENABLED}; /metrics, /healthz)`,
 );
 
 let stopping = false;

@@ -158,10 +158,21 @@ describe("profile and settings", () => {
       friendsVerify: 1,
       multipleDevices: 1,
       offlineNoPush: 0,
+      pushPreview: 1,
+      pushMentions: 1,
       closeTelephoneFind: 0,
       chatRecordTimeOut: -1,
     });
-    const flags = ["allowAtt", "allowGreet", "friendsVerify", "multipleDevices", "offlineNoPush", "closeTelephoneFind"];
+    const flags = [
+      "allowAtt",
+      "allowGreet",
+      "friendsVerify",
+      "multipleDevices",
+      "offlineNoPush",
+      "pushPreview",
+      "pushMentions",
+      "closeTelephoneFind",
+    ];
     for (const flag of flags) {
       const flipped = initialSettings[flag] === 1 ? 0 : 1;
       const reply = await patchSettings({ [flag]: flipped }, user.token);
@@ -192,6 +203,8 @@ describe("profile and settings", () => {
       friendsVerify: 0,
       multipleDevices: 0,
       offlineNoPush: 1,
+      pushPreview: 0,
+      pushMentions: 0,
       closeTelephoneFind: 1,
       chatRecordTimeOut: 3650,
     });

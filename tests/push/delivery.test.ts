@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { messageType } from "@im/protocol";
 import { loginHelpers } from "../support/login.js";
-import { counterValue, dataOf, type PushWorld, registerDevice, startPushWorld } from "../support/push.js";
+import { counterValue, dataOf, fcmMessage, type PushWorld, registerDevice, startPushWorld } from "../support/push.js";
 import { connectClient, gateway, registerUser } from "../support/realtime.js";
 import type { TestUser } from "../support/users.js";
 
@@ -49,7 +49,8 @@ describe("offline push delivery", () => {
     assert.equal(apnsTo(bobApns).length, 1, "one APNs alert");
     assert.equal(alert?.headers["apns-push-type"], "alert");
     assert.equal(alert?.headers["apns-topic"], "com.example.im");
-    const aps = (alert?.payload as { aps: { alert: { title: string; body: string }; badge: number } }).aps;
+    assert.ok(alert);
+    const aps = (alert.payload as { aps: { alert: { title: string; body: string }; badge: number } }).aps;
     assert.deepEqual(aps.alert, { title: "Alice", body: "hello bob" });
     assert.equal(aps.badge, 1);
     assert.equal(dataOf(alert?.payload).messageId, toBob);
@@ -66,6 +67,39 @@ describe("offline push delivery", () => {
     assert.ok(log.every((record) => record.outcome === "sent" && record.providerId !== "" && record.userId === bob.userId));
   });
 
+  it("a resent message (same messageId, queued again by the gateway) is pushed once per device", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const bobFcm = await registerDevice(world.api, bob, "fcm");
+    const a = await connectClient(world, alice, gateway(world, 0));
+    const messageId = crypto.randomUUID();
+    const message = { messageId, chatType: 1 as const, to: String(bob.userId), type: messageType.text, content: "once" };
+    await world.settle(3, async () => {
+      await a.send(message);
+      const again = await a.socket.timeout(5_000).emitWithAck("message:send", message);
+      assert.equal(again.receipt.duplicate, true);
+      await a.socket.timeout(5_000).emitWithAck("message:send", message);
+    });
+    assert.equal(fcmTo(bobFcm).length, 1);
+    assert.equal((await world.stack.api.deps.models.pushLog.find({ messageId }).lean()).length, 1);
+    assert.equal((await world.api.get<{ badge: number }>("/v1/push/badge", bob.token)).body.badge, 1, "counted once");
+  });
+
+  it("a friend request notifies the requested user (the requester's own copy does not)", async () => {
+    const alice = await registerUser(world.stack, world.api, { nickname: "Alice" });
+    const bob = await registerUser(world.stack, world.api);
+    const aliceFcm = await registerDevice(world.api, alice, "fcm");
+    const bobFcm = await registerDevice(world.api, bob, "fcm", { locale: "zh" });
+    await world.settle(1, async () => {
+      const reply = await world.api.post<{ result: string }>(`/v1/friends/${bob.userId}`, { content: "hi" }, alice.token);
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    });
+    const [request] = fcmTo(bobFcm);
+    assert.deepEqual(fcmMessage(request).notification, { title: "Alice", body: "请求添加你为好友" });
+    assert.equal(fcmMessage(request).data.type, "500");
+    assert.equal(fcmTo(aliceFcm).length, 0);
+  });
+
   it("hides sender and preview when the recipient turned previews off; texts follow the device's language", async () => {
     const alice = await registerUser(world.stack, world.api, { nickname: "Alice" });
     const bob = await registerUser(world.stack, world.api);
@@ -79,18 +113,16 @@ describe("offline push delivery", () => {
       await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "the secret plan" });
       await a.send({ chatType: 1, to: String(mei.userId), type: messageType.text, content: "你好" });
     });
-    const hidden = fcmTo(bobFcm)[0]?.body as { message: { notification: { title: string; body: string } } };
-    assert.deepEqual(hidden.message.notification, { title: "New message", body: "You have a new message" });
+    const hidden = fcmTo(bobFcm)[0];
+    assert.deepEqual(fcmMessage(hidden).notification, { title: "New message", body: "You have a new message" });
     assert.ok(!JSON.stringify(hidden).includes("secret"), "no preview anywhere in the request");
     assert.ok(!JSON.stringify(hidden).includes("Alice"), "no sender name anywhere in the request");
-    const shown = fcmTo(meiFcm)[0]?.body as { message: { notification: { title: string; body: string } } };
-    assert.deepEqual(shown.message.notification, { title: "Alice", body: "你好" });
+    assert.deepEqual(fcmMessage(fcmTo(meiFcm)[0]).notification, { title: "Alice", body: "你好" });
 
     await world.api.patch("/v1/users/me/settings", { pushPreview: 1 }, mei.token);
     await world.api.patch("/v1/users/me/settings", { pushPreview: 0 }, mei.token);
     await world.settle(1, () => a.send({ chatType: 1, to: String(mei.userId), type: messageType.text, content: "再见" }));
-    const generic = fcmTo(meiFcm)[1]?.body as { message: { notification: { title: string; body: string } } };
-    assert.deepEqual(generic.message.notification, { title: "新訊息", body: "你收到一則新訊息" });
+    assert.deepEqual(fcmMessage(fcmTo(meiFcm)[1]).notification, { title: "新訊息", body: "你收到一則新訊息" });
   });
 
   it("counts the badge once per notified message, and the client's reset starts it again", async () => {
@@ -131,19 +163,17 @@ describe("offline push delivery", () => {
     assert.equal(voip?.headers["apns-priority"], "10");
     assert.equal(dataOf(voip?.payload).messageId, invite);
     assert.equal(dataOf(voip?.payload).kind, "call");
-    const android = fcmTo(bobFcm)[0]?.body as {
-      message: { android: { priority: string }; notification?: unknown; data: Record<string, string> };
-    };
-    assert.equal(android.message.android.priority, "HIGH");
-    assert.equal(android.message.notification, undefined, "a data message, so the app rings itself");
-    assert.equal(android.message.data.kind, "call");
+    const android = fcmMessage(fcmTo(bobFcm)[0]);
+    assert.equal(android.android.priority, "HIGH");
+    assert.equal(android.notification, undefined, "a data message, so the app rings itself");
+    assert.equal(android.data.kind, "call");
     const callTtl = Number(voip?.headers["apns-expiration"]) * 1000 - Date.now();
     assert.ok(callTtl > 0 && callTtl <= 60_000, `a call invite lives a minute at most (${callTtl} ms)`);
 
     await world.settle(1, () => a.send({ chatType: 1, to, type: messageType.videoCallEnd, content: '{"seconds":0}' }));
     assert.equal(apnsTo(bobVoip).length, 2);
     assert.equal(dataOf(apnsTo(bobVoip)[1]?.payload).kind, "call-cancel");
-    assert.equal((fcmTo(bobFcm)[1]?.body as { message: { data: Record<string, string> } }).message.data.kind, "call-cancel");
+    assert.equal(fcmMessage(fcmTo(bobFcm)[1]).data.kind, "call-cancel");
 
     // Bob answers a second call on a desktop session: his ringing phones are told to stop, online or not.
     await world.settle(1, () => a.send({ chatType: 1, to, type: messageType.voiceCallAsk, content: '{"roomId":"call-8"}' }));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { messageType } from "@im/protocol";
-import { counterValue, dataOf, type PushWorld, registerDevice, startPushWorld } from "../support/push.js";
+import { counterValue, dataOf, fcmMessage, type PushWorld, registerDevice, startPushWorld } from "../support/push.js";
 import { connectClient, gateway } from "../support/realtime.js";
 import type { TestUser } from "../support/users.js";
 
@@ -59,6 +59,11 @@ describe("offline push silences", () => {
       roomId = await world.rooms.room(owner, [bob, carol, dave, erin]);
     });
     const conversationId = `g_${roomId}`;
+    for (const user of [bob, carol, dave, erin]) {
+      const invited = pushed(token(user)).filter((p) => p.data.type === "907");
+      assert.equal(invited.length, 1, "told once of being added to the room");
+      assert.deepEqual(fcmMessage(invited[0]).notification, { title: "room", body: "You were added to the group" });
+    }
     ok(await world.rooms.putMember(bob, roomId, bob.userId, { offlineNoPushMsg: 1 }));
     ok(await world.api.call("PUT", `/v1/push/mutes/${conversationId}`, { token: carol.token }));
     ok(await world.rooms.putMember(dave, roomId, dave.userId, { offlineNoPushMsg: 1 }));
@@ -72,7 +77,7 @@ describe("offline push silences", () => {
     assert.equal(inRoom(carol).length, 0, "muted conversation");
     assert.equal(inRoom(dave).length, 0, "room do-not-disturb");
     assert.equal(inRoom(erin).length, 1, "nothing silences erin");
-    const title = (inRoom(erin)[0]?.body as { message: { notification: { title: string; body: string } } }).message.notification;
+    const title = fcmMessage(inRoom(erin)[0]).notification;
     assert.deepEqual(title, { title: "room", body: `${owner.nickname}: plain` });
     assert.equal(await skipped("room_dnd"), before.room + 2);
     assert.equal(await skipped("conversation_muted"), before.muted + 1);
@@ -89,7 +94,7 @@ describe("offline push silences", () => {
     assert.equal(inRoom(bob).length, 1, "a mention passes the room's do-not-disturb");
     assert.equal(inRoom(carol).length, 1, "a mention passes a muted room");
     assert.equal(inRoom(dave).length, 0, "not for a user who turned pushMentions off");
-    const mentioned = (inRoom(bob)[0]?.body as { message: { notification: { body: string } } }).message.notification.body;
+    const mentioned = fcmMessage(inRoom(bob)[0]).notification?.body ?? "";
     assert.ok(mentioned.startsWith("[Mentioned]"), mentioned);
 
     await world.settle(1, () => o.send({ chatType: 2, to: roomId, type: messageType.text, content: "@all", atAll: true }));

@@ -20,7 +20,10 @@ import {
   createApnsTestKey,
   createTestTls,
   type FcmServer,
+  freePort,
   type HuaweiServer,
+  type ManagedProcess,
+  spawnServer,
   startApnsServer,
   startFcmServer,
   startHuaweiServer,
@@ -267,4 +270,52 @@ export function dataOf(payload: unknown): Record<string, unknown> {
   const message = record.message as Record<string, unknown> | undefined;
   if (message && typeof message.data === "object" && message.data !== null) return message.data as Record<string, unknown>;
   return record;
+}
+
+const root = new URL("../..", import.meta.url).pathname;
+
+/** A push worker as its own OS process (so a test can SIGKILL it), on the stack's stores. */
+export interface PushProcess {
+  url: string;
+  process: ManagedProcess;
+}
+
+/** Starts apps/push/src/main.ts as a process with `env` (provider settings, PUSH_CONSUMER, ...). */
+export async function startPushProcess(stack: TestStack, consumer: string, env: Record<string, string>): Promise<PushProcess> {
+  const port = await freePort();
+  const process_ = await spawnServer({
+    name: `push-${consumer}`,
+    command: process.execPath,
+    args: ["--conditions=development", "--import", "tsx", join(root, "apps/push/src/main.ts")],
+    cwd: root,
+    readyPort: port,
+    readyTimeoutMs: 60_000,
+    inheritOutput: process.env.PUSH_TEST_OUTPUT === "1",
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      MONGO_URL: stack.config.MONGO_URL,
+      REDIS_URL: stack.config.REDIS_URL,
+      MESSAGE_SHARDS: String(stack.config.MESSAGE_SHARDS),
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+      PUSH_HOST: "127.0.0.1",
+      PUSH_PORT: String(port),
+      PUSH_CONSUMER: consumer,
+      ...env,
+    },
+  });
+  return { url: `http://127.0.0.1:${port}`, process: process_ };
+}
+
+/** The FCM HTTP v1 message of a request body, as the local FCM server received it. */
+export interface FcmMessage {
+  notification?: { title: string; body: string };
+  android: { priority: string; ttl?: string; collapse_key?: string };
+  data: Record<string, string>;
+}
+
+/** The `message` of a request the local FCM server received (fails the test when there is no such request). */
+export function fcmMessage(request: { body: unknown } | undefined): FcmMessage {
+  assert.ok(request, "no such FCM request");
+  return (request.body as { message: FcmMessage }).message;
 }

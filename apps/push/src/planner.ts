@@ -21,6 +21,8 @@ export interface PlannerDeps {
 }
 
 const presenceKey = (userId: number) => `im:presence:${userId}`;
+/** Documents per reply of the planner's finds: a whole room's in the first reply, no getMore round trips. */
+const READ_BATCH = 10_000;
 
 /** A collapse id of at most 64 bytes (APNs apns-collapse-id limit): the readable form, or a hash of it. */
 export function collapseIdOf(prefix: string, conversationId: string): string {
@@ -59,7 +61,7 @@ export function devicesForKind(devices: readonly PushDeviceDoc[], kind: PushEven
  * recipients (a 500-member room is one presence pipeline and one find per collection):
  * 1. presence — a user with any live socket is skipped (`online`);
  * 2. the user's `offlineNoPush` (`offline_no_push`) — nothing passes it;
- * 3. single chats: the recipient's friendship to the sender with `offlineNoPushMsg` (`friend_dnd`);
+ * 3. single chats: the recipient's friendship to the sender (a friend notice's actor) with `offlineNoPushMsg` (`friend_dnd`);
  *    rooms: the member's `offlineNoPushMsg` (`room_dnd`) — an @mention (by id, or @all) passes it when the
  *    user's `pushMentions` is on; any conversation: a conversation_mutes record (`conversation_muted`),
  *    passed by mentions in rooms likewise;
@@ -84,7 +86,10 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
   if (candidates.length === 0) return [];
 
   const [users, room] = await Promise.all([
-    models.users.find({ userId: { $in: [...candidates, event.fromUserId] } }, { userId: 1, nickname: 1, settings: 1 }).lean(),
+    models.users
+      .find({ userId: { $in: [...candidates, event.actorUserId ?? event.fromUserId] } }, { userId: 1, nickname: 1, settings: 1 })
+      .batchSize(READ_BATCH)
+      .lean(),
     isRoom ? models.rooms.findOne({ roomId: event.to }, { name: 1 }).lean() : Promise.resolve(null),
   ]);
   const byId = new Map(users.map((user) => [user.userId, user]));
@@ -102,11 +107,20 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
     const [friendDnd, roomDnd, mutes] = await Promise.all([
       isRoom
         ? Promise.resolve([])
-        : models.friendships.find({ userId: { $in: candidates }, toUserId: event.fromUserId, offlineNoPushMsg: 1 }, { userId: 1 }).lean(),
+        : models.friendships
+            .find({ userId: { $in: candidates }, toUserId: event.actorUserId ?? event.fromUserId, offlineNoPushMsg: 1 }, { userId: 1 })
+            .batchSize(READ_BATCH)
+            .lean(),
       isRoom
-        ? models.roomMembers.find({ roomId: event.to, userId: { $in: candidates }, offlineNoPushMsg: 1 }, { userId: 1 }).lean()
+        ? models.roomMembers
+            .find({ roomId: event.to, userId: { $in: candidates }, offlineNoPushMsg: 1 }, { userId: 1 })
+            .batchSize(READ_BATCH)
+            .lean()
         : Promise.resolve([]),
-      models.conversationMutes.find({ conversationId: event.conversationId, userId: { $in: candidates } }, { userId: 1 }).lean(),
+      models.conversationMutes
+        .find({ conversationId: event.conversationId, userId: { $in: candidates } }, { userId: 1 })
+        .batchSize(READ_BATCH)
+        .lean(),
     ]);
     const friendSilenced = new Set(friendDnd.map((doc) => doc.userId));
     const roomSilenced = new Set(roomDnd.map((doc) => doc.userId));
@@ -125,7 +139,10 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
   }
   if (candidates.length === 0) return [];
 
-  const registered = await models.pushDevices.find({ userId: { $in: candidates } }).lean();
+  const registered = await models.pushDevices
+    .find({ userId: { $in: candidates } })
+    .batchSize(READ_BATCH)
+    .lean();
   const devicesByUser = new Map<number, PushDeviceDoc[]>();
   for (const device of registered) {
     if (own && event.fromSessionId && device.sessionId === event.fromSessionId) continue;
@@ -152,8 +169,11 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
       ? await Promise.all(targets.map((target) => countForBadge(deps.redis, target.userId, event.messageId)))
       : targets.map(() => undefined);
 
-  const sender = byId.get(event.fromUserId);
-  const senderName = event.fromUserName || sender?.nickname || String(event.fromUserId);
+  // A friend notice names the user who acted, not the system account that sent it.
+  const senderName =
+    event.actorUserId !== undefined
+      ? byId.get(event.actorUserId)?.nickname || String(event.actorUserId)
+      : event.fromUserName || byId.get(event.fromUserId)?.nickname || String(event.fromUserId);
   const ttlSeconds = event.kind === "alert" ? deps.alertTtlSeconds : deps.callTtlSeconds;
   const category = messageTypes[event.type as MessageTypeCode]?.category;
   const priority = event.kind !== "alert" || category === "content" ? "high" : "normal";

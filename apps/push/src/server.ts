@@ -35,12 +35,13 @@ export async function startPush(config: PushConfig, options: StartPushOptions = 
   const logger = options.logger ?? createLogger({ name: "push", level: config.LOG_LEVEL });
   const registry = createMetricsRegistry("push");
   const metrics = createPushMetrics(registry);
+  // Credentials are checked before any store is touched: an incomplete one stops start-up (exit 78).
+  const providers = options.providers ?? createProviders(config, { logger, metrics: { requestDuration: metrics.providerDuration } });
   const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(registry) });
   const redis = createRedis(config.REDIS_URL, `push-${config.PUSH_CONSUMER}`);
   const reader = createRedis(config.REDIS_URL, `push-reader-${config.PUSH_CONSUMER}`);
   const models = createModels(mongo);
   await syncIndexes(models);
-  const providers = options.providers ?? createProviders(config, { logger, metrics: { requestDuration: metrics.providerDuration } });
   const byProvider = new Map<string, PushProvider>();
   for (const provider of providers) for (const name of provider.serves) byProvider.set(name, provider);
   if (byProvider.size === 0) logger.warn("no push provider configured: every device is skipped (provider_disabled)");

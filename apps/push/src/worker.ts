@@ -59,6 +59,7 @@ export class PushWorker {
   private stopping = false;
   private readonly inFlight = new Map<string, Promise<void>>();
   private waiters: Array<() => void> = [];
+  private readonly onStop: Array<() => void> = [];
   private loops: Promise<void>[] = [];
 
   constructor(private readonly deps: WorkerDeps) {}
@@ -74,6 +75,7 @@ export class PushWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake();
+    for (const resolve of this.onStop.splice(0)) resolve();
     await Promise.all(this.loops);
     await Promise.all(this.inFlight.values());
   }
@@ -91,6 +93,20 @@ export class PushWorker {
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve();
+  }
+
+  /** Waits `ms`, or less when stop() is called. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        const index = this.onStop.indexOf(done);
+        if (index >= 0) this.onStop.splice(index, 1);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.onStop.push(done);
+    });
   }
 
   private async slot(): Promise<void> {
@@ -133,7 +149,7 @@ export class PushWorker {
     const { redis, logger, settings } = this.deps;
     const every = Math.max(50, Math.min(5_000, Math.floor(settings.claimIdleMs / 2)));
     while (!this.stopping) {
-      await new Promise((resolve) => setTimeout(resolve, every));
+      await this.pause(every);
       for (const stream of [PUSH_SENDS_STREAM, PUSH_EVENTS_STREAM]) {
         let cursor = "0-0";
         try {

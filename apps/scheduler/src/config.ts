@@ -28,6 +28,10 @@ export const schedulerConfigSchema = z.object({
   SCHEDULER_RETENTION_INTERVAL_SECONDS: envInt(3_600, 1, 604_800).describe(
     "How often expired chat records are deleted (chatRecordTimeOut of users and of the client config)",
   ),
+  SCHEDULER_PUSH_LOG_INTERVAL_SECONDS: envInt(3_600, 1, 604_800).describe(
+    "How often push log records past PUSH_LOG_RETENTION_DAYS are removed",
+  ),
+  PUSH_LOG_RETENTION_DAYS: envInt(30, 1, 3_650).describe("Push log records (push_log) older than this are removed, days"),
   ...mediaSettings,
   SCHEDULER_MEDIA_EXPIRY_INTERVAL_SECONDS: envInt(3_600, 1, 604_800).describe(
     "How often expired chat media (uploads past their fileValidTime) and abandoned multipart uploads are deleted",

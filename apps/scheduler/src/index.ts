@@ -9,6 +9,7 @@ export {
   mediaExpiryJob,
   ORPHAN_CURSOR_KEY,
 } from "./jobs/media-expiry.js";
+export { PUSH_LOG_JOB, type PushLogJobOptions, prunePushLog, pushLogJob } from "./jobs/push-log.js";
 export { deleteExpiredMessages, platformRetentionDays, RETENTION_JOB, type RetentionResult, retentionJob } from "./jobs/retention.js";
 export {
   countPresence,

@@ -11,6 +11,7 @@ import type { SchedulerConfig } from "./config.js";
 import { type GuardOutcome, runGuarded } from "./guard.js";
 import type { JobContext, JobSpec } from "./jobs/context.js";
 import { mediaExpiryJob } from "./jobs/media-expiry.js";
+import { pushLogJob } from "./jobs/push-log.js";
 import { retentionJob } from "./jobs/retention.js";
 import { ensureUserStatusIndexes, latestUserStatus, type UserStatusCountDoc, userStatusJob } from "./jobs/user-status.js";
 import { bucketOf, repeatEvery } from "./schedule.js";
@@ -130,6 +131,7 @@ export async function startScheduler(config: SchedulerConfig, options: Scheduler
         storage,
         counter: expired,
       }),
+      pushLogJob(config.SCHEDULER_PUSH_LOG_INTERVAL_SECONDS, { retentionDays: config.PUSH_LOG_RETENTION_DAYS }),
     ].map((job) => [job.name, job]),
   );
   const context: JobContext = { redis, db, models, shards, logger, ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}) };

@@ -39,6 +39,8 @@ export const pushEventSchema = z.object({
   text: z.string().max(PREVIEW_SOURCE_CHARS).optional(),
   /** The sender's display name as the message carries it (the push app falls back to the user's nickname). */
   fromUserName: z.string().max(64).optional(),
+  /** Who acted, for a notice the system account (10005) sends: a friend notice's content.fromUserId (named in the title). */
+  actorUserId: z.number().int().optional(),
   /** Users @mentioned in a room message. */
   atUserIds: z.array(z.number().int()).max(1_000).optional(),
   /** The whole room was @mentioned (owner and admins only). */

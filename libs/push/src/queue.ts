@@ -40,6 +40,13 @@ function noticeAudience(message: DeliveredMessage, recipients: readonly number[]
   return recipients;
 }
 
+/** The user a friend notice (500–509, sent by the system account) is about: its content's fromUserId. */
+function actorOf(message: DeliveredMessage): { actorUserId?: number } {
+  if (message.type < 500 || message.type > 509) return {};
+  const actor = noticeContent(message.content)?.fromUserId;
+  return typeof actor === "number" && Number.isInteger(actor) ? { actorUserId: actor } : {};
+}
+
 /** The event for one stored message and its recipients, or null when its type never notifies. */
 export function pushEventOf(message: DeliveredMessage, recipients: readonly number[], origin: PushOrigin = {}): PushEvent | null {
   const policy = pushPolicyOf(message.type);
@@ -66,6 +73,7 @@ export function pushEventOf(message: DeliveredMessage, recipients: readonly numb
       policy.audience === "sender-devices" ? [message.fromUserId] : [...new Set(recipients)].filter((id) => id !== message.fromUserId),
     ...(text ? { text } : {}),
     ...(message.fromUserName ? { fromUserName: [...message.fromUserName].slice(0, 64).join("") } : {}),
+    ...actorOf(message),
     ...(message.atUserIds?.length ? { atUserIds: message.atUserIds } : {}),
     ...(message.atAll ? { atAll: true } : {}),
   };
