@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
-import { connect } from "node:http2";
+import { type ClientHttp2Session, connect } from "node:http2";
 import { Agent, request } from "node:https";
 import { after, before, describe, it } from "node:test";
 import {
@@ -44,8 +44,12 @@ const apnsJwt = (iatMs: number) =>
     .setProtectedHeader({ alg: "ES256", kid: key.keyId })
     .sign(createPrivateKey(key.privateKey));
 
-async function apnsPost(headers: Record<string, string>, payload: string): Promise<{ status: number; reason?: string }> {
-  const session = connect(apns.url, { ca: apns.ca });
+async function apnsPost(
+  headers: Record<string, string>,
+  payload: string,
+  reuse?: ClientHttp2Session,
+): Promise<{ status: number; reason?: string }> {
+  const session = reuse ?? connect(apns.url, { ca: apns.ca });
   try {
     return await new Promise((resolve, reject) => {
       const stream = session.request({ ":method": "POST", ":path": `/3/device/${"ab".repeat(32)}`, ...headers });
@@ -62,7 +66,7 @@ async function apnsPost(headers: Record<string, string>, payload: string): Promi
       stream.end(payload);
     });
   } finally {
-    session.close();
+    if (!reuse) session.close();
   }
 }
 
@@ -85,7 +89,8 @@ describe("the local provider servers refuse what the real ones refuse", () => {
     const alert = { "apns-topic": "com.example.im", "apns-push-type": "alert", "apns-priority": "10" };
     const payload = JSON.stringify({ aps: { alert: "hi" } });
     const first = await apnsJwt(clock.now());
-    assert.deepEqual(await apnsPost({ ...alert, authorization: `bearer ${first}` }, payload), { status: 200 });
+    const connection = connect(apns.url, { ca: apns.ca });
+    assert.deepEqual(await apnsPost({ ...alert, authorization: `bearer ${first}` }, payload, connection), { status: 200 });
     assert.equal((await apnsPost({ ...alert }, payload)).reason, "MissingProviderToken");
     const old = await apnsJwt(clock.now() - 61 * MINUTE);
     assert.deepEqual(await apnsPost({ ...alert, authorization: `bearer ${old}` }, payload), {
@@ -93,10 +98,16 @@ describe("the local provider servers refuse what the real ones refuse", () => {
       reason: "ExpiredProviderToken",
     });
     const churn = await apnsJwt(clock.now() + 1000);
-    assert.deepEqual(await apnsPost({ ...alert, authorization: `bearer ${churn}` }, payload), {
+    assert.deepEqual(await apnsPost({ ...alert, authorization: `bearer ${churn}` }, payload, connection), {
       status: 429,
       reason: "TooManyProviderTokenUpdates",
     });
+    assert.deepEqual(
+      await apnsPost({ ...alert, authorization: `bearer ${churn}` }, payload),
+      { status: 200 },
+      "another connection has its own token",
+    );
+    connection.close();
     const auth = { authorization: `bearer ${first}` };
     assert.equal((await apnsPost({ ...alert, ...auth, "apns-push-type": "voip" }, payload)).reason, "InvalidPushType");
     assert.equal((await apnsPost({ ...alert, ...auth, "apns-push-type": "background" }, payload)).reason, "BadPriority");

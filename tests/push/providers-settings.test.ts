@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ConfigError } from "@im/config";
-import { createProviders } from "@im/push-app";
+import { createProviders, longestSendMs } from "@im/push-app";
 import { createApnsTestKey, createFcmTestAccount } from "@im/testing";
 import { providerSettings, quietLogger } from "./providers-helpers.js";
 
@@ -88,5 +88,14 @@ describe("push provider settings and createProviders", () => {
     assert.equal(settings.PUSH_APNS_SANDBOX_URL, "https://api.sandbox.push.apple.com");
     assert.equal(settings.PUSH_PROVIDER_TIMEOUT_MS, 10_000);
     assert.equal(settings.PUSH_PROVIDER_RETRIES, 3);
+  });
+
+  it("bounds one send's duration for the worker's lease: attempts × (token + two sends) + the waits between them", () => {
+    assert.equal(longestSendMs({ PUSH_PROVIDER_TIMEOUT_MS: 10_000, PUSH_PROVIDER_RETRIES: 3 }), 4 * 3 * 10_000 + 3 * 10_000);
+    assert.equal(longestSendMs({ PUSH_PROVIDER_TIMEOUT_MS: 1_000, PUSH_PROVIDER_RETRIES: 0 }), 3 * 1_000);
+    assert.equal(
+      longestSendMs({ PUSH_PROVIDER_TIMEOUT_MS: 1_000, PUSH_PROVIDER_RETRIES: 2 }, { maxDelayMs: 400, maxWaitMs: 5_000 }),
+      3 * 3 * 1_000 + 2 * 5_000,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { Models, PushOutcome } from "@im/data";
-import type { Redis } from "@im/infra";
+import { isDuplicateKeyError, type Redis } from "@im/infra";
 import type { PushProvider, SendOutcome } from "@im/push";
 import type { Logger } from "@im/telemetry";
 import type { PushMetrics } from "./metrics.js";
@@ -58,11 +58,16 @@ interface LogRecord {
   time: number;
 }
 
+/**
+ * Inserts the push log record once (unique _id "<messageId>:<deviceId>"); a duplicate means a re-delivery already
+ * logged this answer (the marker keeps it), so it is left as is. An insert, not a replaceOne upsert: FerretDB v1
+ * scans the whole collection for an upsert by _id (1.3 ms per write empty, 10.8 ms at 4,000 records), which made
+ * the push path slow down as push_log grew (load/bench/push.ts, docs/benchmarks.md).
+ */
 async function writeLog(deps: SenderDeps, entry: SendEntry, record: LogRecord): Promise<void> {
   const _id = `${entry.messageId}:${entry.deviceId}`;
-  await deps.models.pushLog.replaceOne(
-    { _id },
-    {
+  try {
+    await deps.models.pushLog.create({
       _id,
       messageId: entry.messageId,
       conversationId: entry.conversationId,
@@ -71,9 +76,10 @@ async function writeLog(deps: SenderDeps, entry: SendEntry, record: LogRecord): 
       provider: entry.provider,
       kind: entry.notification.kind,
       ...record,
-    },
-    { upsert: true },
-  );
+    });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
 }
 
 /** Records the answer on the marker (so no other attempt sends again), then in the push log. */

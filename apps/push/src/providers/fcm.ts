@@ -204,7 +204,12 @@ export function createFcmProvider(options: FcmClientOptions): PushProvider {
         return { again: `network: ${(error as Error).message}` };
       }
       if (answer.status === 200) {
-        const name = (JSON.parse(answer.body) as { name?: unknown }).name;
+        let name: unknown;
+        try {
+          name = (JSON.parse(answer.body) as { name?: unknown }).name;
+        } catch {
+          name = undefined; // accepted; the message name is only for the push log
+        }
         return { done: { status: "sent", ...(typeof name === "string" ? { providerId: name } : {}) } };
       }
       const { code, fields } = readFcmError(answer);

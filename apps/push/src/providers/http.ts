@@ -74,6 +74,10 @@ export interface RetryPolicy {
   now?: () => number;
 }
 
+/** Default longest backoff and longest Retry-After waited inside one send, ms. */
+export const DEFAULT_MAX_DELAY_MS = 8_000;
+export const DEFAULT_MAX_WAIT_MS = 10_000;
+
 /** The reason a send ends with when the notification's `expiresAt` passes before it could be delivered. */
 export const EXPIRED_REASON = "Expired";
 
@@ -115,8 +119,8 @@ export async function withRetries(
 ): Promise<SendOutcome> {
   const now = policy.now ?? Date.now;
   const base = policy.baseDelayMs ?? 500;
-  const max = policy.maxDelayMs ?? 8000;
-  const maxWait = policy.maxWaitMs ?? 10_000;
+  const max = policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  const maxWait = policy.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   for (let n = 1; ; n += 1) {
     if (signal?.aborted) return { status: "retry", reason: "aborted", attempts: n - 1 };
     if (now() >= expiresAt) return { status: "failed", reason: EXPIRED_REASON, attempts: n - 1 };

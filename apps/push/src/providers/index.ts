@@ -5,7 +5,7 @@ import type { PushProvider } from "@im/push";
 import type { Logger } from "@im/telemetry";
 import { createApnsProvider } from "./apns.js";
 import { createFcmProvider, type ServiceAccount, serviceAccountSchema } from "./fcm.js";
-import type { ProviderMetrics, RetryPolicy } from "./http.js";
+import { DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_WAIT_MS, type ProviderMetrics, type RetryPolicy } from "./http.js";
 import { createHuaweiProvider } from "./huawei.js";
 import type { PushProviderSettings } from "./settings.js";
 import { createXiaomiProvider } from "./xiaomi.js";
@@ -27,6 +27,20 @@ export interface ProviderDeps {
   now?: () => number;
   /** Backoff tuning (tests shorten it); `retries` comes from PUSH_PROVIDER_RETRIES. */
   backoff?: Omit<RetryPolicy, "retries" | "now">;
+}
+
+/**
+ * The longest one `send` can take with these settings, ms: every attempt may fetch an OAuth token and send twice
+ * (a refused token is replaced and the send repeated once), each up to PUSH_PROVIDER_TIMEOUT_MS, and between
+ * attempts the client waits at most the longest backoff or Retry-After it honours. A worker's lease on an entry
+ * should be at least this (the caller's abort signal cuts a send short anyway).
+ */
+export function longestSendMs(
+  config: Pick<PushProviderSettings, "PUSH_PROVIDER_TIMEOUT_MS" | "PUSH_PROVIDER_RETRIES">,
+  backoff: ProviderDeps["backoff"] = {},
+): number {
+  const wait = Math.max(backoff.maxDelayMs ?? DEFAULT_MAX_DELAY_MS, backoff.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+  return (config.PUSH_PROVIDER_RETRIES + 1) * 3 * config.PUSH_PROVIDER_TIMEOUT_MS + config.PUSH_PROVIDER_RETRIES * wait;
 }
 
 function readSecret(file: string | undefined, inline: string | undefined, names: string, problems: string[]): string | undefined {

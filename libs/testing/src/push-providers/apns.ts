@@ -52,7 +52,7 @@ export interface ApnsServer {
   /** The PEM the client must trust (PUSH_CA_FILE). */
   ca: string;
   requests: ApnsRequest[];
-  /** Distinct provider tokens (JWTs) in the order they were first seen, with when (fake clock). */
+  /** Distinct provider tokens (JWTs) in the order they were first seen (any connection), with when (fake clock). */
   providerTokens: { raw: string; iat: number; firstSeen: number }[];
   script: ReplyScript<ApnsReply>;
   /** Answered requests with status 200. */
@@ -67,7 +67,7 @@ const TOKEN_UPDATE_MS = 20 * 60_000;
  * Starts a local APNs on 127.0.0.1: HTTP/2 + TLS (self-signed), `POST /3/device/<hex token>`, checking (as
  * Apple's documentation says, "Sending notification requests to APNs"): `authorization: bearer <JWT>` signed ES256
  * with the test's key (kid = key id, iss = team id, iat not over an hour old → else 403 ExpiredProviderToken;
- * a new token within 20 minutes of the last one → 429 TooManyProviderTokenUpdates), `apns-topic` (`.voip` ⇔
+ * a connection switching to a new token within 20 minutes of its last switch → 429 TooManyProviderTokenUpdates), `apns-topic` (`.voip` ⇔
  * push type voip), `apns-push-type` alert|background|voip, `apns-priority` 5|10 (background 5),
  * `apns-expiration` epoch seconds, `apns-collapse-id` ≤ 64 bytes, a JSON payload with `aps` of at most 4096
  * bytes (5120 VoIP) → 413 PayloadTooLarge. Answers 200 with `apns-id`, or the scripted replies.
@@ -81,7 +81,13 @@ export async function startApnsServer(options: ApnsServerOptions): Promise<ApnsS
   const providerTokens: ApnsServer["providerTokens"] = [];
   let accepted = 0;
 
-  async function verifyJwt(authorization: string | undefined): Promise<{ jwt?: ApnsRequest["jwt"]; refuse?: [number, string] }> {
+  /** The token each connection last switched to, and when: the 20-minute rule holds per connection. */
+  const sessionTokens = new WeakMap<object, { raw: string; since: number }>();
+
+  async function verifyJwt(
+    authorization: string | undefined,
+    session: object,
+  ): Promise<{ jwt?: ApnsRequest["jwt"]; refuse?: [number, string] }> {
     const match = /^bearer (\S+)$/.exec(authorization ?? "");
     if (!match?.[1]) return { refuse: [403, "MissingProviderToken"] };
     const raw = match[1];
@@ -94,11 +100,12 @@ export async function startApnsServer(options: ApnsServerOptions): Promise<ApnsS
       if (iatMs > now() + 60_000) return { refuse: [403, "InvalidProviderToken"] };
       if (now() - iatMs > HOUR_MS) return { refuse: [403, "ExpiredProviderToken"] };
       const jwt = { kid: options.keyId, iss: options.teamId, iat: payload.iat, raw };
-      const last = providerTokens.at(-1);
-      if (last?.raw !== raw && !providerTokens.some((seen) => seen.raw === raw)) {
-        if (last !== undefined && now() - last.firstSeen < TOKEN_UPDATE_MS) return { jwt, refuse: [429, "TooManyProviderTokenUpdates"] };
-        providerTokens.push({ raw, iat: payload.iat, firstSeen: now() });
+      const current = sessionTokens.get(session);
+      if (current?.raw !== raw) {
+        if (current !== undefined && now() - current.since < TOKEN_UPDATE_MS) return { jwt, refuse: [429, "TooManyProviderTokenUpdates"] };
+        sessionTokens.set(session, { raw, since: now() });
       }
+      if (!providerTokens.some((seen) => seen.raw === raw)) providerTokens.push({ raw, iat: payload.iat, firstSeen: now() });
       return { jwt };
     } catch {
       return { refuse: [403, "InvalidProviderToken"] };
@@ -149,7 +156,7 @@ export async function startApnsServer(options: ApnsServerOptions): Promise<ApnsS
     };
     requests.push(record);
 
-    const auth = await verifyJwt(plain.authorization);
+    const auth = await verifyJwt(plain.authorization, stream.session ?? stream);
     record.jwt = auth.jwt;
     let answer: ApnsReply | undefined;
     if (headers[":method"] !== "POST") answer = { status: 405, reason: "MethodNotAllowed" };
