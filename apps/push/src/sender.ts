@@ -1,7 +1,9 @@
-import type { Models, PushOutcome } from "@im/data";
-import { isDuplicateKeyError, type Redis } from "@im/infra";
+import type { Models, PushLogDoc, PushOutcome } from "@im/data";
+import type { Redis } from "@im/infra";
+import { InsertBatcher } from "@im/messaging";
 import type { PushProvider, SendOutcome } from "@im/push";
 import type { Logger } from "@im/telemetry";
+import type { Collection } from "mongodb";
 import type { PushMetrics } from "./metrics.js";
 import type { SendEntry } from "./send-entry.js";
 
@@ -64,22 +66,38 @@ interface LogRecord {
  * scans the whole collection for an upsert by _id (1.3 ms per write empty, 10.8 ms at 4,000 records), which made
  * the push path slow down as push_log grew (load/bench/push.ts, docs/benchmarks.md).
  */
-async function writeLog(deps: SenderDeps, entry: SendEntry, record: LogRecord): Promise<void> {
-  const _id = `${entry.messageId}:${entry.deviceId}`;
-  try {
-    await deps.models.pushLog.create({
-      _id,
-      messageId: entry.messageId,
-      conversationId: entry.conversationId,
-      userId: entry.userId,
-      deviceId: entry.deviceId,
-      provider: entry.provider,
-      kind: entry.notification.kind,
-      ...record,
-    });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
+/**
+ * Push log writers, one per collection: concurrent sends' records go together in one unordered insertMany
+ * (a 500-member room's answers are a handful of writes, not 500), without waiting for a batch to fill.
+ */
+const logWriters = new WeakMap<object, InsertBatcher<PushLogDoc & { _id: string }>>();
+
+function logWriter(models: Models): InsertBatcher<PushLogDoc & { _id: string }> {
+  let writer = logWriters.get(models.pushLog);
+  if (!writer) {
+    const collection = models.pushLog.collection as unknown as Collection<PushLogDoc & { _id: string }>;
+    writer = new InsertBatcher(collection, { maxBatch: 256, maxInFlight: 2 });
+    logWriters.set(models.pushLog, writer);
   }
+  return writer;
+}
+
+/**
+ * Writes the push log record of one answer: an insert by `_id` = "<messageId>:<deviceId>" (a duplicate = already
+ * logged by an earlier attempt). An insert, not an upsert: FerretDB v1 runs a replaceOne upsert as a scan of the
+ * whole collection. @throws InsertOutcomeUnknownError when the write's outcome is unknown (the entry stays pending).
+ */
+async function writeLog(deps: SenderDeps, entry: SendEntry, record: LogRecord): Promise<void> {
+  await logWriter(deps.models).insert({
+    _id: `${entry.messageId}:${entry.deviceId}`,
+    messageId: entry.messageId,
+    conversationId: entry.conversationId,
+    userId: entry.userId,
+    deviceId: entry.deviceId,
+    provider: entry.provider,
+    kind: entry.notification.kind,
+    ...record,
+  });
 }
 
 /** Records the answer on the marker (so no other attempt sends again), then in the push log. */
