@@ -18,12 +18,14 @@
  * (2) Baseline: the provider client (`createProviders`, the same settings and stub) sends the same number of
  *     notifications to the same devices directly, 64 in flight: what the worker's sends cost without the queue,
  *     the planner (presence, silences, devices, badge, texts) and the push log.
- * (3) Sender receipt latency: --senders members connect to the push-off gateway and as many to the push-on one;
- *     per round each sender sends --messages texts to the room one after the other (--gap-ms apart), under three
+ * (3) Sender receipt latency: --senders members connect to the push-off gateway and as many to the push-on one,
+ *     from two sender processes of their own (lib/latency-senders.ts: not through this process's event loop,
+ *     which runs the stub and the API); per round each sender sends --messages texts to the room one after the other (--gap-ms apart), under three
  *     conditions in rotating order: push off; push on with the push app stopped (SIGSTOP: the message path only
  *     queues the event); push on with the push app sending meanwhile. Goal: on within ±10 % of off.
  * `--only path` runs (1) and (2), `--only latency` runs (3).
  */
+import { fork } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ImClient } from "@im/client";
@@ -36,6 +38,7 @@ import { z } from "zod";
 import { drained, startProviderFakes } from "../../tests/support/push.js";
 import { startStack, type TestStack } from "../../tests/support/stack.js";
 import { createRoom, mapLimit, registerUsers } from "../runner/setup.js";
+import type { SenderReply, SenderRequest } from "./lib/latency-senders.js";
 import { log, machine, ratio, round, sleep, summarize, table, writeResult } from "./lib/report.js";
 import { cpuSeconds } from "./lib/servers.js";
 
@@ -118,6 +121,7 @@ async function main() {
   const redis = stack.api.deps.redis;
   const processes: ManagedProcess[] = [];
   const clients: ImClient[] = [];
+  const senderProcesses: SenderProcess[] = [];
   let direct: PushProvider | undefined;
   try {
     const [on, off] = [await startGateway(stack, 1, true), await startGateway(stack, 2, false)];
@@ -260,9 +264,15 @@ async function main() {
       return;
     }
     const pick = rest.slice(0, 2 * senders);
-    const offSenders = await Promise.all(pick.slice(0, senders).map((u) => connect(off.url, u.token)));
-    const onSenders = await Promise.all(pick.slice(senders).map((u) => connect(on.url, u.token)));
-    clients.push(...offSenders, ...onSenders);
+    const offSenders = await startSenders(
+      off.url,
+      pick.slice(0, senders).map((u) => u.token),
+    );
+    const onSenders = await startSenders(
+      on.url,
+      pick.slice(senders).map((u) => u.token),
+    );
+    senderProcesses.push(offSenders, onSenders);
     const conditions = ["off", "on, push app stopped", "on, push app sending"] as const;
     const latencies = new Map<string, number[]>(conditions.map((c) => [c, []]));
     for (let r = 0; r < latencyRounds; r++) {
@@ -270,18 +280,7 @@ async function main() {
         const condition = conditions[(k + r) % conditions.length] as (typeof conditions)[number];
         const group = condition === "off" ? offSenders : onSenders;
         if (condition === "on, push app stopped") process.kill(push.pid, "SIGSTOP");
-        const samples = await Promise.all(
-          group.map(async (c, s) => {
-            const own: number[] = [];
-            for (let m = 0; m < messages; m++) {
-              const started = epochMs();
-              await c.send({ chatType: chatTypes.group, to: roomId, type: messageType.text, content: `latency ${r}.${s}.${m}` });
-              own.push(epochMs() - started);
-              await sleep(gapMs);
-            }
-            return own;
-          }),
-        );
+        const samples = [await group.run({ type: "run", roomId, messages, gapMs, tag: `${r}.${k}` })];
         latencies.get(condition)?.push(...samples.flat());
         if (condition === "on, push app stopped") process.kill(push.pid, "SIGCONT");
         const s = summarize(samples.flat());
@@ -304,6 +303,7 @@ async function main() {
     console.log(`result: ${writeResult("push", results)}`);
   } finally {
     for (const c of clients) c.close();
+    for (const p of senderProcesses) p.stop();
     await direct?.close();
     for (const p of processes.reverse()) await p.stop();
     await stack.stop();
@@ -311,10 +311,31 @@ async function main() {
   }
 }
 
-async function connect(url: string, token: string): Promise<ImClient> {
-  const client = new ImClient({ url, token, resource: "web" });
-  await client.connect();
-  return client;
+/** The room senders of (3) in a process of their own (lib/latency-senders.ts), connected to `url`. */
+async function startSenders(url: string, tokens: string[]): Promise<SenderProcess> {
+  const child = fork(join(root, "load/bench/lib/latency-senders.ts"), [], {
+    execArgv: ["--conditions=development", "--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const next = () => new Promise<SenderReply>((resolve) => child.once("message", (reply: SenderReply) => resolve(reply)));
+  await next(); // started
+  child.send({ type: "connect", url, tokens } satisfies SenderRequest);
+  await next();
+  return {
+    async run(request) {
+      child.send(request satisfies SenderRequest);
+      const reply = await next();
+      return reply.type === "latencies" ? reply.ms : [];
+    },
+    stop() {
+      child.send({ type: "exit" } satisfies SenderRequest);
+    },
+  };
+}
+
+interface SenderProcess {
+  run(request: Extract<SenderRequest, { type: "run" }>): Promise<number[]>;
+  stop(): void;
 }
 
 await main();
