@@ -119,6 +119,7 @@ describe("push planner on a 500-member room", () => {
       "push_devices",
       "shiku_room",
       "shiku_room_member",
+      "u_friends", // who of the members blocked the sender
       "user",
     ]);
     assert.equal(commands.length, finds.length, `only finds: ${JSON.stringify(commands)}`);

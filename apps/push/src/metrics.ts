@@ -8,6 +8,7 @@ export type NotificationOutcome = "sent" | "pruned" | "failed" | "retried" | "ex
 export type SkipReason =
   | "online"
   | "offline_no_push"
+  | "blocked"
   | "friend_dnd"
   | "room_dnd"
   | "conversation_muted"
@@ -18,6 +19,7 @@ export type SkipReason =
 export const skipReasons: readonly SkipReason[] = [
   "online",
   "offline_no_push",
+  "blocked",
   "friend_dnd",
   "room_dnd",
   "conversation_muted",

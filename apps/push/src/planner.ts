@@ -61,7 +61,8 @@ export function devicesForKind(devices: readonly PushDeviceDoc[], kind: PushEven
  * recipients (a 500-member room is one presence pipeline and one find per collection):
  * 1. presence — a user with any live socket is skipped (`online`);
  * 2. the user's `offlineNoPush` (`offline_no_push`) — nothing passes it;
- * 3. single chats: the recipient's friendship to the sender (a friend notice's actor) with `offlineNoPushMsg` (`friend_dnd`);
+ * 3. any chat: the recipient blocked the sender (a notice's actor) — nothing passes it, mentions neither (`blocked`);
+ *    single chats: the recipient's friendship to the sender (a friend notice's actor) with `offlineNoPushMsg` (`friend_dnd`);
  *    rooms: the member's `offlineNoPushMsg` (`room_dnd`) — an @mention (by id, or @all) passes it when the
  *    user's `pushMentions` is on; any conversation: a conversation_mutes record (`conversation_muted`),
  *    passed by mentions in rooms likewise;
@@ -104,13 +105,16 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
   const passes = (id: number) => mentioned(id) !== undefined && byId.get(id)?.settings?.pushMentions !== 0;
 
   if (!own && candidates.length > 0) {
-    const [friendDnd, roomDnd, mutes] = await Promise.all([
-      isRoom
-        ? Promise.resolve([])
-        : models.friendships
-            .find({ userId: { $in: candidates }, toUserId: event.actorUserId ?? event.fromUserId, offlineNoPushMsg: 1 }, { userId: 1 })
-            .batchSize(READ_BATCH)
-            .lean(),
+    const actor = event.actorUserId ?? event.fromUserId;
+    const [friendships, roomDnd, mutes] = await Promise.all([
+      // The recipients' records toward the sender (or a notice's actor): blocked (any chat), do-not-disturb (single chats).
+      models.friendships
+        .find(
+          { userId: { $in: candidates }, toUserId: actor, $or: [{ blacklist: 1 }, ...(isRoom ? [] : [{ offlineNoPushMsg: 1 }])] },
+          { userId: 1, blacklist: 1, offlineNoPushMsg: 1 },
+        )
+        .batchSize(READ_BATCH)
+        .lean(),
       isRoom
         ? models.roomMembers
             .find({ roomId: event.to, userId: { $in: candidates }, offlineNoPushMsg: 1 }, { userId: 1 })
@@ -122,10 +126,12 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
         .batchSize(READ_BATCH)
         .lean(),
     ]);
-    const friendSilenced = new Set(friendDnd.map((doc) => doc.userId));
+    const blockers = new Set(friendships.filter((doc) => doc.blacklist === 1).map((doc) => doc.userId));
+    const friendSilenced = new Set(friendships.filter((doc) => !isRoom && doc.offlineNoPushMsg === 1).map((doc) => doc.userId));
     const roomSilenced = new Set(roomDnd.map((doc) => doc.userId));
     const muted = new Set(mutes.map((doc) => doc.userId));
     const silence = (id: number): SkipReason | undefined => {
+      if (blockers.has(id)) return "blocked";
       if (friendSilenced.has(id)) return "friend_dnd";
       if (roomSilenced.has(id) && !passes(id)) return "room_dnd";
       if (muted.has(id) && !(isRoom && passes(id))) return "conversation_muted";

@@ -53,7 +53,7 @@ export function pushEventOf(message: DeliveredMessage, recipients: readonly numb
   if (!policy || message.recalled) return null;
   recipients = noticeAudience(message, recipients);
   const text =
-    message.type === messageType.text && !message.isEncrypt && message.content
+    message.type === messageType.text && !message.isEncrypt && !message.isReadDel && message.content
       ? [...message.content].slice(0, PREVIEW_SOURCE_CHARS).join("")
       : undefined;
   return {

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { messageType } from "@im/protocol";
+import { dataOf, fcmMessage, type PushWorld, registerDevice, startPushWorld } from "../support/push.js";
+import { connectClient, gateway } from "../support/realtime.js";
+
+/**
+ * The breaker "client" (issue 12): a client written from docs/messaging.md "Offline push" alone, checking
+ * what reaches the local provider servers when it is hostile or privacy-minded.
+ */
+describe("offline push, a hostile client", () => {
+  let world: PushWorld;
+  before(async () => {
+    world = await startPushWorld();
+  });
+  after(() => world?.stop());
+
+  /** FCM requests answered 200 for a token. */
+  const fcmTo = (token: string) => world.fakes.fcm.requests.filter((r) => r.deviceToken === token && r.status === 200);
+  const xiaomiTo = (token: string) => world.fakes.xiaomi.requests.filter((r) => r.regIds.includes(token));
+
+  it("a burn-after-reading or encrypted text never shows its content in a push (FCM and Xiaomi)", async () => {
+    const [alice, bob] = await world.rooms.users(2);
+    const fcm = await registerDevice(world.api, bob, "fcm", { locale: "en" });
+    await world.settle(1, () => world.rooms.befriend(alice, bob)); // 508 "added you" to bob
+    const mi = await registerDevice(world.api, bob, "xiaomi", { locale: "en" });
+    const a = await connectClient(world, alice, gateway(world, 0));
+    await world.settle(2, async () => {
+      await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "burn secret 42", isReadDel: true });
+      await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "cipher secret 43", isEncrypt: true });
+    });
+    const texts = fcmTo(fcm).filter((r) => dataOf(r.body).type === "1");
+    assert.equal(texts.length, 2, "both notify");
+    for (const request of texts) {
+      const shown = JSON.stringify(fcmMessage(request).notification);
+      assert.ok(!shown.includes("secret"), `FCM shows the content: ${shown}`);
+      assert.equal(fcmMessage(request).notification?.title, alice.nickname);
+    }
+    const mis = xiaomiTo(mi).filter((r) => r.fields.pass_through === "0");
+    assert.equal(mis.length, 2);
+    for (const request of mis) {
+      assert.ok(!`${request.fields.title} ${request.fields.description}`.includes("secret"), JSON.stringify(request.fields));
+    }
+  });
+
+  it("a user I blocked does not reach me through push in a room, not even with an @mention past my do-not-disturb", async () => {
+    const [owner, troll, victim] = await world.rooms.users(3);
+    const token = await registerDevice(world.api, victim, "fcm", { locale: "en" });
+    let roomId = "";
+    await world.settle(3, async () => {
+      roomId = await world.rooms.room(owner, [troll, victim]); // 508 to troll and victim, 907 to both
+    });
+    const blocked = await world.api.post(`/v1/blacklist/${troll.userId}`, {}, victim.token);
+    assert.equal(blocked.status, 204, JSON.stringify(blocked.body));
+    const t = await connectClient(world, troll, gateway(world, 0));
+    const o = await connectClient(world, owner, gateway(world, 0));
+    const inRoom = () => fcmTo(token).filter((r) => dataOf(r.body).conversationId === `g_${roomId}` && dataOf(r.body).type === "1");
+
+    let fromOwner = "";
+    await world.settle(2, async () => {
+      await t.send({ chatType: 2, to: roomId, type: messageType.text, content: "troll plain" });
+      fromOwner = (await o.send({ chatType: 2, to: roomId, type: messageType.text, content: "owner plain" })).messageId;
+    });
+    assert.deepEqual(
+      inRoom().map((r) => dataOf(r.body).messageId),
+      [fromOwner],
+      "the owner's message is pushed, the blocked troll's is not",
+    );
+
+    const dnd = await world.rooms.putMember(victim, roomId, victim.userId, { offlineNoPushMsg: 1 });
+    assert.equal(dnd.status, 200, JSON.stringify(dnd.body));
+    await world.settle(1, () =>
+      t.send({ chatType: 2, to: roomId, type: messageType.text, content: "@victim look", atUserIds: [victim.userId] }),
+    );
+    assert.equal(inRoom().length, 1, "a blocked user's @mention does not pass do-not-disturb");
+    const bodies = inRoom().map((r) => fcmMessage(r).notification?.body ?? "");
+    assert.ok(
+      bodies.every((body) => !body.includes("troll")),
+      bodies.join(" | "),
+    );
+  });
+});
