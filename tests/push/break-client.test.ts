@@ -79,4 +79,41 @@ describe("offline push, a hostile client", () => {
       bodies.join(" | "),
     );
   });
+
+  it("the title names the sender as the server knows them, not the fromUserName the client wrote", async () => {
+    const [alice, bob] = await world.rooms.users(2);
+    const fcm = await registerDevice(world.api, bob, "fcm", { locale: "en" });
+    await world.settle(1, () => world.rooms.befriend(alice, bob));
+    const a = await connectClient(world, alice, gateway(world, 0));
+    await world.settle(1, () =>
+      a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "send me the code", fromUserName: "Your Bank" }),
+    );
+    const texts = fcmTo(fcm).filter((r) => dataOf(r.body).type === "1");
+    assert.equal(texts.length, 1);
+    assert.deepEqual(fcmMessage(texts[0]).notification, { title: alice.nickname, body: "send me the code" });
+  });
+
+  it("a resend with another mention list mentions whom the stored message mentions", async () => {
+    const [owner, bob, carol] = await world.rooms.users(3);
+    const tokens = [await registerDevice(world.api, bob, "fcm"), await registerDevice(world.api, carol, "fcm")];
+    let roomId = "";
+    await world.settle(3, async () => {
+      roomId = await world.rooms.room(owner, [bob, carol]);
+    });
+    for (const user of [bob, carol]) {
+      const dnd = await world.rooms.putMember(user, roomId, user.userId, { offlineNoPushMsg: 1 });
+      assert.equal(dnd.status, 200, JSON.stringify(dnd.body));
+    }
+    const o = await connectClient(world, owner, gateway(world, 0));
+    const messageId = crypto.randomUUID();
+    const send = (atUserIds: number[]) => o.send({ messageId, chatType: 2, to: roomId, type: messageType.text, content: "hi", atUserIds });
+    await world.settle(2, async () => {
+      await send([bob.userId]);
+      const again = await send([carol.userId]);
+      assert.equal(again.duplicate, true);
+    });
+    const inRoom = (token: string) => fcmTo(token).filter((r) => dataOf(r.body).messageId === messageId);
+    assert.equal(inRoom(tokens[0] ?? "").length, 1, "bob, mentioned by the stored message");
+    assert.equal(inRoom(tokens[1] ?? "").length, 0, "carol, named by the resend only, stays silenced");
+  });
 });

@@ -175,11 +175,12 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
       ? await Promise.all(targets.map((target) => countForBadge(deps.redis, target.userId, event.messageId)))
       : targets.map(() => undefined);
 
-  // A friend notice names the user who acted, not the system account that sent it.
+  // A friend notice names the user who acted, not the system account that sent it. The sender's nickname as
+  // stored wins over the message's fromUserName, which the sending client wrote (a title saying "Your Bank").
   const senderName =
     event.actorUserId !== undefined
       ? byId.get(event.actorUserId)?.nickname || String(event.actorUserId)
-      : event.fromUserName || byId.get(event.fromUserId)?.nickname || String(event.fromUserId);
+      : byId.get(event.fromUserId)?.nickname || event.fromUserName || String(event.fromUserId);
   const ttlSeconds = event.kind === "alert" ? deps.alertTtlSeconds : deps.callTtlSeconds;
   const category = messageTypes[event.type as MessageTypeCode]?.category;
   const priority = event.kind !== "alert" || category === "content" ? "high" : "normal";

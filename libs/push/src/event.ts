@@ -37,7 +37,7 @@ export const pushEventSchema = z.object({
   recipients: z.array(z.number().int()).max(100_000),
   /** Source of the preview: the text of a plain text message (not encrypted, not burn-after-reading), cut to PREVIEW_SOURCE_CHARS. */
   text: z.string().max(PREVIEW_SOURCE_CHARS).optional(),
-  /** The sender's display name as the message carries it (the push app falls back to the user's nickname). */
+  /** The sender's display name as the message carries it (the client writes it: the push app uses it only when the user has no nickname). */
   fromUserName: z.string().max(64).optional(),
   /** Who acted, for a notice the system account (10005) sends: a friend notice's content.fromUserId (named in the title). */
   actorUserId: z.number().int().optional(),
