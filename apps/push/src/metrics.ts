@@ -6,6 +6,7 @@ export type NotificationOutcome = "sent" | "pruned" | "failed" | "retried" | "ex
 
 /** Why a recipient or a device got no push (`im_push_skipped_total{reason}`). */
 export type SkipReason =
+  | "recalled"
   | "online"
   | "offline_no_push"
   | "blocked"
@@ -17,6 +18,7 @@ export type SkipReason =
   | "provider_disabled";
 
 export const skipReasons: readonly SkipReason[] = [
+  "recalled",
   "online",
   "offline_no_push",
   "blocked",

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Models, PushDeviceDoc, PushProviderName } from "@im/data";
 import type { Redis } from "@im/infra";
 import { chatTypes, type MessageTypeCode, messageTypes } from "@im/protocol";
-import { countForBadge, type PushEvent } from "@im/push";
+import { countForBadge, type PushEvent, recalledKey } from "@im/push";
 import type { PushMetrics, SkipReason } from "./metrics.js";
 import type { SendEntry } from "./send-entry.js";
 import { languageOf, notificationText } from "./texts.js";
@@ -58,7 +58,8 @@ export function devicesForKind(devices: readonly PushDeviceDoc[], kind: PushEven
 
 /**
  * Plans one push event (issue 12 §2) into per-device send entries, reading each store once for all
- * recipients (a 500-member room is one presence pipeline and one find per collection):
+ * recipients (a 500-member room is one presence pipeline and one find per collection); a message recalled
+ * meanwhile plans nothing (`recalled`):
  * 1. presence — a user with any live socket is skipped (`online`);
  * 2. the user's `offlineNoPush` (`offline_no_push`) — nothing passes it;
  * 3. any chat: the recipient blocked the sender (a notice's actor) — nothing passes it, mentions neither (`blocked`);
@@ -81,6 +82,11 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
   if (recipients.length === 0) return [];
   const isRoom = event.chatType === chatTypes.group;
 
+  // Recalled while its push waited in the queue: nothing goes out (the docs' "never a recalled message").
+  if ((await deps.redis.exists(recalledKey(event.messageId))) > 0) {
+    skip("recalled", recipients.length);
+    return [];
+  }
   const online = own ? new Set<number>() : await onlineUsers(deps.redis, recipients, now);
   skip("online", online.size);
   let candidates = recipients.filter((id) => !online.has(id));
