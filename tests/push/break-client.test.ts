@@ -116,4 +116,15 @@ describe("offline push, a hostile client", () => {
     assert.equal(inRoom(tokens[0] ?? "").length, 1, "bob, mentioned by the stored message");
     assert.equal(inRoom(tokens[1] ?? "").length, 0, "carol, named by the resend only, stays silenced");
   });
+
+  it("a text of blanks only still says something: the placeholder, not an empty body", async () => {
+    const [alice, bob] = await world.rooms.users(2);
+    const fcm = await registerDevice(world.api, bob, "fcm", { locale: "en" });
+    await world.settle(1, () => world.rooms.befriend(alice, bob));
+    const a = await connectClient(world, alice, gateway(world, 0));
+    await world.settle(1, () => a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: " \n\t\u3000 " }));
+    const texts = fcmTo(fcm).filter((r) => dataOf(r.body).type === "1");
+    assert.equal(texts.length, 1);
+    assert.deepEqual(fcmMessage(texts[0]).notification, { title: alice.nickname, body: "[Message]" });
+  });
 });

@@ -79,7 +79,9 @@ export interface NotificationInput {
 
 /** The body part of a message: its text, the type's placeholder, or the notice's sentence. */
 function preview(type: number, text: string | undefined, language: Language): string {
-  if (type === 1 && text) return cut(text, PREVIEW_CHARS);
+  // A text of blanks or invisible characters only (zero-width, direction marks) shows the placeholder instead.
+  const shown = type === 1 && text ? cut(text, PREVIEW_CHARS) : "";
+  if (shown.replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g, "") !== "") return shown;
   return (placeholders[type] ?? notices[type] ?? placeholders[1])?.[language] ?? "";
 }
 
