@@ -127,4 +127,51 @@ describe("offline push, a hostile client", () => {
     assert.equal(texts.length, 1);
     assert.deepEqual(fcmMessage(texts[0]).notification, { title: alice.nickname, body: "[Message]" });
   });
+
+  it("emoji names and texts are cut whole, every provider takes the payload (zh, en, zh-TW)", async () => {
+    const owner = await world.rooms.user("👩‍👩‍👧‍👦".repeat(2) + "😀".repeat(10));
+    const bob = await world.rooms.user();
+    const tokens = {
+      apns: await registerDevice(world.api, bob, "apns", { locale: "zh-TW" }),
+      fcm: await registerDevice(world.api, bob, "fcm", { locale: "en" }),
+      huawei: await registerDevice(world.api, bob, "huawei", { locale: "zh" }),
+      xiaomi: await registerDevice(world.api, bob, "xiaomi", { locale: "zh-Hant" }),
+    };
+    let roomId = "";
+    await world.settle(2, async () => {
+      roomId = await world.rooms.room(owner, [bob], { name: "🏳️‍🌈".repeat(10) + "房".repeat(4) });
+    });
+    const o = await connectClient(world, owner, gateway(world, 0));
+    const content = "a".repeat(97) + "👨‍👩‍👧".repeat(40);
+    const sent = await (async () => {
+      let id = "";
+      await world.settle(1, async () => {
+        id = (await o.send({ chatType: 2, to: roomId, type: messageType.text, content, atUserIds: [bob.userId] })).messageId;
+      });
+      return id;
+    })();
+    const apns = world.fakes.apns.requests.filter((r) => r.deviceToken === tokens.apns && dataOf(r.payload).messageId === sent);
+    const fcm = fcmTo(tokens.fcm).filter((r) => dataOf(r.body).messageId === sent);
+    const huawei = world.fakes.huawei.requests.filter((r) => r.tokens.includes(tokens.huawei) && JSON.stringify(r.body).includes(sent));
+    const xiaomi = xiaomiTo(tokens.xiaomi).filter((r) => r.fields.payload?.includes(sent));
+    assert.deepEqual([apns.length, fcm.length, huawei.length, xiaomi.length], [1, 1, 1, 1]);
+    assert.equal(apns[0]?.status, 200, apns[0]?.reason);
+    assert.equal(huawei[0]?.code, "80000000");
+    assert.equal(xiaomi[0]?.code, 0);
+    const shown = [
+      JSON.stringify((apns[0]?.payload as { aps: unknown }).aps),
+      JSON.stringify(fcmMessage(fcm[0]).notification),
+      JSON.stringify((huawei[0]?.body as { message: { android: unknown } }).message.android),
+      `${xiaomi[0]?.fields.title} ${xiaomi[0]?.fields.description}`,
+    ];
+    for (const text of shown) {
+      assert.ok(JSON.parse(JSON.stringify(text)).isWellFormed(), text);
+      assert.ok(!/\\ud[89a-f]/i.test(text), `an escaped lone surrogate: ${text}`);
+      assert.ok(!/(\u200d|\\u200d)…/.test(text), `an emoji cut inside its sequence (a dangling joiner): ${text}`);
+    }
+    assert.ok(shown[0]?.includes("[有人@我]"), shown[0]);
+    assert.ok(shown[1]?.includes("[Mentioned]"), shown[1]);
+    assert.ok(shown[2]?.includes("[有人@我]"), shown[2]);
+    assert.ok(shown[3]?.includes("[有人@我]"), shown[3]);
+  });
 });

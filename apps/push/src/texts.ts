@@ -55,10 +55,29 @@ const generic = {
 /** The language of a device's locale (BCP 47: zh-Hant / zh-TW / zh-HK → zh-TW, zh* → zh, else en). */
 export const languageOf = (locale: string): Language => pickLanguage(locale || "zh");
 
-/** Cuts a text to `max` characters (code points), with "…" when cut; newlines become spaces. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * The user-perceived characters of a text (an emoji sequence joined by U+200D, a flag, a letter with its
+ * accents: one each), so a cut never leaves half an emoji or a dangling joiner before the "…".
+ */
+export function graphemesOf(text: string): string[] {
+  return Array.from(graphemes.segment(text), (part) => part.segment);
+}
+
+/** Cuts a text to at most `max` code points on a character (grapheme) boundary, with "…" when cut; newlines become spaces. */
 export function cut(text: string, max: number): string {
-  const chars = [...text.replace(/\s+/g, " ").trim()];
-  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("")}…`;
+  const clean = text.replace(/\s+/g, " ").trim();
+  if ([...clean].length <= max) return clean;
+  let out = "";
+  let used = 1; // "…"
+  for (const part of graphemesOf(clean)) {
+    const size = [...part].length;
+    if (used + size > max) break;
+    used += size;
+    out += part;
+  }
+  return `${out}…`;
 }
 
 /** What one notification says to one recipient. */
