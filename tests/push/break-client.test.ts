@@ -159,9 +159,9 @@ describe("offline push, a hostile client", () => {
     assert.equal(huawei[0]?.code, "80000000");
     assert.equal(xiaomi[0]?.code, 0);
     const shown = [
-      JSON.stringify((apns[0]?.payload as { aps: unknown }).aps),
+      JSON.stringify((apns[0]?.payload as { aps?: unknown } | undefined)?.aps),
       JSON.stringify(fcmMessage(fcm[0]).notification),
-      JSON.stringify((huawei[0]?.body as { message: { android: unknown } }).message.android),
+      JSON.stringify((huawei[0]?.body as { message?: { android?: unknown } } | undefined)?.message?.android),
       `${xiaomi[0]?.fields.title} ${xiaomi[0]?.fields.description}`,
     ];
     for (const text of shown) {
