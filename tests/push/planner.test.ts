@@ -97,7 +97,7 @@ describe("push planner on a 500-member room", () => {
       to: roomId,
       recipients: members,
       text: "hello everyone",
-      fromUserName: "Owner",
+      fromUserName: "Owner", // client-written: the stored nickname u1000 wins
     };
     commands.length = 0;
     const started = performance.now();
@@ -119,12 +119,13 @@ describe("push planner on a 500-member room", () => {
       "push_devices",
       "shiku_room",
       "shiku_room_member",
+      "u_friends", // who of the members blocked the sender
       "user",
     ]);
     assert.equal(commands.length, finds.length, `only finds: ${JSON.stringify(commands)}`);
     const en = entries.find((entry) => entry.userId % 2 === 0);
     const zh = entries.find((entry) => entry.userId % 2 === 1);
-    assert.deepEqual([en?.notification.title, en?.notification.body], ["Five hundred", "Owner: hello everyone"]);
+    assert.deepEqual([en?.notification.title, en?.notification.body], ["Five hundred", "u1000: hello everyone"]);
     assert.equal(zh?.notification.title, "Five hundred");
     assert.equal(en?.notification.badge, 1);
     for (const [reason, count] of [

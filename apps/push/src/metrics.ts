@@ -6,8 +6,10 @@ export type NotificationOutcome = "sent" | "pruned" | "failed" | "retried" | "ex
 
 /** Why a recipient or a device got no push (`im_push_skipped_total{reason}`). */
 export type SkipReason =
+  | "recalled"
   | "online"
   | "offline_no_push"
+  | "blocked"
   | "friend_dnd"
   | "room_dnd"
   | "conversation_muted"
@@ -16,8 +18,10 @@ export type SkipReason =
   | "provider_disabled";
 
 export const skipReasons: readonly SkipReason[] = [
+  "recalled",
   "online",
   "offline_no_push",
+  "blocked",
   "friend_dnd",
   "room_dnd",
   "conversation_muted",

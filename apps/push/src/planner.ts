@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Models, PushDeviceDoc, PushProviderName } from "@im/data";
 import type { Redis } from "@im/infra";
 import { chatTypes, type MessageTypeCode, messageTypes } from "@im/protocol";
-import { countForBadge, type PushEvent } from "@im/push";
+import { countForBadge, type PushEvent, recalledKey } from "@im/push";
 import type { PushMetrics, SkipReason } from "./metrics.js";
 import type { SendEntry } from "./send-entry.js";
 import { languageOf, notificationText } from "./texts.js";
@@ -58,10 +58,12 @@ export function devicesForKind(devices: readonly PushDeviceDoc[], kind: PushEven
 
 /**
  * Plans one push event (issue 12 §2) into per-device send entries, reading each store once for all
- * recipients (a 500-member room is one presence pipeline and one find per collection):
+ * recipients (a 500-member room is one presence pipeline and one find per collection); a message recalled
+ * meanwhile plans nothing (`recalled`):
  * 1. presence — a user with any live socket is skipped (`online`);
  * 2. the user's `offlineNoPush` (`offline_no_push`) — nothing passes it;
- * 3. single chats: the recipient's friendship to the sender (a friend notice's actor) with `offlineNoPushMsg` (`friend_dnd`);
+ * 3. any chat: the recipient blocked the sender (a notice's actor) — nothing passes it, mentions neither (`blocked`);
+ *    single chats: the recipient's friendship to the sender (a friend notice's actor) with `offlineNoPushMsg` (`friend_dnd`);
  *    rooms: the member's `offlineNoPushMsg` (`room_dnd`) — an @mention (by id, or @all) passes it when the
  *    user's `pushMentions` is on; any conversation: a conversation_mutes record (`conversation_muted`),
  *    passed by mentions in rooms likewise;
@@ -80,6 +82,11 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
   if (recipients.length === 0) return [];
   const isRoom = event.chatType === chatTypes.group;
 
+  // Recalled while its push waited in the queue: nothing goes out (the docs' "never a recalled message").
+  if ((await deps.redis.exists(recalledKey(event.messageId))) > 0) {
+    skip("recalled", recipients.length);
+    return [];
+  }
   const online = own ? new Set<number>() : await onlineUsers(deps.redis, recipients, now);
   skip("online", online.size);
   let candidates = recipients.filter((id) => !online.has(id));
@@ -104,13 +111,16 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
   const passes = (id: number) => mentioned(id) !== undefined && byId.get(id)?.settings?.pushMentions !== 0;
 
   if (!own && candidates.length > 0) {
-    const [friendDnd, roomDnd, mutes] = await Promise.all([
-      isRoom
-        ? Promise.resolve([])
-        : models.friendships
-            .find({ userId: { $in: candidates }, toUserId: event.actorUserId ?? event.fromUserId, offlineNoPushMsg: 1 }, { userId: 1 })
-            .batchSize(READ_BATCH)
-            .lean(),
+    const actor = event.actorUserId ?? event.fromUserId;
+    const [friendships, roomDnd, mutes] = await Promise.all([
+      // The recipients' records toward the sender (or a notice's actor): blocked (any chat), do-not-disturb (single chats).
+      models.friendships
+        .find(
+          { userId: { $in: candidates }, toUserId: actor, $or: [{ blacklist: 1 }, ...(isRoom ? [] : [{ offlineNoPushMsg: 1 }])] },
+          { userId: 1, blacklist: 1, offlineNoPushMsg: 1 },
+        )
+        .batchSize(READ_BATCH)
+        .lean(),
       isRoom
         ? models.roomMembers
             .find({ roomId: event.to, userId: { $in: candidates }, offlineNoPushMsg: 1 }, { userId: 1 })
@@ -122,10 +132,12 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
         .batchSize(READ_BATCH)
         .lean(),
     ]);
-    const friendSilenced = new Set(friendDnd.map((doc) => doc.userId));
+    const blockers = new Set(friendships.filter((doc) => doc.blacklist === 1).map((doc) => doc.userId));
+    const friendSilenced = new Set(friendships.filter((doc) => !isRoom && doc.offlineNoPushMsg === 1).map((doc) => doc.userId));
     const roomSilenced = new Set(roomDnd.map((doc) => doc.userId));
     const muted = new Set(mutes.map((doc) => doc.userId));
     const silence = (id: number): SkipReason | undefined => {
+      if (blockers.has(id)) return "blocked";
       if (friendSilenced.has(id)) return "friend_dnd";
       if (roomSilenced.has(id) && !passes(id)) return "room_dnd";
       if (muted.has(id) && !(isRoom && passes(id))) return "conversation_muted";
@@ -169,11 +181,12 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
       ? await Promise.all(targets.map((target) => countForBadge(deps.redis, target.userId, event.messageId)))
       : targets.map(() => undefined);
 
-  // A friend notice names the user who acted, not the system account that sent it.
+  // A friend notice names the user who acted, not the system account that sent it. The sender's nickname as
+  // stored wins over the message's fromUserName, which the sending client wrote (a title saying "Your Bank").
   const senderName =
     event.actorUserId !== undefined
       ? byId.get(event.actorUserId)?.nickname || String(event.actorUserId)
-      : event.fromUserName || byId.get(event.fromUserId)?.nickname || String(event.fromUserId);
+      : byId.get(event.fromUserId)?.nickname || event.fromUserName || String(event.fromUserId);
   const ttlSeconds = event.kind === "alert" ? deps.alertTtlSeconds : deps.callTtlSeconds;
   const category = messageTypes[event.type as MessageTypeCode]?.category;
   const priority = event.kind !== "alert" || category === "content" ? "high" : "normal";

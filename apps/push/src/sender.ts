@@ -1,7 +1,7 @@
 import type { Models, PushLogDoc, PushOutcome } from "@im/data";
 import type { Redis } from "@im/infra";
 import { InsertBatcher } from "@im/messaging";
-import type { PushProvider, SendOutcome } from "@im/push";
+import { type PushProvider, recalledKey, type SendOutcome } from "@im/push";
 import type { Logger } from "@im/telemetry";
 import type { Collection } from "mongodb";
 import type { PushMetrics } from "./metrics.js";
@@ -116,7 +116,7 @@ async function finish(deps: SenderDeps, entry: SendEntry, record: LogRecord | nu
  * Sends one planned notification, at most once per (message, device) across workers and re-deliveries:
  * 1. the marker (TAKE): an answer already recorded → (re)write its push log record and acknowledge; another
  *    attempt's lease, or a Retry-After not reached → leave pending;
- * 2. the device's session must still live (`auth:session:<tokenHash>`), else the device record is removed
+ * 2. a message recalled since it was planned is not sent (`recalled`); the device's session must still live (`auth:session:<tokenHash>`), else the device record is removed
  *    (`session_ended`); no provider client for it → `provider_disabled`; both acknowledged without a log;
  * 3. past `expiresAt` → logged `expired`; past maxDeliveries attempts → logged `failed`;
  * 4. the provider call (aborted after leaseMs), then by its answer: sent → log `sent`; invalid-token → the
@@ -138,7 +138,15 @@ export async function sendOne(deps: SenderDeps, entryId: string, entry: SendEntr
   const labels = { provider: entry.provider, kind: entry.notification.kind };
   const base = { providerId: "", reason: "", attempts: attempt };
 
-  if ((await deps.redis.exists(sessionKey(entry.tokenHash))) === 0) {
+  const [session, recalled] = await Promise.all([
+    deps.redis.exists(sessionKey(entry.tokenHash)),
+    deps.redis.exists(recalledKey(entry.messageId)),
+  ]);
+  if (recalled > 0) {
+    metrics.skipped.inc({ reason: "recalled" });
+    return finish(deps, entry, null);
+  }
+  if (session === 0) {
     await deps.models.pushDevices.deleteOne({ _id: entry.deviceId, tokenHash: entry.tokenHash });
     metrics.skipped.inc({ reason: "session_ended" });
     return finish(deps, entry, null);

@@ -55,10 +55,29 @@ const generic = {
 /** The language of a device's locale (BCP 47: zh-Hant / zh-TW / zh-HK → zh-TW, zh* → zh, else en). */
 export const languageOf = (locale: string): Language => pickLanguage(locale || "zh");
 
-/** Cuts a text to `max` characters (code points), with "…" when cut; newlines become spaces. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * The user-perceived characters of a text (an emoji sequence joined by U+200D, a flag, a letter with its
+ * accents: one each), so a cut never leaves half an emoji or a dangling joiner before the "…".
+ */
+export function graphemesOf(text: string): string[] {
+  return Array.from(graphemes.segment(text), (part) => part.segment);
+}
+
+/** Cuts a text to at most `max` code points on a character (grapheme) boundary, with "…" when cut; newlines become spaces. */
 export function cut(text: string, max: number): string {
-  const chars = [...text.replace(/\s+/g, " ").trim()];
-  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("")}…`;
+  const clean = text.replace(/\s+/g, " ").trim();
+  if ([...clean].length <= max) return clean;
+  let out = "";
+  let used = 1; // "…"
+  for (const part of graphemesOf(clean)) {
+    const size = [...part].length;
+    if (used + size > max) break;
+    used += size;
+    out += part;
+  }
+  return `${out}…`;
 }
 
 /** What one notification says to one recipient. */
@@ -79,7 +98,9 @@ export interface NotificationInput {
 
 /** The body part of a message: its text, the type's placeholder, or the notice's sentence. */
 function preview(type: number, text: string | undefined, language: Language): string {
-  if (type === 1 && text) return cut(text, PREVIEW_CHARS);
+  // A text of blanks or invisible characters only (zero-width, direction marks) shows the placeholder instead.
+  const shown = type === 1 && text ? cut(text, PREVIEW_CHARS) : "";
+  if (shown.replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g, "") !== "") return shown;
   return (placeholders[type] ?? notices[type] ?? placeholders[1])?.[language] ?? "";
 }
 

@@ -7,6 +7,12 @@ const countedKey = (userId: number, messageId: string) => `im:push:counted:${use
 /** How long "counted" marks are kept (s): longer than any event stays in the queue. */
 export const COUNTED_TTL_SECONDS = 7 * 86_400;
 
+/**
+ * Marks a message recalled (its 202 was stored) for the push app, which then sends nothing more for it: its
+ * push may still wait in the queue, or between provider retries. Kept as long as "counted" marks.
+ */
+export const recalledKey = (messageId: string) => `im:push:recalled:${messageId}`;
+
 /** Badges never grow past this (the icon shows "99+" long before). */
 export const MAX_BADGE = 9_999;
 

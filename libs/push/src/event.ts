@@ -35,9 +35,9 @@ export const pushEventSchema = z.object({
   to: z.string().max(64),
   /** Users to consider (the sender is always left out); a room's members at send time. */
   recipients: z.array(z.number().int()).max(100_000),
-  /** Source of the preview: the text of a plain (not encrypted) text message, cut to PREVIEW_SOURCE_CHARS. */
+  /** Source of the preview: the text of a plain text message (not encrypted, not burn-after-reading), cut to PREVIEW_SOURCE_CHARS. */
   text: z.string().max(PREVIEW_SOURCE_CHARS).optional(),
-  /** The sender's display name as the message carries it (the push app falls back to the user's nickname). */
+  /** The sender's display name as the message carries it (the client writes it: the push app uses it only when the user has no nickname). */
   fromUserName: z.string().max(64).optional(),
   /** Who acted, for a notice the system account (10005) sends: a friend notice's content.fromUserId (named in the title). */
   actorUserId: z.number().int().optional(),

@@ -1,4 +1,4 @@
-export { badgeKey, COUNTED_TTL_SECONDS, countForBadge, MAX_BADGE, readBadge, setBadge } from "./badge.js";
+export { badgeKey, COUNTED_TTL_SECONDS, countForBadge, MAX_BADGE, readBadge, recalledKey, setBadge } from "./badge.js";
 export {
   PREVIEW_SOURCE_CHARS,
   PUSH_CONSUMER_GROUP,

@@ -17,7 +17,10 @@ const kinds: PushKind[] = ["alert", "call", "call-cancel"];
 export function pushQueueMetrics(
   registry: Registry,
   logger?: Pick<Logger, "warn">,
-): { onQueued: (event: PushEvent) => void; onError: (error: unknown, event: PushEvent) => void } {
+): {
+  onQueued: (event: PushEvent) => void;
+  onError: (error: unknown, about: Pick<PushEvent, "messageId" | "conversationId">) => void;
+} {
   const queued = new Counter({
     name: "im_push_events_queued_total",
     help: "Offline-push events this app appended to the im:push:events stream, by kind (alert, call, call-cancel)",

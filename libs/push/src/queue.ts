@@ -1,6 +1,7 @@
 import type { Redis } from "@im/infra";
 import type { OfflinePushHook, PushOrigin } from "@im/messaging";
 import { type DeliveredMessage, messageType } from "@im/protocol";
+import { COUNTED_TTL_SECONDS, recalledKey } from "./badge.js";
 import { PREVIEW_SOURCE_CHARS, PUSH_ENTRY_FIELD, PUSH_EVENTS_STREAM, type PushEvent } from "./event.js";
 import { pushPolicyOf } from "./policy.js";
 
@@ -10,7 +11,7 @@ export interface PushQueueOptions {
   /** Told of each queued event (metrics: im_push_events_queued_total). */
   onQueued?: (event: PushEvent) => void;
   /** Told when Redis refused an append (the push of that message is lost; metrics and a log line). */
-  onError?: (error: unknown, event: PushEvent) => void;
+  onError?: (error: unknown, about: Pick<PushEvent, "messageId" | "conversationId">) => void;
 }
 
 /** A notice's JSON content as an object, or null (not JSON, or not an object). */
@@ -53,7 +54,7 @@ export function pushEventOf(message: DeliveredMessage, recipients: readonly numb
   if (!policy || message.recalled) return null;
   recipients = noticeAudience(message, recipients);
   const text =
-    message.type === messageType.text && !message.isEncrypt && message.content
+    message.type === messageType.text && !message.isEncrypt && !message.isReadDel && message.content
       ? [...message.content].slice(0, PREVIEW_SOURCE_CHARS).join("")
       : undefined;
   return {
@@ -84,11 +85,17 @@ export function pushEventOf(message: DeliveredMessage, recipients: readonly numb
  * notifies (policy.ts), one entry in the `im:push:events` stream — appended without waiting for Redis's
  * answer, so neither a push outage nor a slow Redis reply holds a receipt. Nothing else is decided here:
  * presence, do-not-disturb and devices are the push app's (apps/push), which reads the stream in a consumer
- * group. A message whose every recipient is the sender queues nothing.
+ * group. A message whose every recipient is the sender queues nothing. A recall (202) marks its target
+ * recalled (`recalledKey`), so the push app drops the target's push if it has not gone out yet.
  */
 export function createPushQueue(redis: Redis, options: PushQueueOptions): OfflinePushHook {
   return {
     notify(message, recipients, origin) {
+      if (message.type === messageType.recall && message.objectId) {
+        const about = { messageId: message.objectId, conversationId: message.conversationId };
+        redis.set(recalledKey(message.objectId), "1", "EX", COUNTED_TTL_SECONDS).catch((error: unknown) => options.onError?.(error, about));
+        return;
+      }
       const event = pushEventOf(message, recipients, origin);
       if (!event || event.recipients.length === 0) return;
       redis

@@ -1,5 +1,6 @@
 import { Agent, request } from "node:https";
 import type { SendOutcome } from "@im/push";
+import { graphemesOf } from "../texts.js";
 
 /** An HTTP answer read whole (provider answers are small JSON). */
 export interface HttpAnswer {
@@ -140,10 +141,10 @@ export async function withRetries(
   }
 }
 
-/** Cuts `text` to at most `maxBytes` UTF-8 bytes on a character boundary, ending with "…" when cut. */
+/** Cuts `text` to at most `maxBytes` UTF-8 bytes on a character (grapheme) boundary, ending with "…" when cut. */
 export function cutBytes(text: string, maxBytes: number): string {
   if (Buffer.byteLength(text) <= maxBytes) return text;
-  const chars = [...text];
+  const chars = graphemesOf(text);
   let bytes = 3; // "…"
   let out = "";
   for (const char of chars) {
@@ -155,10 +156,18 @@ export function cutBytes(text: string, maxBytes: number): string {
   return `${out}…`;
 }
 
-/** Cuts `text` to fewer than `limit` characters (code points), ending with "…" when cut. */
+/** Cuts `text` to fewer than `limit` characters (code points) on a grapheme boundary, ending with "…" when cut. */
 export function cutChars(text: string, limit: number): string {
-  const chars = [...text];
-  return chars.length < limit ? text : `${chars.slice(0, limit - 2).join("")}…`;
+  if ([...text].length < limit) return text;
+  let out = "";
+  let used = 1; // "…"
+  for (const part of graphemesOf(text)) {
+    const size = [...part].length;
+    if (used + size > limit - 1) break;
+    used += size;
+    out += part;
+  }
+  return `${out}…`;
 }
 
 /** Seconds left until `expiresAt` (at least 0), for ttl fields. */

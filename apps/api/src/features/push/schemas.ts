@@ -12,13 +12,14 @@ export const deviceIdParams = z.object({
 
 /**
  * A push token as each provider hands it out: APNs device tokens are 64 hex digits (VoIP ones too); FCM,
- * Huawei and Xiaomi tokens are opaque printable text (FCM's ~160–200 characters). Bounded at 4096.
+ * Huawei and Xiaomi tokens are opaque printable text (FCM's ~160–200 characters). Bounded at 4096. No comma:
+ * MiPush reads registration_id as a comma-separated list, so "a,b" would be one record pushing to two phones.
  */
 const token = z
   .string()
   .min(8, "must be at least 8 characters")
   .max(4096, "must be at most 4096 characters")
-  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+  .regex(/^[\x21-\x2b\x2d-\x7e]+$/, "must be printable ASCII without spaces or commas");
 
 /** An APNs bundle id or an Android package name (reverse DNS). */
 const appId = z
