@@ -13,6 +13,7 @@ export type SkipReason =
   | "conversation_muted"
   | "no_device"
   | "session_ended"
+  | "device_moved"
   | "provider_disabled";
 
 export const skipReasons: readonly SkipReason[] = [
@@ -23,6 +24,7 @@ export const skipReasons: readonly SkipReason[] = [
   "conversation_muted",
   "no_device",
   "session_ended",
+  "device_moved",
   "provider_disabled",
 ];
 

@@ -117,7 +117,9 @@ async function finish(deps: SenderDeps, entry: SendEntry, record: LogRecord | nu
  * 1. the marker (TAKE): an answer already recorded → (re)write its push log record and acknowledge; another
  *    attempt's lease, or a Retry-After not reached → leave pending;
  * 2. the device's session must still live (`auth:session:<tokenHash>`), else the device record is removed
- *    (`session_ended`); no provider client for it → `provider_disabled`; both acknowledged without a log;
+ *    (`session_ended`); the device record must still be this session's (`device_moved`: the token moved to
+ *    another user or session, or was removed); no provider client for it → `provider_disabled`; all three
+ *    acknowledged without a log;
  * 3. past `expiresAt` → logged `expired`; past maxDeliveries attempts → logged `failed`;
  * 4. the provider call (aborted after leaseMs), then by its answer: sent → log `sent`; invalid-token → the
  *    device record is removed (only if it still holds that token) and logged `pruned`; failed → `failed`;
@@ -141,6 +143,13 @@ export async function sendOne(deps: SenderDeps, entryId: string, entry: SendEntr
   if ((await deps.redis.exists(sessionKey(entry.tokenHash))) === 0) {
     await deps.models.pushDevices.deleteOne({ _id: entry.deviceId, tokenHash: entry.tokenHash });
     metrics.skipped.inc({ reason: "session_ended" });
+    return finish(deps, entry, null);
+  }
+  // The token may have moved since planning (another user signed in on that phone and registered it) or been
+  // removed: the notification then goes nowhere — this user's preview must never reach another's registration.
+  const device = await deps.models.pushDevices.findById(entry.deviceId, { userId: 1, tokenHash: 1, token: 1 }).lean();
+  if (!device || device.userId !== entry.userId || device.tokenHash !== entry.tokenHash || device.token !== entry.token) {
+    metrics.skipped.inc({ reason: "device_moved" });
     return finish(deps, entry, null);
   }
   const provider = deps.providers.get(entry.provider);
