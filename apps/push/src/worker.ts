@@ -140,6 +140,7 @@ export class PushWorker {
       } catch (error) {
         if (this.stopping) break;
         logger.error({ err: error }, "push stream read failed");
+        await this.regroup(error);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -172,8 +173,24 @@ export class PushWorker {
           } while (cursor !== "0-0");
         } catch (error) {
           logger.error({ err: error, stream }, "push claim failed");
+          await this.regroup(error);
         }
       }
+    }
+  }
+
+  /**
+   * After NOGROUP (the streams and their group are gone: Redis restarted without persistence, or the keys were
+   * removed), makes both groups again, so the worker reads the entries appended since instead of failing forever.
+   */
+  private async regroup(error: unknown): Promise<void> {
+    if (!(error instanceof Error) || !error.message.includes("NOGROUP")) return;
+    try {
+      await ensureGroup(this.deps.redis, PUSH_EVENTS_STREAM);
+      await ensureGroup(this.deps.redis, PUSH_SENDS_STREAM);
+      this.deps.logger.warn("push streams were gone: consumer groups created again");
+    } catch (again) {
+      this.deps.logger.error({ err: again }, "push consumer groups not created again");
     }
   }
 
@@ -199,7 +216,10 @@ export class PushWorker {
     } catch {
       value = undefined;
     }
-    if (value === undefined) this.deps.logger.warn({ stream, id }, "malformed push entry acknowledged");
+    if (value === undefined) {
+      this.deps.logger.warn({ stream, id }, "malformed push entry acknowledged");
+      this.deps.planner.metrics.malformed.inc({ stream: stream === PUSH_EVENTS_STREAM ? "events" : "sends" });
+    }
     return value;
   }
 
