@@ -5,6 +5,7 @@ import type { PushProvider, SendOutcome } from "@im/push";
 import type { Logger } from "@im/telemetry";
 import type { Collection } from "mongodb";
 import type { PushMetrics } from "./metrics.js";
+import { STOPPING_REASON } from "./providers/http.js";
 import type { SendEntry } from "./send-entry.js";
 
 /** The per-(message, device) marker: a hash {s: "done", r: push log JSON, n: attempts, e: entry id, l: lease until ms, a: not before ms}. */
@@ -124,10 +125,17 @@ async function finish(deps: SenderDeps, entry: SendEntry, record: LogRecord | nu
  * 4. the provider call (aborted after leaseMs), then by its answer: sent → log `sent`; invalid-token → the
  *    device record is removed (only if it still holds that token) and logged `pruned`; failed → `failed`;
  *    retry → the lease is released (with the provider's Retry-After as not-before) and the entry stays
- *    pending for XAUTOCLAIM, or is logged `failed` at the last attempt.
+ *    pending for XAUTOCLAIM, or is logged `failed` at the last attempt; a send `stop` cut short between
+ *    attempts (the worker is stopping) releases the lease and gives its attempt back.
  * Throws on a Redis or MongoDB error: the entry stays pending and is claimed again.
  */
-export async function sendOne(deps: SenderDeps, entryId: string, entry: SendEntry, now = Date.now()): Promise<SendResult> {
+export async function sendOne(
+  deps: SenderDeps,
+  entryId: string,
+  entry: SendEntry,
+  now = Date.now(),
+  stop?: AbortSignal,
+): Promise<SendResult> {
   const { metrics } = deps;
   const key = sendMarkerKey(entry.messageId, entry.deviceId);
   const [state, value] = (await deps.redis.eval(TAKE, 1, key, entryId, now, deps.leaseMs, deps.doneTtlMs)) as [string, string];
@@ -173,6 +181,7 @@ export async function sendOne(deps: SenderDeps, entryId: string, entry: SendEntr
       { provider: entry.provider, token: entry.token, appId: entry.appId, environment: entry.environment },
       entry.notification,
       AbortSignal.timeout(deps.leaseMs),
+      stop,
     );
   } catch (error) {
     deps.logger.error({ err: error, provider: entry.provider }, "push provider threw");
@@ -197,6 +206,16 @@ export async function sendOne(deps: SenderDeps, entryId: string, entry: SendEntr
       metrics.notifications.inc({ ...labels, outcome: "failed" });
       return finish(deps, entry, { ...base, outcome: "failed", reason: outcome.reason, time });
     case "retry": {
+      if (stop?.aborted && outcome.reason === STOPPING_REASON) {
+        // The worker is stopping: it stopped waiting between attempts. The lease is released at once (another
+        // worker takes the entry after PUSH_CLAIM_IDLE_MS) and the attempt is given back: shutdown never fails it.
+        await deps.redis
+          .multi()
+          .hset(key, "l", "0", "a", String(time + (outcome.retryAfterMs ?? 0)))
+          .hincrby(key, "n", -1)
+          .exec();
+        return "pending";
+      }
       if (attempt >= deps.maxDeliveries) {
         metrics.notifications.inc({ ...labels, outcome: "failed" });
         return finish(deps, entry, { ...base, outcome: "failed", reason: outcome.reason, time });

@@ -57,6 +57,8 @@ export async function ensureGroup(redis: Redis, stream: string): Promise<void> {
  */
 export class PushWorker {
   private stopping = false;
+  /** Aborted by stop(): sends stop waiting between provider attempts (a request on the wire still finishes). */
+  private readonly stopSignal = new AbortController();
   private readonly inFlight = new Map<string, Promise<void>>();
   private waiters: Array<() => void> = [];
   private readonly onStop: Array<() => void> = [];
@@ -71,9 +73,13 @@ export class PushWorker {
     this.loops = [this.readLoop(), this.claimLoop()];
   }
 
-  /** Stops reading and claiming, then waits for the entries in work (their answers are acknowledged). */
+  /**
+   * Stops reading and claiming, then waits for the entries in work: requests on the wire finish and their answers
+   * are acknowledged; sends waiting between provider attempts (Retry-After, backoff) stop and are left pending.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     this.wake();
     for (const resolve of this.onStop.splice(0)) resolve();
     await Promise.all(this.loops);
@@ -241,7 +247,7 @@ export class PushWorker {
 
   private async send(id: string, fields: string[]): Promise<void> {
     const entry = this.parse(PUSH_SENDS_STREAM, id, fields, (v) => sendEntrySchema.safeParse(v).data);
-    const result = entry ? await sendOne(this.deps.sender, id, entry) : "ack";
+    const result = entry ? await sendOne(this.deps.sender, id, entry, Date.now(), this.stopSignal.signal) : "ack";
     if (result === "ack") await this.deps.redis.xack(PUSH_SENDS_STREAM, PUSH_CONSUMER_GROUP, id);
   }
 }

@@ -55,8 +55,12 @@ export type SendOutcome =
 export interface PushProvider {
   /** The device providers it serves (the APNs client serves `apns` and `apns-voip`). */
   readonly serves: readonly PushProviderName[];
-  /** Sends one notification; never throws for a provider's answer (only for a programming error). */
-  send(target: PushTarget, notification: PushNotification, signal?: AbortSignal): Promise<SendOutcome>;
+  /**
+   * Sends one notification; never throws for a provider's answer (only for a programming error). `signal`
+   * aborts everything (requests too); `waits` only cuts the waits between attempts (Retry-After, backoff) short
+   * and ends the send with `retry` "stopping" — a stopping worker lets a request on the wire finish, not wait.
+   */
+  send(target: PushTarget, notification: PushNotification, signal?: AbortSignal, waits?: AbortSignal): Promise<SendOutcome>;
   /** Closes connections (HTTP/2 sessions, agents). */
   close(): Promise<void>;
 }

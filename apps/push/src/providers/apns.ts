@@ -186,7 +186,7 @@ export function createApnsProvider(options: ApnsClientOptions): PushProvider {
 
   return {
     serves: ["apns", "apns-voip"],
-    async send(target, notification, signal) {
+    async send(target, notification, signal, waits) {
       if (closed) return { status: "retry", reason: "closed", attempts: 0 };
       let plan: ApnsRequestPlan;
       try {
@@ -195,7 +195,7 @@ export function createApnsProvider(options: ApnsClientOptions): PushProvider {
         if (error instanceof ApnsPlanError) return { status: "failed", reason: error.message, attempts: 0 };
         throw error;
       }
-      return withRetries({ ...options.retry, now }, notification.expiresAt, signal, () => attempt(target, plan, signal));
+      return withRetries({ ...options.retry, now }, notification.expiresAt, signal, () => attempt(target, plan, signal), waits);
     },
     async close() {
       closed = true;

@@ -78,6 +78,9 @@ export interface RetryPolicy {
 export const DEFAULT_MAX_DELAY_MS = 8_000;
 export const DEFAULT_MAX_WAIT_MS = 10_000;
 
+/** The reason a send ends with when its worker stopped it between attempts (withRetries' `waits`). */
+export const STOPPING_REASON = "stopping";
+
 /** The reason a send ends with when the notification's `expiresAt` passes before it could be delivered. */
 export const EXPIRED_REASON = "Expired";
 
@@ -109,13 +112,16 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
  * Runs `attempt` until it gives a final outcome or the retries are used: between tries it waits the answer's
  * Retry-After (when at most `maxWaitMs`; longer ends the send with `retry` and that delay) or an exponential
  * backoff with jitter (APNs and FCM docs: "retry with exponential backoff"). A wait that would pass the
- * notification's `expiresAt` ends with `failed`/EXPIRED_REASON; an aborted `signal` ends with `retry`/"aborted".
+ * notification's `expiresAt` ends with `failed`/EXPIRED_REASON; an aborted `signal` ends with `retry`/"aborted";
+ * an aborted `waits` (the worker is stopping) ends a wait, or the send before its next attempt, with
+ * `retry`/STOPPING_REASON (the first attempt still goes: the worker took the entry).
  */
 export async function withRetries(
   policy: RetryPolicy,
   expiresAt: number,
   signal: AbortSignal | undefined,
   attempt: (n: number) => Promise<AttemptResult>,
+  waits?: AbortSignal,
 ): Promise<SendOutcome> {
   const now = policy.now ?? Date.now;
   const base = policy.baseDelayMs ?? 500;
@@ -136,7 +142,11 @@ export async function withRetries(
     };
     if (n > policy.retries || delay > maxWait) return retry;
     if (now() + delay >= expiresAt) return { status: "failed", reason: EXPIRED_REASON, attempts: n };
-    if (!(await sleep(delay, signal))) return { status: "retry", reason: "aborted", attempts: n };
+    const stopping = { ...retry, reason: STOPPING_REASON };
+    if (waits?.aborted) return stopping;
+    if (!(await sleep(delay, waits && signal ? AbortSignal.any([signal, waits]) : (waits ?? signal)))) {
+      return waits?.aborted && !signal?.aborted ? stopping : { status: "retry", reason: "aborted", attempts: n };
+    }
   }
 }
 
