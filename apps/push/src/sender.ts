@@ -13,7 +13,7 @@ export const sendMarkerKey = (messageId: string, deviceId: string) => `im:push:s
 const sessionKey = (tokenHash: string) => `auth:session:${tokenHash}`;
 
 /**
- * Takes the marker for one attempt. KEYS[1] marker; ARGV[1] entry id, ARGV[2] now ms, ARGV[3] lease ms,
+ * Takes the marker for one attempt. KEYS[1] marker; ARGV[1] entry id, ARGV[2] now ms, ARGV[3] lease end ms,
  * ARGV[4] marker TTL ms. Returns {"done", log JSON} when an answer was recorded already (by this entry or a
  * duplicate), {"busy"} while another attempt holds the lease, {"later", not-before ms} before a provider's
  * Retry-After, else {"go", attempt number}.
@@ -25,9 +25,22 @@ local now = tonumber(ARGV[2])
 if m[3] and tonumber(m[3]) > now then return {'busy', ''} end
 if m[4] and tonumber(m[4]) > now then return {'later', m[4]} end
 local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
-redis.call('HSET', KEYS[1], 'e', ARGV[1], 'l', tostring(now + tonumber(ARGV[3])))
+redis.call('HSET', KEYS[1], 'e', ARGV[1], 'l', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'go', tostring(n)}
+`;
+
+/**
+ * Releases this attempt's lease (a retry): KEYS[1] marker; ARGV[1] the lease end TAKE wrote, ARGV[2] not-before
+ * ms, ARGV[3] "1" to give the attempt back. Only while the lease is still this attempt's and no answer was
+ * recorded: an attempt that outlived its lease must not release the lease of the attempt that took over.
+ */
+const RELEASE = `
+local m = redis.call('HMGET', KEYS[1], 's', 'l')
+if m[1] == 'done' or m[2] ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'l', '0', 'a', ARGV[2])
+if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[1], 'n', -1) end
+return 1
 `;
 
 /** What the sender needs: stores, the provider clients by device provider, limits. */
@@ -122,7 +135,8 @@ async function finish(deps: SenderDeps, entry: SendEntry, record: LogRecord | nu
  *    another user or session, or was removed); no provider client for it → `provider_disabled`; all three
  *    acknowledged without a log;
  * 3. past `expiresAt` → logged `expired`; past maxDeliveries attempts → logged `failed`;
- * 4. the provider call (aborted after leaseMs), then by its answer: sent → log `sent`; invalid-token → the
+ * 4. the provider call (aborted when the lease ends; not made at all when it ended already — another worker may
+ *    have taken over), then by its answer: sent → log `sent`; invalid-token → the
  *    device record is removed (only if it still holds that token) and logged `pruned`; failed → `failed`;
  *    retry → the lease is released (with the provider's Retry-After as not-before) and the entry stays
  *    pending for XAUTOCLAIM, or is logged `failed` at the last attempt; a send `stop` cut short between
@@ -138,7 +152,8 @@ export async function sendOne(
 ): Promise<SendResult> {
   const { metrics } = deps;
   const key = sendMarkerKey(entry.messageId, entry.deviceId);
-  const [state, value] = (await deps.redis.eval(TAKE, 1, key, entryId, now, deps.leaseMs, deps.doneTtlMs)) as [string, string];
+  const leaseEnd = String(now + deps.leaseMs);
+  const [state, value] = (await deps.redis.eval(TAKE, 1, key, entryId, now, leaseEnd, deps.doneTtlMs)) as [string, string];
   if (state === "done") {
     if (value) await writeLog(deps, entry, JSON.parse(value) as LogRecord);
     return "ack";
@@ -174,13 +189,20 @@ export async function sendOne(
     return finish(deps, entry, { ...base, outcome: "failed", reason: "too many attempts", time: now });
   }
 
+  // Fencing: a worker stalled since TAKE (a slow FerretDB or Redis, a paused process) past its lease may have been
+  // overtaken by another worker that sent already; it leaves the entry to the marker's next reading instead.
+  const leaseLeft = now + deps.leaseMs - Date.now();
+  if (leaseLeft <= 0) {
+    deps.logger.warn({ provider: entry.provider, entryId, overdueMs: -leaseLeft }, "push send lease ran out before sending; left pending");
+    return "pending";
+  }
   metrics.eventLatency.observe(Math.max(0, Date.now() - entry.serverTime) / 1_000);
   let outcome: SendOutcome;
   try {
     outcome = await provider.send(
       { provider: entry.provider, token: entry.token, appId: entry.appId, environment: entry.environment },
       entry.notification,
-      AbortSignal.timeout(deps.leaseMs),
+      AbortSignal.timeout(leaseLeft),
       stop,
     );
   } catch (error) {
@@ -209,11 +231,7 @@ export async function sendOne(
       if (stop?.aborted && outcome.reason === STOPPING_REASON) {
         // The worker is stopping: it stopped waiting between attempts. The lease is released at once (another
         // worker takes the entry after PUSH_CLAIM_IDLE_MS) and the attempt is given back: shutdown never fails it.
-        await deps.redis
-          .multi()
-          .hset(key, "l", "0", "a", String(time + (outcome.retryAfterMs ?? 0)))
-          .hincrby(key, "n", -1)
-          .exec();
+        await deps.redis.eval(RELEASE, 1, key, leaseEnd, time + (outcome.retryAfterMs ?? 0), "1");
         return "pending";
       }
       if (attempt >= deps.maxDeliveries) {
@@ -222,7 +240,7 @@ export async function sendOne(
       }
       metrics.notifications.inc({ ...labels, outcome: "retried" });
       const notBefore = time + (outcome.retryAfterMs ?? 0);
-      await deps.redis.hset(key, "l", "0", "a", String(notBefore));
+      await deps.redis.eval(RELEASE, 1, key, leaseEnd, notBefore, "0");
       return "pending";
     }
   }
