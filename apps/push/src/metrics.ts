@@ -9,6 +9,8 @@ export type SkipReason =
   | "online"
   | "offline_no_push"
   | "friend_dnd"
+  | "blocked"
+  | "not_member"
   | "room_dnd"
   | "conversation_muted"
   | "no_device"
@@ -20,6 +22,8 @@ export const skipReasons: readonly SkipReason[] = [
   "online",
   "offline_no_push",
   "friend_dnd",
+  "blocked",
+  "not_member",
   "room_dnd",
   "conversation_muted",
   "no_device",

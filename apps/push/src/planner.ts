@@ -61,8 +61,9 @@ export function devicesForKind(devices: readonly PushDeviceDoc[], kind: PushEven
  * recipients (a 500-member room is one presence pipeline and one find per collection):
  * 1. presence — a user with any live socket is skipped (`online`);
  * 2. the user's `offlineNoPush` (`offline_no_push`) — nothing passes it;
- * 3. single chats: the recipient's friendship to the sender (a friend notice's actor) with `offlineNoPushMsg` (`friend_dnd`);
- *    rooms: the member's `offlineNoPushMsg` (`room_dnd`) — an @mention (by id, or @all) passes it when the
+ * 3. single chats: the recipient's friendship to the sender (a friend notice's actor): blacklisted since
+ *    (`blocked`), `offlineNoPushMsg` (`friend_dnd`); rooms: no longer a member (`not_member`: removed or left
+ *    since the message), the member's `offlineNoPushMsg` (`room_dnd`) — an @mention (by id, or @all) passes it when the
  *    user's `pushMentions` is on; any conversation: a conversation_mutes record (`conversation_muted`),
  *    passed by mentions in rooms likewise;
  * 4. devices (`no_device`), of enabled providers (`provider_disabled`, per device), by kind (devicesForKind);
@@ -104,16 +105,23 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
   const passes = (id: number) => mentioned(id) !== undefined && byId.get(id)?.settings?.pushMentions !== 0;
 
   if (!own && candidates.length > 0) {
-    const [friendDnd, roomDnd, mutes] = await Promise.all([
+    const [friendRecords, members, mutes] = await Promise.all([
       isRoom
         ? Promise.resolve([])
         : models.friendships
-            .find({ userId: { $in: candidates }, toUserId: event.actorUserId ?? event.fromUserId, offlineNoPushMsg: 1 }, { userId: 1 })
+            .find(
+              {
+                userId: { $in: candidates },
+                toUserId: event.actorUserId ?? event.fromUserId,
+                $or: [{ offlineNoPushMsg: 1 }, { blacklist: 1 }],
+              },
+              { userId: 1, offlineNoPushMsg: 1, blacklist: 1 },
+            )
             .batchSize(READ_BATCH)
             .lean(),
       isRoom
         ? models.roomMembers
-            .find({ roomId: event.to, userId: { $in: candidates }, offlineNoPushMsg: 1 }, { userId: 1 })
+            .find({ roomId: event.to, userId: { $in: candidates } }, { userId: 1, offlineNoPushMsg: 1 })
             .batchSize(READ_BATCH)
             .lean()
         : Promise.resolve([]),
@@ -122,10 +130,14 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
         .batchSize(READ_BATCH)
         .lean(),
     ]);
-    const friendSilenced = new Set(friendDnd.map((doc) => doc.userId));
-    const roomSilenced = new Set(roomDnd.map((doc) => doc.userId));
+    const blocked = new Set(friendRecords.filter((doc) => doc.blacklist === 1).map((doc) => doc.userId));
+    const friendSilenced = new Set(friendRecords.filter((doc) => doc.offlineNoPushMsg === 1).map((doc) => doc.userId));
+    const memberIds = new Set(members.map((doc) => doc.userId));
+    const roomSilenced = new Set(members.filter((doc) => doc.offlineNoPushMsg === 1).map((doc) => doc.userId));
     const muted = new Set(mutes.map((doc) => doc.userId));
     const silence = (id: number): SkipReason | undefined => {
+      if (isRoom && !memberIds.has(id)) return "not_member";
+      if (blocked.has(id)) return "blocked";
       if (friendSilenced.has(id)) return "friend_dnd";
       if (roomSilenced.has(id) && !passes(id)) return "room_dnd";
       if (muted.has(id) && !(isRoom && passes(id))) return "conversation_muted";
