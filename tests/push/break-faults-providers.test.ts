@@ -119,4 +119,42 @@ describe("provider connections that die silently (break-faults)", () => {
     const again = await send();
     assert.equal(again.status, "sent", `sent on a new connection (got ${JSON.stringify(again)})`);
   });
+
+  it("APNs: a GOAWAY while requests are in flight — every notification is accepted once, on a new connection", async () => {
+    const clock = testClock();
+    const key = createApnsTestKey();
+    const apns = await startApnsServer({ teamId: key.teamId, keyId: key.keyId, publicKey: key.publicKey, now: clock.now, delayMs: 50 });
+    const ca = await caFile(apns.ca);
+    const provider = oneProvider(
+      {
+        PUSH_APNS_KEY: key.privateKey,
+        PUSH_APNS_KEY_ID: key.keyId,
+        PUSH_APNS_TEAM_ID: key.teamId,
+        PUSH_APNS_URL: apns.url,
+        PUSH_CA_FILE: ca.path,
+        PUSH_PROVIDER_RETRIES: "2",
+      },
+      clock,
+    );
+    cleanups.push(async () => {
+      await provider.close();
+      await apns.stop();
+      await ca.cleanup();
+    });
+    const tokens = Array.from({ length: 20 }, () => apnsToken());
+    const sends = tokens.map(async (token, index) => {
+      await new Promise((resolve) => setTimeout(resolve, index * 10));
+      return provider.send(target("apns", token), notification(clock));
+    });
+    while (apns.requests.length < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(apns.goaway(), 1);
+    const outcomes = await Promise.all(sends);
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.status),
+      tokens.map(() => "sent"),
+    );
+    for (const token of tokens) {
+      assert.equal(apns.requests.filter((r) => r.deviceToken === token && r.status === 200).length, 1, "accepted once");
+    }
+  });
 });
