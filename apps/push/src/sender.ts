@@ -114,22 +114,40 @@ async function writeLog(deps: SenderDeps, entry: SendEntry, record: LogRecord): 
   });
 }
 
-/** Records the answer on the marker (so no other attempt sends again), then in the push log. */
+/**
+ * Records the answer on the marker (so no other attempt sends again), then in the push log. When Redis refuses
+ * the marker (an outage) the push log is still written before the error is thrown: a later attempt finds the
+ * answer there (sendOne) instead of sending again.
+ */
 async function finish(deps: SenderDeps, entry: SendEntry, record: LogRecord | null): Promise<SendResult> {
   const key = sendMarkerKey(entry.messageId, entry.deviceId);
-  await deps.redis
-    .multi()
-    .hset(key, "s", "done", "r", record ? JSON.stringify(record) : "", "l", "0")
-    .pexpire(key, deps.doneTtlMs)
-    .exec();
+  let markerError: unknown;
+  try {
+    await deps.redis
+      .multi()
+      .hset(key, "s", "done", "r", record ? JSON.stringify(record) : "", "l", "0")
+      .pexpire(key, deps.doneTtlMs)
+      .exec();
+  } catch (error) {
+    markerError = error ?? new Error("marker not written");
+  }
   if (record) await writeLog(deps, entry, record);
+  if (markerError !== undefined) throw markerError;
   return "ack";
+}
+
+/** The answer a push log record holds (an earlier attempt's, whose marker write failed), or null. */
+async function loggedAnswer(deps: SenderDeps, entry: SendEntry): Promise<LogRecord | null> {
+  const doc = await deps.models.pushLog.findById(`${entry.messageId}:${entry.deviceId}`).lean();
+  if (!doc) return null;
+  return { outcome: doc.outcome, providerId: doc.providerId, reason: doc.reason, attempts: doc.attempts, time: doc.time };
 }
 
 /**
  * Sends one planned notification, at most once per (message, device) across workers and re-deliveries:
  * 1. the marker (TAKE): an answer already recorded → (re)write its push log record and acknowledge; another
- *    attempt's lease, or a Retry-After not reached → leave pending;
+ *    attempt's lease, or a Retry-After not reached → leave pending; a second or later attempt first looks for
+ *    an answer in the push log (an attempt whose marker write failed wrote it there) and records it;
  * 2. the device's session must still live (`auth:session:<tokenHash>`), else the device record is removed
  *    (`session_ended`); the device record must still be this session's (`device_moved`: the token moved to
  *    another user or session, or was removed); no provider client for it → `provider_disabled`; all three
@@ -162,6 +180,11 @@ export async function sendOne(
   const attempt = Number(value);
   const labels = { provider: entry.provider, kind: entry.notification.kind };
   const base = { providerId: "", reason: "", attempts: attempt };
+  if (attempt > 1) {
+    // An earlier attempt may have had its answer and lost the marker write (Redis down): the push log has it.
+    const logged = await loggedAnswer(deps, entry);
+    if (logged) return finish(deps, entry, logged);
+  }
 
   if ((await deps.redis.exists(sessionKey(entry.tokenHash))) === 0) {
     await deps.models.pushDevices.deleteOne({ _id: entry.deviceId, tokenHash: entry.tokenHash });
