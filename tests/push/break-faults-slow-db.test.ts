@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { messageType } from "@im/protocol";
+import { readBadge } from "@im/push";
 import type { RunningPush } from "@im/push-app";
 import { TcpProxy } from "@im/testing";
 import { drained, eventsAdded, type ProviderFakes, registerDevice, startProviderFakes, startPushApp } from "../support/push.js";
@@ -56,5 +57,33 @@ describe("a push worker with a stalled FerretDB (break-faults)", () => {
       log.map((record) => record.outcome),
       ["sent"],
     );
+  });
+
+  it("FerretDB cut while planning and while writing the push log: one request, one record, badge counted once", async () => {
+    const redis = world.stack.api.deps.redis;
+    for (const push of running.splice(0)) await push.close();
+    const dbPath = new URL(world.stack.config.MONGO_URL).pathname;
+    running.push(await startPushApp(world.stack, { ...env(), PUSH_CONSUMER: "cut", MONGO_URL: proxy.url("mongodb", dbPath) }));
+    await drained(redis, await eventsAdded(redis));
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const phone = await registerDevice(world.api, bob, "fcm");
+    const planCut = proxy.onCommand({ command: "find", collection: /^conversation_mutes$/, action: "cut" });
+    const logCut = proxy.onCommand({ command: "insert", collection: /^push_log$/, action: "cut-before-reply" });
+    const a = await connectClient(world, alice, gateway(world, 0));
+    const { messageId } = await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "cut twice" });
+    await drained(redis, 0, 30_000);
+    assert.equal(planCut.hits, 1, "planning was cut");
+    assert.equal(logCut.hits, 1, "the push log write was cut after it ran");
+    const requests = fakes.fcm.requests.filter((r) => r.deviceToken === phone && r.status === 200);
+    assert.equal(requests.length, 1);
+    const body = requests[0]?.body as { message?: { data?: Record<string, string> } };
+    assert.equal(body.message?.data?.messageId, messageId);
+    const log = await world.stack.api.deps.models.pushLog.find({ messageId }).lean();
+    assert.deepEqual(
+      log.map((record) => record.outcome),
+      ["sent"],
+    );
+    assert.equal(await readBadge(redis, bob.userId), 1, "the re-planned event counted once on the badge");
   });
 });
