@@ -44,4 +44,23 @@ describe("offline push privacy races (break-faults)", () => {
     assert.equal(accepted.length, 0);
     assert.equal(await counterValue(world.push, "im_push_skipped_total", { reason: "device_moved" }), movedBefore + 1);
   });
+
+  it("a session logged out while its notification waited out a Retry-After gets nothing more", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const phone = await registerDevice(world.api, bob, "fcm");
+    world.fakes.fcm.script.forToken(phone, { status: 429, errorCode: "QUOTA_EXCEEDED", retryAfterSeconds: 1 });
+    const a = await connectClient(world, alice, gateway(world, 0));
+    await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "after logout" });
+    const toPhone = () => world.fakes.fcm.requests.filter((r) => r.deviceToken === phone);
+    await until("the throttled request", () => toPhone().length >= 1);
+    assert.equal((await world.api.post("/v1/auth/logout", undefined, bob.token)).status, 204);
+    world.fakes.fcm.script.clear();
+    await world.settle(0, async () => {});
+    assert.deepEqual(
+      toPhone().map((r) => r.status),
+      [429],
+      "nothing after the logout",
+    );
+  });
 });
