@@ -1,7 +1,7 @@
 import type { Models, PushLogDoc, PushOutcome } from "@im/data";
 import type { Redis } from "@im/infra";
 import { InsertBatcher } from "@im/messaging";
-import type { PushProvider, SendOutcome } from "@im/push";
+import type { PushProvider, SendControl, SendOutcome } from "@im/push";
 import type { Logger } from "@im/telemetry";
 import type { Collection } from "mongodb";
 import type { PushMetrics } from "./metrics.js";
@@ -157,8 +157,8 @@ async function loggedAnswer(deps: SenderDeps, entry: SendEntry): Promise<LogReco
  *    have taken over), then by its answer: sent → log `sent`; invalid-token → the
  *    device record is removed (only if it still holds that token) and logged `pruned`; failed → `failed`;
  *    retry → the lease is released (with the provider's Retry-After as not-before) and the entry stays
- *    pending for XAUTOCLAIM, or is logged `failed` at the last attempt; a send `stop` cut short between
- *    attempts (the worker is stopping) releases the lease and gives its attempt back.
+ *    pending for XAUTOCLAIM, or is logged `failed` at the last attempt; a send cut short between
+ *    attempts (the worker is stopping, `control.stop`) releases the lease and gives its attempt back.
  * Throws on a Redis or MongoDB error: the entry stays pending and is claimed again.
  */
 export async function sendOne(
@@ -166,7 +166,7 @@ export async function sendOne(
   entryId: string,
   entry: SendEntry,
   now = Date.now(),
-  stop?: AbortSignal,
+  control: SendControl = {},
 ): Promise<SendResult> {
   const { metrics } = deps;
   const key = sendMarkerKey(entry.messageId, entry.deviceId);
@@ -226,7 +226,7 @@ export async function sendOne(
       { provider: entry.provider, token: entry.token, appId: entry.appId, environment: entry.environment },
       entry.notification,
       AbortSignal.timeout(leaseLeft),
-      stop,
+      control,
     );
   } catch (error) {
     deps.logger.error({ err: error, provider: entry.provider }, "push provider threw");
@@ -251,7 +251,7 @@ export async function sendOne(
       metrics.notifications.inc({ ...labels, outcome: "failed" });
       return finish(deps, entry, { ...base, outcome: "failed", reason: outcome.reason, time });
     case "retry": {
-      if (stop?.aborted && outcome.reason === STOPPING_REASON) {
+      if (control.stop?.aborted && outcome.reason === STOPPING_REASON) {
         // The worker is stopping: it stopped waiting between attempts. The lease is released at once (another
         // worker takes the entry after PUSH_CLAIM_IDLE_MS) and the attempt is given back: shutdown never fails it.
         await deps.redis.eval(RELEASE, 1, key, leaseEnd, time + (outcome.retryAfterMs ?? 0), "1");

@@ -53,12 +53,15 @@ export async function ensureGroup(redis: Redis, stream: string): Promise<void> {
  * are planned into `im:push:sends` entries (planner.ts) and acknowledged once appended; `im:push:sends`
  * entries are sent (sender.ts) and acknowledged after the provider answered. Entries left pending by a dead
  * or stuck worker (or by a send to retry) are taken over with XAUTOCLAIM once idle for claimIdleMs. At most
- * `concurrency` entries are in work at once; stop() stops reading and waits for them.
+ * `concurrency` entries are in work at once (sends waiting between provider attempts not counted, up to
+ * 4 × concurrency held); stop() stops reading and waits for them.
  */
 export class PushWorker {
   private stopping = false;
   /** Aborted by stop(): sends stop waiting between provider attempts (a request on the wire still finishes). */
   private readonly stopSignal = new AbortController();
+  /** Sends in flight that are waiting between provider attempts. */
+  private waiting = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
   private waiters: Array<() => void> = [];
   private readonly onStop: Array<() => void> = [];
@@ -91,8 +94,13 @@ export class PushWorker {
     return this.inFlight.size;
   }
 
+  /**
+   * Slots left: sends waiting between provider attempts (a Retry-After, a backoff) are not work, so one
+   * provider's 429 storm does not hold the others' notifications; at most 4 × concurrency entries are held at all.
+   */
   private free(): number {
-    return this.deps.settings.concurrency - this.inFlight.size;
+    const { concurrency } = this.deps.settings;
+    return Math.min(concurrency - (this.inFlight.size - this.waiting), 4 * concurrency - this.inFlight.size);
   }
 
   private wake(): void {
@@ -247,7 +255,15 @@ export class PushWorker {
 
   private async send(id: string, fields: string[]): Promise<void> {
     const entry = this.parse(PUSH_SENDS_STREAM, id, fields, (v) => sendEntrySchema.safeParse(v).data);
-    const result = entry ? await sendOne(this.deps.sender, id, entry, Date.now(), this.stopSignal.signal) : "ack";
+    const result = entry
+      ? await sendOne(this.deps.sender, id, entry, Date.now(), {
+          stop: this.stopSignal.signal,
+          onWait: (waiting) => {
+            this.waiting += waiting ? 1 : -1;
+            if (waiting) this.wake();
+          },
+        })
+      : "ack";
     if (result === "ack") await this.deps.redis.xack(PUSH_SENDS_STREAM, PUSH_CONSUMER_GROUP, id);
   }
 }

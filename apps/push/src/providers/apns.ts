@@ -193,7 +193,7 @@ export function createApnsProvider(options: ApnsClientOptions): PushProvider {
 
   return {
     serves: ["apns", "apns-voip"],
-    async send(target, notification, signal, waits) {
+    async send(target, notification, signal, control) {
       if (closed) return { status: "retry", reason: "closed", attempts: 0 };
       let plan: ApnsRequestPlan;
       try {
@@ -202,7 +202,7 @@ export function createApnsProvider(options: ApnsClientOptions): PushProvider {
         if (error instanceof ApnsPlanError) return { status: "failed", reason: error.message, attempts: 0 };
         throw error;
       }
-      return withRetries({ ...options.retry, now }, notification.expiresAt, signal, () => attempt(target, plan, signal), waits);
+      return withRetries({ ...options.retry, now }, notification.expiresAt, signal, () => attempt(target, plan, signal), control);
     },
     async close() {
       closed = true;

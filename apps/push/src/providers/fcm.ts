@@ -231,7 +231,7 @@ export function createFcmProvider(options: FcmClientOptions): PushProvider {
 
   return {
     serves: ["fcm"],
-    async send(target, notification, signal, waits) {
+    async send(target, notification, signal, control) {
       const message = planFcmMessage(target, notification, now());
       if (!message) return { status: "failed", reason: "PayloadTooLarge", attempts: 0 };
       return withRetries(
@@ -243,7 +243,7 @@ export function createFcmProvider(options: FcmClientOptions): PushProvider {
           const fresh = planFcmMessage(target, notification, now()) ?? message;
           return attempt(fresh, signal);
         },
-        waits,
+        control,
       );
     },
     async close() {

@@ -163,7 +163,7 @@ export function createHuaweiProvider(options: HuaweiClientOptions): PushProvider
 
   return {
     serves: ["huawei"],
-    async send(target, notification, signal, waits) {
+    async send(target, notification, signal, control) {
       if (!planHuaweiMessage(target, notification, now())) return { status: "failed", reason: "PayloadTooLarge", attempts: 0 };
       return withRetries(
         { ...options.retry, now },
@@ -174,7 +174,7 @@ export function createHuaweiProvider(options: HuaweiClientOptions): PushProvider
           if (!message) return { done: { status: "failed", reason: "PayloadTooLarge" } };
           return attempt(target, message, signal);
         },
-        waits,
+        control,
       );
     },
     async close() {

@@ -124,7 +124,7 @@ export function createXiaomiProvider(options: XiaomiClientOptions): PushProvider
 
   return {
     serves: ["xiaomi"],
-    async send(target, notification, signal, waits) {
+    async send(target, notification, signal, control) {
       if (!planXiaomiFields(target, notification, now())) return { status: "failed", reason: "PayloadTooLarge", attempts: 0 };
       return withRetries(
         { ...options.retry, now },
@@ -135,7 +135,7 @@ export function createXiaomiProvider(options: XiaomiClientOptions): PushProvider
           if (!fields) return { done: { status: "failed", reason: "PayloadTooLarge" } };
           return attempt(target, fields, signal);
         },
-        waits,
+        control,
       );
     },
     async close() {
