@@ -11,10 +11,13 @@ export type SkipReason =
   | "offline_no_push"
   | "blocked"
   | "friend_dnd"
+  | "blocked"
+  | "not_member"
   | "room_dnd"
   | "conversation_muted"
   | "no_device"
   | "session_ended"
+  | "device_moved"
   | "provider_disabled";
 
 export const skipReasons: readonly SkipReason[] = [
@@ -23,10 +26,13 @@ export const skipReasons: readonly SkipReason[] = [
   "offline_no_push",
   "blocked",
   "friend_dnd",
+  "blocked",
+  "not_member",
   "room_dnd",
   "conversation_muted",
   "no_device",
   "session_ended",
+  "device_moved",
   "provider_disabled",
 ];
 
@@ -51,6 +57,8 @@ export interface PushMetrics {
   skipped: Counter<"reason">;
   /** im_push_event_latency_seconds: message serverTime → provider request start, seconds */
   eventLatency: Histogram<string>;
+  /** im_push_malformed_entries_total{stream}: stream entries that could not be read (acknowledged, never retried) */
+  malformed: Counter<"stream">;
 }
 
 /** Registers the metrics on `registry`, every known label set at 0 so dashboards see series before the first push. */
@@ -87,7 +95,14 @@ export function createPushMetrics(registry: Registry): PushMetrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
+    malformed: new Counter({
+      name: "im_push_malformed_entries_total",
+      help: "Push stream entries (events, sends) that could not be read: acknowledged and dropped",
+      labelNames: ["stream"],
+      registers: [registry],
+    }),
   };
+  for (const stream of ["events", "sends"]) metrics.malformed.inc({ stream }, 0);
   for (const provider of ["apns", "fcm", "huawei", "xiaomi"]) metrics.providerDuration.zero({ provider });
   for (const provider of providers) {
     for (const kind of kinds) for (const outcome of outcomes) metrics.notifications.inc({ provider, kind, outcome }, 0);

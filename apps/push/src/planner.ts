@@ -64,7 +64,8 @@ export function devicesForKind(devices: readonly PushDeviceDoc[], kind: PushEven
  * 2. the user's `offlineNoPush` (`offline_no_push`) — nothing passes it;
  * 3. any chat: the recipient blocked the sender (a notice's actor) — nothing passes it, mentions neither (`blocked`);
  *    single chats: the recipient's friendship to the sender (a friend notice's actor) with `offlineNoPushMsg` (`friend_dnd`);
- *    rooms: the member's `offlineNoPushMsg` (`room_dnd`) — an @mention (by id, or @all) passes it when the
+ *    rooms: no longer a member (`not_member`: removed or left since the message), the member's
+ *    `offlineNoPushMsg` (`room_dnd`) — an @mention (by id, or @all) passes it when the
  *    user's `pushMentions` is on; any conversation: a conversation_mutes record (`conversation_muted`),
  *    passed by mentions in rooms likewise;
  * 4. devices (`no_device`), of enabled providers (`provider_disabled`, per device), by kind (devicesForKind);
@@ -112,7 +113,7 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
 
   if (!own && candidates.length > 0) {
     const actor = event.actorUserId ?? event.fromUserId;
-    const [friendships, roomDnd, mutes] = await Promise.all([
+    const [friendships, members, mutes] = await Promise.all([
       // The recipients' records toward the sender (or a notice's actor): blocked (any chat), do-not-disturb (single chats).
       models.friendships
         .find(
@@ -123,7 +124,7 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
         .lean(),
       isRoom
         ? models.roomMembers
-            .find({ roomId: event.to, userId: { $in: candidates }, offlineNoPushMsg: 1 }, { userId: 1 })
+            .find({ roomId: event.to, userId: { $in: candidates } }, { userId: 1, offlineNoPushMsg: 1 })
             .batchSize(READ_BATCH)
             .lean()
         : Promise.resolve([]),
@@ -132,12 +133,14 @@ export async function planEvent(deps: PlannerDeps, event: PushEvent, now = Date.
         .batchSize(READ_BATCH)
         .lean(),
     ]);
-    const blockers = new Set(friendships.filter((doc) => doc.blacklist === 1).map((doc) => doc.userId));
+    const blocked = new Set(friendships.filter((doc) => doc.blacklist === 1).map((doc) => doc.userId));
     const friendSilenced = new Set(friendships.filter((doc) => !isRoom && doc.offlineNoPushMsg === 1).map((doc) => doc.userId));
-    const roomSilenced = new Set(roomDnd.map((doc) => doc.userId));
+    const memberIds = new Set(members.map((doc) => doc.userId));
+    const roomSilenced = new Set(members.filter((doc) => doc.offlineNoPushMsg === 1).map((doc) => doc.userId));
     const muted = new Set(mutes.map((doc) => doc.userId));
     const silence = (id: number): SkipReason | undefined => {
-      if (blockers.has(id)) return "blocked";
+      if (isRoom && !memberIds.has(id)) return "not_member";
+      if (blocked.has(id)) return "blocked";
       if (friendSilenced.has(id)) return "friend_dnd";
       if (roomSilenced.has(id) && !passes(id)) return "room_dnd";
       if (muted.has(id) && !(isRoom && passes(id))) return "conversation_muted";

@@ -31,8 +31,10 @@ export async function streamState(redis: Redis, stream: string, now = Date.now()
     return { length, lag: length, oldestAgeSeconds: first ? Math.max(0, now - msOf(first[0])) / 1_000 : 0 };
   }
   const pending = Number(group.pending ?? 0);
-  // lag is nil when Redis cannot tell (entries deleted in the range): count the stream as the upper bound.
-  const lag = group.lag === null || group.lag === undefined ? length : Number(group.lag);
+  // lag is nil when Redis cannot tell (entries deleted in the range): count the stream as the upper bound. It is
+  // also no more than the stream holds: Redis 7.0 keeps counting entries trimmed (MAXLEN) before the group read
+  // them as lag for ever after a long outage; and 0 once nothing follows the group's last delivered entry.
+  let lag = group.lag === null || group.lag === undefined ? length : Math.min(Number(group.lag), length);
   const oldest: number[] = [];
   if (pending > 0) {
     const summary = (await redis.xpending(stream, PUSH_CONSUMER_GROUP)) as [number, string | null, string | null, unknown];
@@ -43,6 +45,7 @@ export async function streamState(redis: Redis, stream: string, now = Date.now()
       [string, string[]]
     >;
     if (next) oldest.push(msOf(next[0]));
+    else lag = 0;
   }
   const min = oldest.length > 0 ? Math.min(...oldest) : now;
   return { length, lag: lag + pending, oldestAgeSeconds: Math.max(0, now - min) / 1_000 };

@@ -53,10 +53,15 @@ export async function ensureGroup(redis: Redis, stream: string): Promise<void> {
  * are planned into `im:push:sends` entries (planner.ts) and acknowledged once appended; `im:push:sends`
  * entries are sent (sender.ts) and acknowledged after the provider answered. Entries left pending by a dead
  * or stuck worker (or by a send to retry) are taken over with XAUTOCLAIM once idle for claimIdleMs. At most
- * `concurrency` entries are in work at once; stop() stops reading and waits for them.
+ * `concurrency` entries are in work at once (sends waiting between provider attempts not counted, up to
+ * 4 × concurrency held); stop() stops reading and waits for them.
  */
 export class PushWorker {
   private stopping = false;
+  /** Aborted by stop(): sends stop waiting between provider attempts (a request on the wire still finishes). */
+  private readonly stopSignal = new AbortController();
+  /** Sends in flight that are waiting between provider attempts. */
+  private waiting = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
   private waiters: Array<() => void> = [];
   private readonly onStop: Array<() => void> = [];
@@ -71,9 +76,13 @@ export class PushWorker {
     this.loops = [this.readLoop(), this.claimLoop()];
   }
 
-  /** Stops reading and claiming, then waits for the entries in work (their answers are acknowledged). */
+  /**
+   * Stops reading and claiming, then waits for the entries in work: requests on the wire finish and their answers
+   * are acknowledged; sends waiting between provider attempts (Retry-After, backoff) stop and are left pending.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort();
     this.wake();
     for (const resolve of this.onStop.splice(0)) resolve();
     await Promise.all(this.loops);
@@ -85,8 +94,13 @@ export class PushWorker {
     return this.inFlight.size;
   }
 
+  /**
+   * Slots left: sends waiting between provider attempts (a Retry-After, a backoff) are not work, so one
+   * provider's 429 storm does not hold the others' notifications; at most 4 × concurrency entries are held at all.
+   */
   private free(): number {
-    return this.deps.settings.concurrency - this.inFlight.size;
+    const { concurrency } = this.deps.settings;
+    return Math.min(concurrency - (this.inFlight.size - this.waiting), 4 * concurrency - this.inFlight.size);
   }
 
   private wake(): void {
@@ -140,6 +154,7 @@ export class PushWorker {
       } catch (error) {
         if (this.stopping) break;
         logger.error({ err: error }, "push stream read failed");
+        await this.regroup(error);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -172,8 +187,24 @@ export class PushWorker {
           } while (cursor !== "0-0");
         } catch (error) {
           logger.error({ err: error, stream }, "push claim failed");
+          await this.regroup(error);
         }
       }
+    }
+  }
+
+  /**
+   * After NOGROUP (the streams and their group are gone: Redis restarted without persistence, or the keys were
+   * removed), makes both groups again, so the worker reads the entries appended since instead of failing forever.
+   */
+  private async regroup(error: unknown): Promise<void> {
+    if (!(error instanceof Error) || !error.message.includes("NOGROUP")) return;
+    try {
+      await ensureGroup(this.deps.redis, PUSH_EVENTS_STREAM);
+      await ensureGroup(this.deps.redis, PUSH_SENDS_STREAM);
+      this.deps.logger.warn("push streams were gone: consumer groups created again");
+    } catch (again) {
+      this.deps.logger.error({ err: again }, "push consumer groups not created again");
     }
   }
 
@@ -199,7 +230,10 @@ export class PushWorker {
     } catch {
       value = undefined;
     }
-    if (value === undefined) this.deps.logger.warn({ stream, id }, "malformed push entry acknowledged");
+    if (value === undefined) {
+      this.deps.logger.warn({ stream, id }, "malformed push entry acknowledged");
+      this.deps.planner.metrics.malformed.inc({ stream: stream === PUSH_EVENTS_STREAM ? "events" : "sends" });
+    }
     return value;
   }
 
@@ -221,7 +255,15 @@ export class PushWorker {
 
   private async send(id: string, fields: string[]): Promise<void> {
     const entry = this.parse(PUSH_SENDS_STREAM, id, fields, (v) => sendEntrySchema.safeParse(v).data);
-    const result = entry ? await sendOne(this.deps.sender, id, entry) : "ack";
+    const result = entry
+      ? await sendOne(this.deps.sender, id, entry, Date.now(), {
+          stop: this.stopSignal.signal,
+          onWait: (waiting) => {
+            this.waiting += waiting ? 1 : -1;
+            if (waiting) this.wake();
+          },
+        })
+      : "ack";
     if (result === "ack") await this.deps.redis.xack(PUSH_SENDS_STREAM, PUSH_CONSUMER_GROUP, id);
   }
 }

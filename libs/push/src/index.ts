@@ -10,5 +10,5 @@ export {
 } from "./event.js";
 export { type AppPushQueueOptions, appPushQueue, pushQueueMetrics } from "./metrics.js";
 export { type PushAudience, type PushKind, type PushPolicy, pushPolicyOf } from "./policy.js";
-export type { PushNotification, PushProvider, PushTarget, SendOutcome } from "./provider.js";
+export type { PushNotification, PushProvider, PushTarget, SendControl, SendOutcome } from "./provider.js";
 export { createPushQueue, type PushQueueOptions, pushEventOf } from "./queue.js";

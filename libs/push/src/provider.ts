@@ -51,12 +51,26 @@ export type SendOutcome =
   | { status: "retry"; reason: string; retryAfterMs?: number; attempts: number }
   | { status: "failed"; reason: string; attempts: number };
 
+/** How the caller steers one send's waits between attempts (a provider's Retry-After, a backoff). */
+export interface SendControl {
+  /**
+   * Aborted when the caller stops (a stopping worker): a wait ends at once and the send with `retry`
+   * "stopping"; a request on the wire is not aborted by it.
+   */
+  stop?: AbortSignal;
+  /** Told when the send starts (true) and ends (false) a wait: a worker does not count a waiting send as work. */
+  onWait?: (waiting: boolean) => void;
+}
+
 /** A push provider client (apps/push/src/providers): one per provider, shared by every send. */
 export interface PushProvider {
   /** The device providers it serves (the APNs client serves `apns` and `apns-voip`). */
   readonly serves: readonly PushProviderName[];
-  /** Sends one notification; never throws for a provider's answer (only for a programming error). */
-  send(target: PushTarget, notification: PushNotification, signal?: AbortSignal): Promise<SendOutcome>;
+  /**
+   * Sends one notification; never throws for a provider's answer (only for a programming error). `signal`
+   * aborts everything (requests too); `control` steers the waits between attempts.
+   */
+  send(target: PushTarget, notification: PushNotification, signal?: AbortSignal, control?: SendControl): Promise<SendOutcome>;
   /** Closes connections (HTTP/2 sessions, agents). */
   close(): Promise<void>;
 }

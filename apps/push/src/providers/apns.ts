@@ -91,7 +91,8 @@ interface RawAnswer {
 }
 
 /**
- * The APNs client: one HTTP/2 connection per host (production, sandbox), reopened when the server closes it;
+ * The APNs client: one HTTP/2 connection per host (production, sandbox), reopened when the server closes it
+ * or a request on it timed out (a connection gone silent);
  * the provider token (tokens.ts); pruning on 410 Unregistered, 400 BadDeviceToken / DeviceTokenNotForTopic;
  * 429 and 5xx retried with backoff honouring Retry-After; 403 ExpiredProviderToken makes a new token (if at
  * least 20 minutes old) and sends again once. Serves `apns` and `apns-voip` devices.
@@ -130,7 +131,13 @@ export function createApnsProvider(options: ApnsClientOptions): PushProvider {
         else if (answer) resolve({ ...answer, body: Buffer.concat(chunks).toString("utf8") });
         else reject(new Error("stream closed without an answer"));
       };
-      stream.setTimeout(options.timeoutMs, () => stream.close(constants.NGHTTP2_CANCEL));
+      stream.setTimeout(options.timeoutMs, () => {
+        stream.close(constants.NGHTTP2_CANCEL);
+        // A connection that went silent (a NAT or balancer forgot the flow: no FIN, no RST) is never closed by
+        // the peer: new requests go to a new connection, this one closes once its streams have ended.
+        if (sessions.get(origin) === client) sessions.delete(origin);
+        if (!client.closed) client.close();
+      });
       stream.on("response", (responseHeaders) => {
         answer = { status: Number(responseHeaders[":status"]), headers: responseHeaders, body: "" };
       });
@@ -186,7 +193,7 @@ export function createApnsProvider(options: ApnsClientOptions): PushProvider {
 
   return {
     serves: ["apns", "apns-voip"],
-    async send(target, notification, signal) {
+    async send(target, notification, signal, control) {
       if (closed) return { status: "retry", reason: "closed", attempts: 0 };
       let plan: ApnsRequestPlan;
       try {
@@ -195,7 +202,7 @@ export function createApnsProvider(options: ApnsClientOptions): PushProvider {
         if (error instanceof ApnsPlanError) return { status: "failed", reason: error.message, attempts: 0 };
         throw error;
       }
-      return withRetries({ ...options.retry, now }, notification.expiresAt, signal, () => attempt(target, plan, signal));
+      return withRetries({ ...options.retry, now }, notification.expiresAt, signal, () => attempt(target, plan, signal), control);
     },
     async close() {
       closed = true;

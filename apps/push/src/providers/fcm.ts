@@ -231,14 +231,20 @@ export function createFcmProvider(options: FcmClientOptions): PushProvider {
 
   return {
     serves: ["fcm"],
-    async send(target, notification, signal) {
+    async send(target, notification, signal, control) {
       const message = planFcmMessage(target, notification, now());
       if (!message) return { status: "failed", reason: "PayloadTooLarge", attempts: 0 };
-      return withRetries({ ...options.retry, now }, notification.expiresAt, signal, async () => {
-        // the ttl is counted from each attempt
-        const fresh = planFcmMessage(target, notification, now()) ?? message;
-        return attempt(fresh, signal);
-      });
+      return withRetries(
+        { ...options.retry, now },
+        notification.expiresAt,
+        signal,
+        async () => {
+          // the ttl is counted from each attempt
+          const fresh = planFcmMessage(target, notification, now()) ?? message;
+          return attempt(fresh, signal);
+        },
+        control,
+      );
     },
     async close() {
       http.close();

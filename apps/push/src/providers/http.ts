@@ -1,5 +1,5 @@
 import { Agent, request } from "node:https";
-import type { SendOutcome } from "@im/push";
+import type { SendControl, SendOutcome } from "@im/push";
 import { graphemesOf } from "../texts.js";
 
 /** An HTTP answer read whole (provider answers are small JSON). */
@@ -79,6 +79,9 @@ export interface RetryPolicy {
 export const DEFAULT_MAX_DELAY_MS = 8_000;
 export const DEFAULT_MAX_WAIT_MS = 10_000;
 
+/** The reason a send ends with when its worker stopped it between attempts (SendControl.stop). */
+export const STOPPING_REASON = "stopping";
+
 /** The reason a send ends with when the notification's `expiresAt` passes before it could be delivered. */
 export const EXPIRED_REASON = "Expired";
 
@@ -110,14 +113,19 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
  * Runs `attempt` until it gives a final outcome or the retries are used: between tries it waits the answer's
  * Retry-After (when at most `maxWaitMs`; longer ends the send with `retry` and that delay) or an exponential
  * backoff with jitter (APNs and FCM docs: "retry with exponential backoff"). A wait that would pass the
- * notification's `expiresAt` ends with `failed`/EXPIRED_REASON; an aborted `signal` ends with `retry`/"aborted".
+ * notification's `expiresAt` ends with `failed`/EXPIRED_REASON; an aborted `signal` ends with `retry`/"aborted";
+ * an aborted `control.stop` (the worker is stopping) ends a wait, or the send before its next attempt, with
+ * `retry`/STOPPING_REASON (the first attempt still goes: the worker took the entry); `control.onWait` is told
+ * when each wait starts and ends.
  */
 export async function withRetries(
   policy: RetryPolicy,
   expiresAt: number,
   signal: AbortSignal | undefined,
   attempt: (n: number) => Promise<AttemptResult>,
+  control?: SendControl,
 ): Promise<SendOutcome> {
+  const waits = control?.stop;
   const now = policy.now ?? Date.now;
   const base = policy.baseDelayMs ?? 500;
   const max = policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
@@ -137,7 +145,14 @@ export async function withRetries(
     };
     if (n > policy.retries || delay > maxWait) return retry;
     if (now() + delay >= expiresAt) return { status: "failed", reason: EXPIRED_REASON, attempts: n };
-    if (!(await sleep(delay, signal))) return { status: "retry", reason: "aborted", attempts: n };
+    const stopping = { ...retry, reason: STOPPING_REASON };
+    if (waits?.aborted) return stopping;
+    control?.onWait?.(true);
+    const slept = await sleep(delay, waits && signal ? AbortSignal.any([signal, waits]) : (waits ?? signal));
+    control?.onWait?.(false);
+    if (!slept) {
+      return waits?.aborted && !signal?.aborted ? stopping : { status: "retry", reason: "aborted", attempts: n };
+    }
   }
 }
 

@@ -163,13 +163,19 @@ export function createHuaweiProvider(options: HuaweiClientOptions): PushProvider
 
   return {
     serves: ["huawei"],
-    async send(target, notification, signal) {
+    async send(target, notification, signal, control) {
       if (!planHuaweiMessage(target, notification, now())) return { status: "failed", reason: "PayloadTooLarge", attempts: 0 };
-      return withRetries({ ...options.retry, now }, notification.expiresAt, signal, async () => {
-        const message = planHuaweiMessage(target, notification, now());
-        if (!message) return { done: { status: "failed", reason: "PayloadTooLarge" } };
-        return attempt(target, message, signal);
-      });
+      return withRetries(
+        { ...options.retry, now },
+        notification.expiresAt,
+        signal,
+        async () => {
+          const message = planHuaweiMessage(target, notification, now());
+          if (!message) return { done: { status: "failed", reason: "PayloadTooLarge" } };
+          return attempt(target, message, signal);
+        },
+        control,
+      );
     },
     async close() {
       http.close();

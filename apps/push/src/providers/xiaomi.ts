@@ -124,13 +124,19 @@ export function createXiaomiProvider(options: XiaomiClientOptions): PushProvider
 
   return {
     serves: ["xiaomi"],
-    async send(target, notification, signal) {
+    async send(target, notification, signal, control) {
       if (!planXiaomiFields(target, notification, now())) return { status: "failed", reason: "PayloadTooLarge", attempts: 0 };
-      return withRetries({ ...options.retry, now }, notification.expiresAt, signal, async () => {
-        const fields = planXiaomiFields(target, notification, now());
-        if (!fields) return { done: { status: "failed", reason: "PayloadTooLarge" } };
-        return attempt(target, fields, signal);
-      });
+      return withRetries(
+        { ...options.retry, now },
+        notification.expiresAt,
+        signal,
+        async () => {
+          const fields = planXiaomiFields(target, notification, now());
+          if (!fields) return { done: { status: "failed", reason: "PayloadTooLarge" } };
+          return attempt(target, fields, signal);
+        },
+        control,
+      );
     },
     async close() {
       http.close();

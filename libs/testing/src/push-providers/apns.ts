@@ -57,6 +57,8 @@ export interface ApnsServer {
   script: ReplyScript<ApnsReply>;
   /** Answered requests with status 200. */
   readonly accepted: number;
+  /** Sends GOAWAY (NO_ERROR) on every open connection, as APNs does before closing one; returns how many. */
+  goaway(): number;
   stop(): Promise<void>;
 }
 
@@ -212,6 +214,10 @@ export async function startApnsServer(options: ApnsServerOptions): Promise<ApnsS
     script,
     get accepted() {
       return accepted;
+    },
+    goaway() {
+      for (const session of sessions) if (!session.closed) session.goaway(constants.NGHTTP2_NO_ERROR);
+      return sessions.size;
     },
     stop: () =>
       new Promise<void>((resolve) => {
