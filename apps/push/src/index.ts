@@ -1,4 +1,5 @@
 export { loadPushConfig, type PushConfig, pushConfigSchema } from "./config.js";
+export { DeviceLookup, type DeviceOwner, deviceLookup } from "./device-lookup.js";
 export { createPushMetrics, type PushMetrics, type SkipReason } from "./metrics.js";
 export { collapseIdOf, devicesForKind, type PlannerDeps, planEvent } from "./planner.js";
 export * from "./providers/index.js";

@@ -4,6 +4,7 @@ import { InsertBatcher } from "@im/messaging";
 import { type PushProvider, recalledKey, type SendControl, type SendOutcome } from "@im/push";
 import type { Logger } from "@im/telemetry";
 import type { Collection } from "mongodb";
+import { deviceLookup } from "./device-lookup.js";
 import type { PushMetrics } from "./metrics.js";
 import { STOPPING_REASON } from "./providers/http.js";
 import type { SendEntry } from "./send-entry.js";
@@ -201,7 +202,7 @@ export async function sendOne(
   }
   // The token may have moved since planning (another user signed in on that phone and registered it) or been
   // removed: the notification then goes nowhere — this user's preview must never reach another's registration.
-  const device = await deps.models.pushDevices.findById(entry.deviceId, { userId: 1, tokenHash: 1, token: 1 }).lean();
+  const device = await deviceLookup(deps.models).get(entry.deviceId);
   if (!device || device.userId !== entry.userId || device.tokenHash !== entry.tokenHash || device.token !== entry.token) {
     metrics.skipped.inc({ reason: "device_moved" });
     return finish(deps, entry, null);
