@@ -2,7 +2,7 @@ import { createHash, type KeyObject } from "node:crypto";
 import { type ClientHttp2Session, connect, constants } from "node:http2";
 import type { PushNotification, PushProvider, PushTarget } from "@im/push";
 import type { Logger } from "@im/telemetry";
-import { type AttemptResult, cutBytes, type ProviderMetrics, type RetryPolicy, retryAfterMs, timed, withRetries } from "./http.js";
+import { type AttemptResult, fitPayload, type ProviderMetrics, type RetryPolicy, retryAfterMs, timed, withRetries } from "./http.js";
 import { ApnsProviderToken } from "./tokens.js";
 
 /** Largest APNs payloads, bytes (Apple: 4 KB for notifications, 5 KB for VoIP). */
@@ -68,16 +68,8 @@ export function planApnsRequest(target: PushTarget, notification: PushNotificati
     if (notification.badge !== undefined) aps.badge = notification.badge;
     return JSON.stringify({ aps, ...notification.data });
   };
-  let { title, body } = notification;
-  let payload = build(title, body);
-  for (let round = 0; round < 4 && Buffer.byteLength(payload) > limit; round += 1) {
-    const over = Buffer.byteLength(payload) - limit;
-    const bodyBytes = Buffer.byteLength(body);
-    if (bodyBytes > 0) body = cutBytes(body, Math.max(0, bodyBytes - over - 8));
-    else title = cutBytes(title, Math.max(0, Buffer.byteLength(title) - over - 8));
-    payload = build(title, body);
-  }
-  if (Buffer.byteLength(payload) > limit) throw new ApnsPlanError("PayloadTooLarge");
+  const payload = fitPayload(notification, limit, build, (text) => Buffer.byteLength(text));
+  if (payload === undefined) throw new ApnsPlanError("PayloadTooLarge");
   return { headers, payload };
 }
 

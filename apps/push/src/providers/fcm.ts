@@ -6,7 +6,7 @@ import { z } from "zod";
 import {
   type AttemptResult,
   createHttpsClient,
-  cutBytes,
+  fitPayload,
   type HttpAnswer,
   type ProviderMetrics,
   type RetryPolicy,
@@ -106,16 +106,7 @@ export function planFcmMessage(target: PushTarget, notification: PushNotificatio
     const { token: _token, ...rest } = message;
     return Buffer.byteLength(JSON.stringify(rest));
   };
-  let { title, body } = notification;
-  let message = build(title, body);
-  for (let round = 0; round < 4 && size(message) > FCM_MAX_MESSAGE; round += 1) {
-    const over = size(message) - FCM_MAX_MESSAGE;
-    const bodyBytes = Buffer.byteLength(body);
-    if (bodyBytes > 0) body = cutBytes(body, Math.max(0, bodyBytes - over - 8));
-    else title = cutBytes(title, Math.max(0, Buffer.byteLength(title) - over - 8));
-    message = build(title, body);
-  }
-  return size(message) > FCM_MAX_MESSAGE ? undefined : message;
+  return fitPayload(notification, FCM_MAX_MESSAGE, build, size);
 }
 
 const fcmErrorSchema = z.object({

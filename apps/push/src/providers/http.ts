@@ -204,3 +204,27 @@ export async function timed<T>(metrics: ProviderMetrics | undefined, provider: s
     metrics?.requestDuration?.observe({ provider }, (performance.now() - start) / 1000);
   }
 }
+
+/**
+ * Builds a provider payload from the notification's title and body, cutting the body first (then the title)
+ * on character boundaries until `size(payload)` ≤ `limit` bytes, in at most four rounds (each cut takes the
+ * excess plus 8 bytes for the ellipsis and escaping). Returns undefined when it still does not fit (the
+ * fixed part — data, token — is too large): the send fails as PayloadTooLarge.
+ */
+export function fitPayload<T>(
+  text: { title: string; body: string },
+  limit: number,
+  build: (title: string, body: string) => T,
+  size: (payload: T) => number,
+): T | undefined {
+  let { title, body } = text;
+  let payload = build(title, body);
+  for (let round = 0; round < 4 && size(payload) > limit; round += 1) {
+    const over = size(payload) - limit;
+    const bodyBytes = Buffer.byteLength(body);
+    if (bodyBytes > 0) body = cutBytes(body, Math.max(0, bodyBytes - over - 8));
+    else title = cutBytes(title, Math.max(0, Buffer.byteLength(title) - over - 8));
+    payload = build(title, body);
+  }
+  return size(payload) > limit ? undefined : payload;
+}

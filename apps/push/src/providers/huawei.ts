@@ -5,7 +5,7 @@ import { readTokenAnswer, TokenError } from "./fcm.js";
 import {
   type AttemptResult,
   createHttpsClient,
-  cutBytes,
+  fitPayload,
   type HttpAnswer,
   type ProviderMetrics,
   type RetryPolicy,
@@ -59,16 +59,7 @@ export function planHuaweiMessage(target: PushTarget, notification: PushNotifica
     const { token: _token, ...rest } = message;
     return Buffer.byteLength(JSON.stringify(rest));
   };
-  let { title, body } = notification;
-  let message = build(title, body);
-  for (let round = 0; round < 4 && size(message) > HUAWEI_MAX_MESSAGE; round += 1) {
-    const over = size(message) - HUAWEI_MAX_MESSAGE;
-    const bodyBytes = Buffer.byteLength(body);
-    if (bodyBytes > 0) body = cutBytes(body, Math.max(0, bodyBytes - over - 8));
-    else title = cutBytes(title, Math.max(0, Buffer.byteLength(title) - over - 8));
-    message = build(title, body);
-  }
-  return size(message) > HUAWEI_MAX_MESSAGE ? undefined : message;
+  return fitPayload(notification, HUAWEI_MAX_MESSAGE, build, size);
 }
 
 const answerSchema = z.object({ code: z.coerce.string(), msg: z.string().optional(), requestId: z.coerce.string().optional() });
