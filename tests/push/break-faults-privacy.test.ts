@@ -63,4 +63,24 @@ describe("offline push privacy races (break-faults)", () => {
       "nothing after the logout",
     );
   });
+  it("a device its owner removed while a send waited out a Retry-After gets nothing more", async () => {
+    const alice = await registerUser(world.stack, world.api);
+    const bob = await registerUser(world.stack, world.api);
+    const phone = await registerDevice(world.api, bob, "fcm");
+    world.fakes.fcm.script.forToken(phone, { status: 429, errorCode: "QUOTA_EXCEEDED", retryAfterSeconds: 1 });
+    const a = await connectClient(world, alice, gateway(world, 0));
+    await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "after removal" });
+    const toPhone = () => world.fakes.fcm.requests.filter((r) => r.deviceToken === phone);
+    await until("the throttled request", () => toPhone().length >= 1);
+    const listed = await world.api.get<{ items: Array<{ id: string }> }>("/v1/push/devices", bob.token);
+    const id = listed.body.items[0]?.id ?? "";
+    assert.equal((await world.api.delete(`/v1/push/devices/${id}`, bob.token)).status, 204);
+    world.fakes.fcm.script.clear();
+    await world.settle(0, async () => {});
+    assert.deepEqual(
+      toPhone().map((r) => r.status),
+      [429],
+      "nothing after the removal",
+    );
+  });
 });

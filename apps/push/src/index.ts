@@ -1,5 +1,4 @@
 export { loadPushConfig, type PushConfig, pushConfigSchema } from "./config.js";
-export { DeviceLookup, type DeviceOwner, deviceLookup } from "./device-lookup.js";
 export { createPushMetrics, type PushMetrics, type SkipReason } from "./metrics.js";
 export { collapseIdOf, devicesForKind, type PlannerDeps, planEvent } from "./planner.js";
 export * from "./providers/index.js";

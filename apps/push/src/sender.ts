@@ -1,10 +1,9 @@
 import type { Models, PushLogDoc, PushOutcome } from "@im/data";
 import type { Redis } from "@im/infra";
 import { InsertBatcher } from "@im/messaging";
-import { type PushProvider, recalledKey, type SendControl, type SendOutcome } from "@im/push";
+import { deviceOwnerKey, ownerStillIs, type PushProvider, recalledKey, type SendControl, type SendOutcome } from "@im/push";
 import type { Logger } from "@im/telemetry";
 import type { Collection } from "mongodb";
-import { deviceLookup } from "./device-lookup.js";
 import type { PushMetrics } from "./metrics.js";
 import { STOPPING_REASON } from "./providers/http.js";
 import type { SendEntry } from "./send-entry.js";
@@ -187,9 +186,10 @@ export async function sendOne(
     if (logged) return finish(deps, entry, logged);
   }
 
-  const [session, recalled] = await Promise.all([
+  const [session, recalled, owner] = await Promise.all([
     deps.redis.exists(sessionKey(entry.tokenHash)),
     deps.redis.exists(recalledKey(entry.messageId)),
+    deps.redis.get(deviceOwnerKey(entry.deviceId)),
   ]);
   if (recalled > 0) {
     metrics.skipped.inc({ reason: "recalled" });
@@ -202,8 +202,8 @@ export async function sendOne(
   }
   // The token may have moved since planning (another user signed in on that phone and registered it) or been
   // removed: the notification then goes nowhere — this user's preview must never reach another's registration.
-  const device = await deviceLookup(deps.models).get(entry.deviceId);
-  if (!device || device.userId !== entry.userId || device.tokenHash !== entry.tokenHash || device.token !== entry.token) {
+  // The API marks the owner in Redis before it changes the record (libs/push device-owner.ts): no database read.
+  if (!ownerStillIs(owner, entry.tokenHash)) {
     metrics.skipped.inc({ reason: "device_moved" });
     return finish(deps, entry, null);
   }

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { envBoolean, envInt } from "./env-types.js";
 
 /**

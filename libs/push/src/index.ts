@@ -1,4 +1,5 @@
 export { badgeKey, COUNTED_TTL_SECONDS, countForBadge, MAX_BADGE, readBadge, recalledKey, setBadge } from "./badge.js";
+export { DEVICE_OWNER_TTL_SECONDS, DEVICE_REMOVED, deviceOwnerKey, markDeviceOwner, ownerStillIs } from "./device-owner.js";
 export {
   PREVIEW_SOURCE_CHARS,
   PUSH_CONSUMER_GROUP,

@@ -3,6 +3,7 @@ import { type AuthInfo, sessionTimesLeft } from "@im/auth";
 import type { Models, PushDeviceDoc, PushProviderName } from "@im/data";
 import { type Redis, withLocks } from "@im/infra";
 import { AppError } from "@im/protocol";
+import { markDeviceOwner } from "@im/push";
 import type { Logger } from "@im/telemetry";
 import type { z } from "zod";
 import type { ApiDeps } from "../../context.js";
@@ -59,6 +60,9 @@ export async function registerDevice(deps: ApiDeps, auth: AuthInfo, body: z.outp
       createTime: same && existing ? existing.createTime : now,
       modifyTime: now,
     };
+    // The owner mark first: if the record write then fails, pending sends of the previous owner are held back
+    // (safe); the other order could let them reach this session's phone.
+    await markDeviceOwner(deps.redis, id, auth.tokenHash);
     await deps.models.pushDevices.replaceOne({ _id: id }, record, { upsert: true });
     await deps.models.pushDevices.deleteMany({ sessionId: auth.sessionId, provider: body.provider, _id: { $ne: id } });
     return record;
@@ -70,8 +74,10 @@ export async function listDevices(models: Models, userId: number): Promise<Devic
   return models.pushDevices.find({ userId }).sort({ modifyTime: -1, _id: 1 }).lean<DeviceRecord[]>();
 }
 
-/** Removes one of my push devices. @throws AppError PUSH_DEVICE_NOT_FOUND when no device of mine has this id. */
-export async function removeDevice(models: Models, userId: number, deviceId: string): Promise<void> {
+/** Removes one of my push devices (its owner mark first: pending sends to it stop). @throws AppError PUSH_DEVICE_NOT_FOUND when no device of mine has this id. */
+export async function removeDevice(models: Models, redis: Redis, userId: number, deviceId: string): Promise<void> {
+  const device = await models.pushDevices.findOne({ _id: deviceId, userId }, { _id: 1 }).lean();
+  if (device) await markDeviceOwner(redis, deviceId, null);
   const result = await models.pushDevices.deleteOne({ _id: deviceId, userId });
   if (result.deletedCount === 0) throw new AppError("PUSH_DEVICE_NOT_FOUND");
 }

@@ -67,7 +67,7 @@ export const pushRoutes = [
     params: deviceIdParams,
     response: { status: 204, description: "Removed" },
     handler: async ({ userId, params }, deps) => {
-      await removeDevice(deps.models, userId, params.deviceId);
+      await removeDevice(deps.models, deps.redis, userId, params.deviceId);
       return undefined;
     },
   }),
