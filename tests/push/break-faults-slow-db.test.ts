@@ -2,15 +2,25 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { messageType } from "@im/protocol";
 import { readBadge } from "@im/push";
-import type { RunningPush } from "@im/push-app";
+import { createPushMetrics, type RunningPush, type SendEntry, type SenderDeps, sendOne } from "@im/push-app";
+import { createLogger, createMetricsRegistry } from "@im/telemetry";
 import { TcpProxy } from "@im/testing";
-import { drained, eventsAdded, type ProviderFakes, registerDevice, startProviderFakes, startPushApp } from "../support/push.js";
+import {
+  drained,
+  eventsAdded,
+  type ProviderFakes,
+  RecordingProvider,
+  registerDevice,
+  startProviderFakes,
+  startPushApp,
+} from "../support/push.js";
 import { connectClient, gateway, type RealtimeWorld, registerUser, startRealtime } from "../support/realtime.js";
 
 /**
- * A push worker whose FerretDB connection stalls (TcpProxy holding its push_devices reads) while another worker
- * runs normally (break-faults): the stalled worker's lease runs out, the other takes the entry over and sends;
- * the stalled one must not send the same notification again when its read comes back.
+ * A push worker whose FerretDB connection stalls (TcpProxy holding its read of the push log, which a second
+ * attempt makes before sending) while another worker runs normally (break-faults): the stalled worker's lease
+ * runs out, the other takes the entry over and sends; the stalled one must not send the same notification again
+ * when its read comes back.
  */
 describe("a push worker with a stalled FerretDB (break-faults)", () => {
   let fakes: ProviderFakes;
@@ -31,7 +41,7 @@ describe("a push worker with a stalled FerretDB (break-faults)", () => {
     await fakes?.stop();
   });
 
-  it("a send whose lease ran out while its device read stalled is not sent again after another worker sent it", async () => {
+  it("a second attempt stalled on its push log read, overtaken by another worker, does not send again", async () => {
     const redis = world.stack.api.deps.redis;
     const dbPath = new URL(world.stack.config.MONGO_URL).pathname;
     const stalled = await startPushApp(world.stack, { ...env(), PUSH_CONSUMER: "stalled", MONGO_URL: proxy.url("mongodb", dbPath) });
@@ -40,18 +50,26 @@ describe("a push worker with a stalled FerretDB (break-faults)", () => {
     const alice = await registerUser(world.stack, world.api);
     const bob = await registerUser(world.stack, world.api);
     const phone = await registerDevice(world.api, bob, "fcm");
-    // The planner's device read and then the sender's are held 3.5 s each (the lease is 2 s).
-    const fault = proxy.onCommand({ command: "find", collection: /^push_devices$/, action: { holdMs: 3_500 }, times: 2 });
+    // The first attempt is throttled; the second (the stalled worker again, once the Retry-After passed) first
+    // looks for an earlier answer in the push log, and that read is held 3.5 s (the lease is 2 s).
+    fakes.fcm.script.forToken(phone, { status: 429, errorCode: "QUOTA_EXCEEDED", retryAfterSeconds: 1 });
+    const fault = proxy.onCommand({ command: "find", collection: /^push_log$/, action: { holdMs: 3_500 }, times: 1 });
     const a = await connectClient(world, alice, gateway(world, 0));
     const { messageId } = await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "once" });
+    const toPhone = () => fakes.fcm.requests.filter((r) => r.deviceToken === phone);
     const deadline = Date.now() + 15_000;
-    while (fault.hits < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(fault.hits, 2, "the sender's device read is held");
+    while (toPhone().length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    fakes.fcm.script.clear();
+    while (fault.hits < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(fault.hits, 1, "the second attempt's push log read is held");
     running.push(await startPushApp(world.stack, { ...env(), PUSH_CONSUMER: "healthy" }));
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     await drained(redis, 0, 20_000);
-    const requests = fakes.fcm.requests.filter((r) => r.deviceToken === phone);
-    assert.equal(requests.length, 1, `one request for one notification (got ${requests.length})`);
+    assert.deepEqual(
+      toPhone().map((r) => r.status),
+      [429, 200],
+      "the throttled request, then one accepted: the stalled worker did not send after its lease ran out",
+    );
     const log = await world.stack.api.deps.models.pushLog.find({ messageId }).lean();
     assert.deepEqual(
       log.map((record) => record.outcome),
@@ -85,5 +103,55 @@ describe("a push worker with a stalled FerretDB (break-faults)", () => {
       ["sent"],
     );
     assert.equal(await readBadge(redis, bob.userId), 1, "the re-planned event counted once on the badge");
+  });
+  it("an attempt whose lease ran out before its provider call (a stalled worker) makes no call and leaves the entry pending", async () => {
+    const redis = world.stack.api.deps.redis;
+    const models = world.stack.api.deps.models;
+    const alice = await registerUser(world.stack, world.api);
+    const phone = await registerDevice(world.api, alice, "fcm");
+    const device = await models.pushDevices.findOne({ token: phone }).lean();
+    assert.ok(device);
+    const provider = new RecordingProvider(["fcm"]);
+    const leaseMs = 2_000;
+    const deps: SenderDeps = {
+      redis,
+      models,
+      metrics: createPushMetrics(createMetricsRegistry("push")),
+      logger: createLogger({ name: "fencing-test", level: "silent" }),
+      providers: new Map([["fcm", provider]]),
+      maxDeliveries: 5,
+      leaseMs,
+      doneTtlMs: 60_000,
+    };
+    const entry: SendEntry = {
+      v: 1,
+      messageId: "fenced-1",
+      conversationId: "s_1_2",
+      userId: alice.userId,
+      deviceId: String(device._id),
+      tokenHash: device.tokenHash,
+      provider: "fcm",
+      token: phone,
+      appId: device.appId,
+      environment: "production",
+      serverTime: Date.now(),
+      notification: {
+        kind: "alert",
+        title: "t",
+        body: "b",
+        collapseId: "s_1_2",
+        data: {},
+        expiresAt: Date.now() + 60_000,
+        priority: "high",
+      },
+    };
+    // The attempt began (took the marker) a lease and a bit ago: by the time it would call the provider, another
+    // worker may own the entry. It must not call.
+    assert.equal(await sendOne(deps, "1-0", entry, Date.now() - leaseMs - 50), "pending");
+    assert.equal(provider.sent.length, 0);
+    // A fresh attempt (the marker's lease has lapsed) sends once, and a later one finds it done.
+    assert.equal(await sendOne(deps, "1-0", entry), "ack");
+    assert.equal(await sendOne(deps, "1-0", entry), "ack");
+    assert.equal(provider.sent.length, 1);
   });
 });
