@@ -34,7 +34,7 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
   const logger = options.logger ?? createLogger({ name: "api", level: config.LOG_LEVEL });
   const metrics = createMetricsRegistry("api");
   const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(metrics) });
-  const redis = createRedis(config.REDIS_URL, "api");
+  const redis = createRedis(config.REDIS_URL, "api", logger);
   const models = createModels(mongo);
   await syncIndexes(models);
   const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, {
@@ -47,7 +47,7 @@ export async function startApi(config: ApiConfig, options: StartOptions = {}): P
     push: appPushQueue({ config, redis, registry: metrics, logger }),
   });
   await syncMessageIndexes(messages);
-  const publisherRedis = createRedis(config.REDIS_URL, "api-publisher");
+  const publisherRedis = createRedis(config.REDIS_URL, "api-publisher", logger);
   const publisher = countingPublisher(createPublisher(publisherRedis), metrics);
   const deps: ApiDeps = {
     config,

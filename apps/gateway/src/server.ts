@@ -1,6 +1,6 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import { createModels } from "@im/data";
-import { connectMongo, createRedis } from "@im/infra";
+import { connectMongo, createRedis, reportRedisErrors } from "@im/infra";
 import { mediaThumbUrl, mediaUrl } from "@im/media";
 import { createMessageStore, KeywordFilter, syncMessageIndexes } from "@im/messaging";
 import { appPushQueue } from "@im/push";
@@ -32,9 +32,10 @@ export async function startGateway(config: GatewayConfig, options: { logger?: Lo
   const logger = options.logger ?? createLogger({ name: "gateway", level: config.LOG_LEVEL });
   const registry = createMetricsRegistry("gateway");
   const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(registry) });
-  const redis = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}`);
-  const pub = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}-pub`);
+  const redis = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}`, logger);
+  const pub = createRedis(config.REDIS_URL, `gateway-${config.GATEWAY_ID}-pub`, logger);
   const sub = pub.duplicate();
+  reportRedisErrors(sub, `gateway-${config.GATEWAY_ID}-sub`, logger);
   const models = createModels(mongo);
   const readiness = new Readiness({
     mongo: () => mongo.readyState === 1,

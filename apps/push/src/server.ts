@@ -38,8 +38,8 @@ export async function startPush(config: PushConfig, options: StartPushOptions = 
   // Credentials are checked before any store is touched: an incomplete one stops start-up (exit 78).
   const providers = options.providers ?? createProviders(config, { logger, metrics: { requestDuration: metrics.providerDuration } });
   const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(registry) });
-  const redis = createRedis(config.REDIS_URL, `push-${config.PUSH_CONSUMER}`);
-  const reader = createRedis(config.REDIS_URL, `push-reader-${config.PUSH_CONSUMER}`);
+  const redis = createRedis(config.REDIS_URL, `push-${config.PUSH_CONSUMER}`, logger);
+  const reader = createRedis(config.REDIS_URL, `push-reader-${config.PUSH_CONSUMER}`, logger);
   const models = createModels(mongo);
   await syncIndexes(models);
   const byProvider = new Map<string, PushProvider>();

@@ -62,7 +62,7 @@ export async function startScheduler(config: SchedulerConfig, options: Scheduler
   const logger = options.logger ?? createLogger({ name: "scheduler", level: config.LOG_LEVEL });
   const metrics = createMetricsRegistry("scheduler");
   const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(metrics) });
-  const redis = createRedis(config.REDIS_URL, `scheduler-${config.SCHEDULER_ID}`);
+  const redis = createRedis(config.REDIS_URL, `scheduler-${config.SCHEDULER_ID}`, logger);
   const db = mongo.db as unknown as Db | undefined;
   if (!db) throw new Error("MongoDB connection is not open");
   const models = createModels(mongo);

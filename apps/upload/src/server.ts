@@ -44,12 +44,12 @@ export async function startUpload(config: UploadConfig, options: StartUploadOpti
   const swept = await sweepStaleWorkDirs(config.UPLOAD_TMP_DIR, REQUEST_TIMEOUT_MS + config.UPLOAD_PROCESS_TIMEOUT_SECONDS * 1000);
   if (swept > 0) logger.info({ swept }, "stale upload work folders removed");
   const mongo = await connectMongo(config.MONGO_URL, { onCommand: createMongoCommandMetrics(registry) });
-  const redis = createRedis(config.REDIS_URL, "upload");
+  const redis = createRedis(config.REDIS_URL, "upload", logger);
   const models = createModels(mongo);
   await syncIndexes(models);
   const messages = createMessageStore(mongo, redis, config.MESSAGE_SHARDS, { push: appPushQueue({ config, redis, registry, logger }) });
   // Room notices (402 when an owner deletes a shared file) reach members' sockets through the gateways' adapter.
-  const publisherRedis = createRedis(config.REDIS_URL, "upload-publisher");
+  const publisherRedis = createRedis(config.REDIS_URL, "upload-publisher", logger);
   const publisher = createPublisher(publisherRedis);
   const deps: UploadDeps = { config, logger, redis, mongo, models, registry, metrics, storage, messages, publisher };
 

@@ -9,5 +9,5 @@ export {
   MONGO_RESILIENCE_OPTIONS,
 } from "./mongo.js";
 export { Budget, type BudgetOptions, hitRateLimit, peekRateLimit, type RateLimitResult, type RateLimitRule } from "./rate-limit.js";
-export { createRedis, Redis } from "./redis.js";
+export { createRedis, REDIS_ERROR_LOG_INTERVAL_MS, Redis, type RedisErrorLogger, reportRedisErrors } from "./redis.js";
 export { classifyRetryable, isDependencyUnavailable, type RetryableFailure } from "./unavailable.js";

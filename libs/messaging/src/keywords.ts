@@ -1,5 +1,5 @@
 import type { Models } from "@im/data";
-import type { Redis } from "@im/infra";
+import { type Redis, reportRedisErrors } from "@im/infra";
 
 /** Published (by the admin console, tests, scripts) after the banned words or the switch change. */
 export const KEYWORDS_CHANNEL = "im:keywords:changed";
@@ -42,6 +42,7 @@ export class KeywordFilter {
   async start(): Promise<void> {
     await this.load();
     const subscriber = this.redis.duplicate();
+    reportRedisErrors(subscriber, "keywords-sub");
     this.subscriber = subscriber;
     subscriber.on("message", (channel) => {
       if (channel === KEYWORDS_CHANNEL) this.reload();

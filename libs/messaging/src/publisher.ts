@@ -1,3 +1,4 @@
+import { reportRedisErrors } from "@im/infra";
 import type { ClientToServerEvents, ServerToClientEvents } from "@im/protocol";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import type { Redis } from "ioredis";
@@ -15,6 +16,7 @@ export interface Publisher extends Broadcaster {
  */
 export function createPublisher(pub: Redis): Publisher {
   const sub = pub.duplicate();
+  reportRedisErrors(sub, "publisher-sub");
   const io = new Server<ClientToServerEvents, ServerToClientEvents>({
     adapter: createShardedAdapter(pub, sub, { subscriptionMode: "dynamic" }),
   });
