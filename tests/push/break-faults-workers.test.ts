@@ -70,7 +70,11 @@ describe("three push workers, one paused mid-batch (break-faults)", () => {
     const paused = workers[0];
     assert.ok(paused);
     process.kill(paused.process.pid, "SIGSTOP");
-    const pausedAt = Date.now();
+    // Requests the paused worker wrote just before it stopped are still read by the stub (in this process) after
+    // this line: they are its sends on the wire, recorded up to a moment later. Loopback delivers them well
+    // within ON_THE_WIRE_MS; a takeover's repeat comes only after the paused worker's 2 s lease.
+    const ON_THE_WIRE_MS = 250;
+    const pausedAt = Date.now() + ON_THE_WIRE_MS;
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     process.kill(paused.process.pid, "SIGCONT");
     await drained(redis, 0, 60_000);
