@@ -44,9 +44,11 @@ describe("a send entry that makes a provider client throw (break-faults)", () =>
     const fine = await registerDevice(world.api, carol, "fcm");
     provider.poisoned.add(poison);
     const a = await connectClient(world, alice, gateway(world, 0));
+    const before = await eventsAdded(redis);
     const toBob = (await a.send({ chatType: 1, to: String(bob.userId), type: messageType.text, content: "poison" })).messageId;
     const toCarol = (await a.send({ chatType: 1, to: String(carol.userId), type: messageType.text, content: "fine" })).messageId;
-    await drained(redis, 0, 20_000);
+    // The receipts can arrive before the gateway's (not awaited) appends: wait for both events.
+    await drained(redis, before + 2, 20_000);
     assert.equal(provider.thrown, 3, "tried PUSH_MAX_DELIVERIES times");
     assert.equal(provider.to(fine).length, 1);
     const log = await world.stack.api.deps.models.pushLog.find({ messageId: { $in: [toBob, toCarol] } }).lean();
