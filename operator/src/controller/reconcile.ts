@@ -11,6 +11,7 @@ import { type ImCluster, imClusterSchema } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
 import { type ImClusterStatus, imClusterStatusSchema } from "../spec/status.js";
 import { changedConditions, eventType, recordEvent } from "./events.js";
+import type { PodView } from "./pod-view.js";
 import { computeStatus, type DeploymentView } from "./status.js";
 
 export const finalizer = "im.platform.io/cleanup";
@@ -38,6 +39,12 @@ export interface ReconcileDeps {
   /** Child kinds the API server serves (ServiceMonitor needs the Prometheus Operator's CRD). */
   servedKinds(): ReadonlySet<string>;
   dashboards(): Record<string, string>;
+  /** Pods labelled for the cluster (im.platform.io/cluster=<name>) in the namespace, as last seen. */
+  listPods(namespace: string, clusterName: string): PodView[];
+  /** resourceVersion of each Secret in the namespace by name (watched as metadata only), as last seen. */
+  secretVersions(namespace: string): ReadonlyMap<string, string>;
+  /** Users online across the cluster's gateways as last read, or undefined when not known. */
+  onlineUsers(namespace: string, name: string): { count: number; observedAt: Date } | undefined;
   now(): Date;
 }
 

@@ -1,6 +1,6 @@
 import type { ComponentDefinition } from "../render/components.js";
 import type { ShardPlan } from "../spec/shard-plan.js";
-import type { Condition, ConditionType, ImClusterStatus } from "../spec/status.js";
+import { type Condition, type ConditionType, conditionTypes, type ImClusterStatus } from "../spec/status.js";
 
 /** The parts of an apps/v1 Deployment the status is computed from. */
 export interface DeploymentView {
@@ -76,17 +76,28 @@ export function computeStatus(inputs: StatusInputs): ImClusterStatus {
       unavailable.length === 0
         ? { type: "Available", status: "True", reason: "AllComponentsAvailable", message: "every component has an available pod" }
         : { type: "Available", status: "False", reason: "ComponentsUnavailable", message: unavailable.join(", ") },
-    Progressing:
+    Reconciling:
       rolling.length > 0
-        ? { type: "Progressing", status: "True", reason: "RollingOut", message: rolling.join(", ") }
-        : { type: "Progressing", status: "False", reason: "RolloutComplete", message: "every component runs its current template" },
-    Degraded: !shardPlan.allowed
-      ? { type: "Degraded", status: "True", reason: shardPlan.reason, message: shardPlan.message }
+        ? { type: "Reconciling", status: "True", reason: "RollingOut", message: rolling.join(", ") }
+        : { type: "Reconciling", status: "False", reason: "RolloutComplete", message: "every component runs its current template" },
+    Stalled: !shardPlan.allowed
+      ? { type: "Stalled", status: "True", reason: shardPlan.reason, message: shardPlan.message }
       : failed.length > 0
-        ? { type: "Degraded", status: "True", reason: "RolloutFailed", message: failed.join("; ") }
+        ? { type: "Stalled", status: "True", reason: "RolloutFailed", message: failed.join("; ") }
         : inputs.failure
-          ? { type: "Degraded", status: "True", reason: inputs.failure.reason, message: inputs.failure.message }
-          : { type: "Degraded", status: "False", reason: "AsExpected", message: "no refused change and no failed rollout" },
+          ? { type: "Stalled", status: "True", reason: inputs.failure.reason, message: inputs.failure.message }
+          : { type: "Stalled", status: "False", reason: "AsExpected", message: "no refused change and no failed rollout" },
+    // Placeholder until the status work of issue 13 lands (Ready from every component's desired pods).
+    Ready:
+      unavailable.length === 0 && rolling.length === 0 && failed.length === 0 && !inputs.failure && shardPlan.allowed
+        ? { type: "Ready", status: "True", reason: "Ready", message: "every component's desired pods are updated and ready" }
+        : {
+            type: "Ready",
+            status: "False",
+            reason: "NotReady",
+            message: [...unavailable, ...rolling, ...failed].join(", ") || "see Stalled",
+          },
+    Paused: { type: "Paused", status: "False", reason: "Reconciling", message: "reconciliation is not paused" },
     Reconciled: inputs.failure
       ? { type: "Reconciled", status: "False", reason: inputs.failure.reason, message: inputs.failure.message }
       : {
@@ -108,9 +119,7 @@ export function computeStatus(inputs: StatusInputs): ImClusterStatus {
 
   const status: ImClusterStatus = {
     observedGeneration: generation,
-    conditions: (["Available", "Progressing", "Degraded", "Reconciled"] as const).map((type) =>
-      condition(previous?.conditions, conditions[type], generation, now),
-    ),
+    conditions: conditionTypes.map((type) => condition(previous?.conditions, conditions[type], generation, now)),
     components,
     ...(shardLayout ? { shardLayout } : {}),
     gatewaysReady: deployments.gateway?.status?.readyReplicas ?? 0,

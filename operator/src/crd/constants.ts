@@ -13,3 +13,16 @@ export const crdName = `${plural}.${group}`;
 export const operatorName = "im-operator";
 /** Namespace the operator runs in (its ServiceAccount and the ClusterRoleBinding subject). */
 export const operatorNamespace = "im-system";
+
+/**
+ * Annotation that stops reconciling an ImCluster while it is "true" (maintenance; Strimzi's
+ * strimzi.io/pause-reconciliation): nothing is applied or pruned, the status still reports, with Paused True.
+ */
+export const pauseAnnotation = "im.platform.io/pause-reconciliation";
+/**
+ * Annotation that hibernates an ImCluster while it is "on" (CloudNativePG's cnpg.io/hibernation): every
+ * component is scaled to zero and its autoscaler removed; "off" or removing it brings them back.
+ */
+export const hibernationAnnotation = "im.platform.io/hibernation";
+/** Field manager that holds a Deployment's spec.replicas during an autoscaling hand-over (docs/kubernetes.md). */
+export const handoverFieldManager = "im-operator-handover";

@@ -40,17 +40,33 @@ export function imClusterCrd(): KubeObject {
           name: version,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          // `kubectl scale imc/<name> --replicas=N` sets the gateway count (ignored while gateway autoscaling is on).
+          subresources: {
+            status: {},
+            scale: {
+              specReplicasPath: ".spec.gateway.replicas",
+              statusReplicasPath: ".status.gatewayReplicas",
+              labelSelectorPath: ".status.gatewaySelector",
+            },
+          },
           additionalPrinterColumns: [
             {
               name: "Ready",
               type: "string",
-              jsonPath: '.status.conditions[?(@.type=="Available")].status',
-              description: "Available condition",
+              jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+              description: "Ready condition: every component's desired pods updated and ready",
             },
-            { name: "Version", type: "string", jsonPath: ".spec.version", description: "Platform version" },
+            { name: "Status", type: "string", jsonPath: ".status.phase", description: "Ready, Reconciling, Stalled, Paused or Hibernated" },
+            { name: "Version", type: "string", jsonPath: ".status.version", description: "Platform version every component runs" },
             { name: "Gateways", type: "integer", jsonPath: ".status.gatewaysReady", description: "Gateway pods ready" },
-            { name: "Online", type: "integer", jsonPath: ".status.onlineUsers", description: "Users online, when known" },
+            { name: "Online", type: "integer", jsonPath: ".status.onlineUsers", description: "Users online across the gateways" },
+            {
+              name: "Desired",
+              type: "string",
+              jsonPath: ".spec.version",
+              description: "Platform version asked for (spec.version)",
+              priority: 1,
+            },
             {
               name: "Shards",
               type: "integer",

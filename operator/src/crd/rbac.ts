@@ -22,7 +22,12 @@ export function operatorRules(): PolicyRule[] {
     { apiGroups: [group], resources: [`${plural}/status`], verbs: ["get", "update", "patch"] },
     { apiGroups: [group], resources: [`${plural}/finalizers`], verbs: ["update"] },
     { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
-    { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+    { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["get", "create", "patch"] },
+    // Pod problems (CrashLoopBackOff, ImagePullBackOff, Unschedulable, exit 78) reach the status; read only.
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+    // Secrets are listed and watched as metadata only (PartialObjectMetadata): a changed resourceVersion rolls the
+    // components that read the Secret. RBAC cannot grant metadata alone; the operator never requests the data.
+    { apiGroups: [""], resources: ["secrets"], verbs: ["list", "watch"] },
   ];
 }
 
