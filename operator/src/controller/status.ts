@@ -1,6 +1,7 @@
 import type { ComponentDefinition } from "../render/components.js";
 import type { ShardPlan } from "../spec/shard-plan.js";
 import { type Condition, type ConditionType, conditionTypes, type ImClusterStatus } from "../spec/status.js";
+import type { PodView } from "./pod-view.js";
 
 /** The parts of an apps/v1 Deployment the status is computed from. */
 export interface DeploymentView {
@@ -16,6 +17,13 @@ export interface DeploymentView {
   };
 }
 
+/** The parts of an autoscaling/v2 HorizontalPodAutoscaler the status reads. */
+export interface HpaView {
+  metadata: { name?: string };
+  spec?: { minReplicas?: number; maxReplicas?: number };
+  status?: { currentReplicas?: number; desiredReplicas?: number };
+}
+
 export interface StatusInputs {
   generation: number;
   previous: ImClusterStatus | undefined;
@@ -28,6 +36,26 @@ export interface StatusInputs {
   /** Things reconciling skipped on purpose, reported in Reconciled's message (e.g. ServiceMonitor CRD absent). */
   notes: string[];
   now: Date;
+  /** Each component's HorizontalPodAutoscaler as last seen (undefined: none). */
+  hpas?: Record<string, HpaView | undefined>;
+  /** The cluster's pods (label im.platform.io/cluster), for problems below the Deployment. */
+  pods?: PodView[];
+  /** Component → names of Secrets it references that do not exist. */
+  missingSecrets?: Record<string, string[]>;
+  /** Requested child kinds the API server does not serve, e.g. "ServiceMonitor (monitoring.coreos.com/v1)". */
+  unservedKinds?: string[];
+  /** Children whose apply failed in this reconcile (the others were applied). */
+  failedChildren?: Array<{ kind: string; name: string; message: string }>;
+  /** The pause annotation is set: nothing was applied. */
+  paused?: boolean;
+  /** The hibernation annotation is on: every component is scaled to zero. */
+  hibernating?: boolean;
+  /** spec.version asked for (status.version becomes it once every component runs it). */
+  desiredVersion?: string;
+  /** Users online as last read from the gateways. */
+  onlineUsers?: { count: number; observedAt: Date };
+  /** Label selector of the gateway pods (status.gatewaySelector, for the scale subresource). */
+  gatewaySelector?: string;
 }
 
 type Desired = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
