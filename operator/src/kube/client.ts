@@ -20,6 +20,15 @@ export const isNotFound = (error: unknown) => error instanceof KubeApiError && e
 export const isConflict = (error: unknown) => error instanceof KubeApiError && error.status === 409;
 export const isGone = (error: unknown) => error instanceof KubeApiError && error.status === 410;
 
+/**
+ * Media types that make the API server answer with metadata only (PartialObjectMetadataList for a list,
+ * PartialObjectMetadata per watch event), as client-go's metadata client asks: the object's data (a Secret's
+ * values) never leaves the API server. Kubernetes docs: "Retrieving large results sets in chunks" / API concepts,
+ * "Receiving resources as metadata only".
+ */
+export const metadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+export const metadataWatchAccept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface WatchEvent<T> {
@@ -74,9 +83,14 @@ export class KubeClient {
   }
 
   /** One request; resolves with the parsed JSON body of a 2xx answer, rejects with KubeApiError otherwise. */
-  async request<T>(method: string, path: string, init: { query?: Query; body?: unknown; contentType?: string } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    init: { query?: Query; body?: unknown; contentType?: string; accept?: string } = {},
+  ): Promise<T> {
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
     const headers: Record<string, string> = body === undefined ? {} : { "content-type": init.contentType ?? "application/json" };
+    if (init.accept) headers.accept = init.accept;
     const response = await this.send(await this.options(method, path, init.query, headers), body);
     const chunks: Buffer[] = [];
     for await (const chunk of response) chunks.push(chunk as Buffer);
@@ -88,8 +102,9 @@ export class KubeClient {
     throw new KubeApiError(status, statusBody.reason ?? "Unknown", `${method} ${path}: ${status} ${statusBody.message ?? text}`, parsed);
   }
 
-  get<T>(path: string, query?: Query) {
-    return this.request<T>("GET", path, query ? { query } : {});
+  /** GET; `accept` overrides the media type, e.g. metadataListAccept for a list of PartialObjectMetadata. */
+  get<T>(path: string, query?: Query, accept?: string) {
+    return this.request<T>("GET", path, { ...(query ? { query } : {}), ...(accept ? { accept } : {}) });
   }
 
   /** Server-side apply: the object as this field manager wants it; `force` takes over conflicting fields. */
@@ -110,8 +125,9 @@ export class KubeClient {
    * request fails (rejects; a non-200 answer rejects with KubeApiError, so an expired resourceVersion given
    * at the start is a 410 KubeApiError, while one that expires mid-stream arrives as an ERROR event).
    */
-  async watch<T>(path: string, query: Query, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal): Promise<void> {
-    const response = await this.send(await this.options("GET", path, { ...query, watch: true }), undefined, signal);
+  async watch<T>(path: string, query: Query, onEvent: (event: WatchEvent<T>) => void, signal: AbortSignal, accept?: string): Promise<void> {
+    const headers: Record<string, string> = accept ? { accept } : {};
+    const response = await this.send(await this.options("GET", path, { ...query, watch: true }, headers), undefined, signal);
     const status = response.statusCode ?? 0;
     if (status !== 200) {
       const chunks: Buffer[] = [];

@@ -1,4 +1,4 @@
-import { isGone, KubeApiError, type KubeClient, type WatchEvent } from "../kube/client.js";
+import { isGone, KubeApiError, type KubeClient, metadataListAccept, metadataWatchAccept, type WatchEvent } from "../kube/client.js";
 import { backoffDelay } from "./backoff.js";
 
 /** The metadata an informer reads. */
@@ -21,6 +21,8 @@ export interface InformerOptions<T> {
   apiVersion: string;
   kind: string;
   labelSelector?: string;
+  /** Metadata only (PartialObjectMetadata): for Secrets, whose data the operator must never read. */
+  metadataOnly?: boolean;
   onEvent: (type: InformerEvent, object: T) => void;
   /** Metrics and logs: why a watch ended ("closed" normal end resumed, "gone" → relist, "error" → retry). */
   onRestart?: (reason: "closed" | "gone" | "error", error?: unknown) => void;
@@ -122,11 +124,15 @@ export class Informer<T extends Watched> {
     let continueToken: string | undefined;
     let resourceVersion = "";
     do {
-      const page = await this.options.client.get<List<T>>(this.options.path, {
-        labelSelector: this.options.labelSelector,
-        limit: 500,
-        continue: continueToken,
-      });
+      const page = await this.options.client.get<List<T>>(
+        this.options.path,
+        {
+          labelSelector: this.options.labelSelector,
+          limit: 500,
+          continue: continueToken,
+        },
+        this.options.metadataOnly ? metadataListAccept : undefined,
+      );
       for (const item of page.items) items.push({ apiVersion: this.options.apiVersion, kind: this.options.kind, ...item });
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
@@ -160,6 +166,7 @@ export class Informer<T extends Watched> {
       },
       (event) => this.apply(event, (status) => (gone = status)),
       this.abort.signal,
+      this.options.metadataOnly ? metadataWatchAccept : undefined,
     );
     if (gone) throw gone;
   }
