@@ -10,11 +10,18 @@ export const operatorConfigSchema = z.object({
     .string()
     .optional()
     .describe("kubeconfig file; unset: the in-cluster service account (or ~/.kube/config outside a cluster)"),
+  OPERATOR_WATCH_NAMESPACES: z
+    .string()
+    .regex(/^\s*([a-z0-9]([-a-z0-9]*[a-z0-9])?\s*(,\s*[a-z0-9]([-a-z0-9]*[a-z0-9])?\s*)*)?$/)
+    .default("")
+    .describe(
+      "Comma-separated namespaces whose ImClusters are reconciled (RoleBindings in each suffice); empty: all namespaces (needs a ClusterRoleBinding)",
+    ),
   OPERATOR_WATCH_NAMESPACE: z
     .string()
     .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/)
     .default("")
-    .describe("Namespace whose ImClusters are reconciled; empty: all namespaces"),
+    .describe("One namespace to watch, added to OPERATOR_WATCH_NAMESPACES (the older single-namespace setting, kept as an alias)"),
   POD_NAME: z
     .string()
     .min(1)
@@ -28,6 +35,9 @@ export const operatorConfigSchema = z.object({
   OPERATOR_RETRY_PERIOD_SECONDS: envInt(2, 1, 60).describe("Pause between leader-election attempts"),
   OPERATOR_CONCURRENCY: envInt(2, 1, 32).describe("ImClusters reconciled at once"),
   OPERATOR_RESYNC_SECONDS: envInt(600, 10, 86_400).describe("Every ImCluster is reconciled at least this often"),
+  OPERATOR_DISCOVERY_REFRESH_SECONDS: envInt(60, 1, 3_600).describe(
+    "Which optional kinds (ServiceMonitor) the API server serves is checked again this often, and at once (at most every 10 s) when an ImCluster asks for one not served",
+  ),
   OPERATOR_DASHBOARDS_DIR: z
     .string()
     .optional()
@@ -36,6 +46,15 @@ export const operatorConfigSchema = z.object({
 });
 
 export type OperatorConfig = z.output<typeof operatorConfigSchema>;
+
+/**
+ * The namespaces to watch: OPERATOR_WATCH_NAMESPACES plus the OPERATOR_WATCH_NAMESPACE alias, without
+ * duplicates, in the order given; an empty list means every namespace.
+ */
+export function watchNamespaces(config: Pick<OperatorConfig, "OPERATOR_WATCH_NAMESPACES" | "OPERATOR_WATCH_NAMESPACE">): string[] {
+  const names = [...config.OPERATOR_WATCH_NAMESPACES.split(","), config.OPERATOR_WATCH_NAMESPACE].map((n) => n.trim()).filter(Boolean);
+  return [...new Set(names)];
+}
 
 export function loadOperatorConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   const config = loadConfig(operatorConfigSchema, env, { ownPrefixes: ["OPERATOR_"] });

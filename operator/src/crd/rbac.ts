@@ -5,13 +5,23 @@ import { group, operatorName, operatorNamespace, plural } from "./constants.js";
 const labels = { "app.kubernetes.io/name": operatorName, "app.kubernetes.io/part-of": "im-platform" };
 const childVerbs = ["get", "list", "watch", "create", "update", "patch", "delete"];
 
-interface PolicyRule {
+/** One rbac.authorization.k8s.io/v1 PolicyRule. */
+export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
 }
 
-/** Least-privilege rules: the child kinds (one rule per API group), the ImCluster resource, leader election and events. */
+/** Leader election: the Lease in the operator's namespace (a Role there when the watch scope is a list of namespaces). */
+export function operatorLeaseRules(): PolicyRule[] {
+  return [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "watch", "create", "update", "patch"] }];
+}
+
+/**
+ * Least-privilege rules: the child kinds (one rule per API group), the ImCluster resource, leader election,
+ * events, pods (read only) and Secrets (list/watch, metadata only). Bound cluster-wide (ClusterRoleBinding) or per
+ * watched namespace (RoleBinding of the same ClusterRole; Kubernetes docs, "Using RBAC Authorization").
+ */
 export function operatorRules(): PolicyRule[] {
   const groups = new Map<string, string[]>();
   for (const child of childKinds) groups.set(child.group, [...(groups.get(child.group) ?? []), child.resource]);
@@ -20,8 +30,10 @@ export function operatorRules(): PolicyRule[] {
     ...children,
     { apiGroups: [group], resources: [plural], verbs: ["get", "list", "watch", "update", "patch"] },
     { apiGroups: [group], resources: [`${plural}/status`], verbs: ["get", "update", "patch"] },
+    // Setting blockOwnerDeletion on a child's ownerReference needs update on the owner's finalizers subresource
+    // (OwnerReferencesPermissionEnforcement admission); the operator itself adds no finalizer.
     { apiGroups: [group], resources: [`${plural}/finalizers`], verbs: ["update"] },
-    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
+    ...operatorLeaseRules(),
     { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["get", "create", "patch"] },
     // Pod problems (CrashLoopBackOff, ImagePullBackOff, Unschedulable, exit 78) reach the status; read only.
     { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
