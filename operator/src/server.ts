@@ -1,7 +1,7 @@
 import { orderedClose, Readiness, startHealthServer } from "@im/service";
 import { createLogger, createMetricsRegistry, type Logger } from "@im/telemetry";
 import { KubeConfig } from "@kubernetes/client-node";
-import type { OperatorConfig } from "./config.js";
+import { type OperatorConfig, watchNamespaces } from "./config.js";
 import { Controller } from "./controller/controller.js";
 import { KubeClient } from "./kube/client.js";
 import { createOperatorMetrics } from "./metrics.js";
@@ -65,7 +65,8 @@ export async function startOperator(config: OperatorConfig, options: { logger?: 
         client,
         logger,
         metrics,
-        watchNamespace: config.OPERATOR_WATCH_NAMESPACE,
+        watchNamespaces: watchNamespaces(config),
+        discoveryRefreshSeconds: config.OPERATOR_DISCOVERY_REFRESH_SECONDS,
         concurrency: config.OPERATOR_CONCURRENCY,
         resyncSeconds: config.OPERATOR_RESYNC_SECONDS,
         dashboards: dashboardsOnce,

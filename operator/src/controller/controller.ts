@@ -1,42 +1,62 @@
 import type { Logger } from "@im/telemetry";
 import { apiVersion as imApiVersion, kind as imKind } from "../crd/constants.js";
-import { KubeApiError, type KubeClient } from "../kube/client.js";
+import type { KubeClient } from "../kube/client.js";
 import { collectionPath } from "../kube/paths.js";
 import type { OperatorMetrics } from "../metrics.js";
 import { type ChildKind, childKinds } from "../render/child-kinds.js";
 import type { KubeObject } from "../render/kube-object.js";
 import { clusterLabel } from "../render/metadata.js";
-import { Informer } from "../runtime/informer.js";
+import type { Watched } from "../runtime/informer.js";
+import { InformerSet } from "../runtime/informer-set.js";
 import { WorkQueue } from "../runtime/work-queue.js";
+import { Discovery } from "./discovery.js";
 import { childResource, clusterResource, type RawCluster, reconcile } from "./reconcile.js";
+import { referencedSecrets } from "./secrets.js";
 
 export interface ControllerOptions {
   client: KubeClient;
   logger: Logger;
   metrics: OperatorMetrics;
-  /** "" for all namespaces. */
-  watchNamespace: string;
+  /** Namespaces whose ImClusters are reconciled; [] for all namespaces (config.ts watchNamespaces). */
+  watchNamespaces: readonly string[];
   concurrency: number;
   resyncSeconds: number;
+  /** How often optional kinds are discovered again (OPERATOR_DISCOVERY_REFRESH_SECONDS). */
+  discoveryRefreshSeconds: number;
   dashboards: () => Record<string, string>;
 }
 
 const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ""}/${name ?? ""}`;
+const secretsResource = { apiVersion: "v1", resource: "secrets", namespaced: true };
 
 /**
- * The ImCluster controller: an informer on ImClusters and one per child kind (label-selected), all feeding
- * one work queue of cluster keys; a change to any child queues its owner, so a deleted or edited child is
- * restored and a Deployment's readiness reaches the status. Runs only while this replica leads.
+ * The ImCluster controller: informers (per watched namespace, or cluster-wide) on ImClusters, on each served
+ * child kind (label-selected) and on Secrets (metadata only), all feeding one work queue of cluster keys. A
+ * change to a child queues its owner, so a deleted or edited child is restored and a Deployment's readiness
+ * reaches the status; a changed Secret queues the clusters whose Deployments read it, so they roll. Optional
+ * kinds are discovered again periodically: a kind that becomes served gets its informer and its clusters are
+ * queued. Runs only while this replica leads.
  */
 export class Controller {
   private readonly queue: WorkQueue;
-  private readonly clusters: Informer<RawCluster>;
-  private readonly children = new Map<string, Informer<KubeObject>>();
-  private served = new Set<string>();
+  private readonly clusters: InformerSet<RawCluster>;
+  private readonly secrets: InformerSet<Watched>;
+  private readonly children = new Map<string, InformerSet<KubeObject>>();
+  private readonly discovery: Discovery;
   private resync: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ControllerOptions) {
     const { client, metrics, logger } = options;
+    this.discovery = new Discovery({
+      client,
+      refreshSeconds: options.discoveryRefreshSeconds,
+      onNewlyServed: async (kinds) => {
+        logger.info({ kinds }, "child kinds now served: watching them");
+        await Promise.all(childKinds.filter((c) => kinds.includes(c.kind)).map((c) => this.watchChildren(c)));
+        this.queueAll();
+      },
+      onError: (error) => logger.warn({ err: error }, "discovery failed; retrying at the next refresh"),
+    });
     this.queue = new WorkQueue(
       (key) => {
         const [namespace = "", name = ""] = key.split("/");
@@ -45,11 +65,13 @@ export class Controller {
             client,
             getCluster: (ns, n) => this.clusters.get(ns, n),
             listChildren: (kind, ns, clusterName) => this.childrenOf(kind, ns, clusterName),
-            servedKinds: () => this.served,
+            servedKinds: () => this.discovery.kinds,
+            requestDiscovery: () => this.discovery.requestRefresh(),
             dashboards: options.dashboards,
-            // Wired to the pod and Secret informers and the gateway metrics reader (issue 13).
+            // Wired to the pod informer and the gateway metrics reader (issue 13, status).
             listPods: () => [],
-            secretVersions: () => new Map(),
+            secretVersions: (ns) =>
+              new Map(this.secrets.list(ns).map((s) => [s.metadata.name ?? "", s.metadata.resourceVersion ?? ""] as const)),
             onlineUsers: () => undefined,
             now: () => new Date(),
           },
@@ -67,14 +89,20 @@ export class Controller {
         },
       },
     );
-    const namespace = options.watchNamespace || undefined;
-    this.clusters = new Informer<RawCluster>({
+    this.clusters = new InformerSet<RawCluster>(options.watchNamespaces, (ns) => collectionPath(clusterResource, ns), {
       client,
-      path: collectionPath(clusterResource, namespace),
       apiVersion: imApiVersion,
       kind: imKind,
       onEvent: (_type, object) => this.queue.add(keyOf(object.metadata.namespace, object.metadata.name)),
       onRestart: (reason, error) => this.restarted("imclusters", reason, error),
+    });
+    this.secrets = new InformerSet<Watched>(options.watchNamespaces, (ns) => collectionPath(secretsResource, ns), {
+      client,
+      apiVersion: "v1",
+      kind: "Secret",
+      metadataOnly: true,
+      onEvent: (_type, secret) => this.secretChanged(secret),
+      onRestart: (reason, error) => this.restarted("secrets", reason, error),
     });
   }
 
@@ -93,62 +121,58 @@ export class Controller {
   }
 
   private childrenOf(kind: ChildKind, namespace: string, clusterName: string): KubeObject[] {
-    return (this.children.get(kind.kind)?.list() ?? []).filter(
-      (o) => o.metadata.namespace === namespace && o.metadata.labels?.[clusterLabel] === clusterName,
-    );
+    return (this.children.get(kind.kind)?.list(namespace) ?? []).filter((o) => o.metadata.labels?.[clusterLabel] === clusterName);
   }
 
-  /** Which child kinds the API server serves (the ServiceMonitor CRD is optional). */
-  private async discover(): Promise<Set<string>> {
-    const served = new Set<string>();
-    for (const child of childKinds) {
-      try {
-        const list = await this.options.client.get<{ resources: Array<{ name: string }> }>(
-          child.apiVersion.includes("/") ? `/apis/${child.apiVersion}` : `/api/${child.apiVersion}`,
-        );
-        if (list.resources.some((r) => r.name === child.resource)) served.add(child.kind);
-      } catch (error) {
-        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-      }
+  /** A Secret was added, changed or deleted: queue the clusters whose Deployments read it (they roll, or report it missing). */
+  private secretChanged(secret: Watched): void {
+    const namespace = secret.metadata.namespace ?? "";
+    const deployments = this.children.get("Deployment")?.list(namespace) ?? [];
+    for (const deployment of deployments) {
+      if (!referencedSecrets(deployment).includes(secret.metadata.name ?? "")) continue;
+      const cluster = deployment.metadata.labels?.[clusterLabel];
+      if (cluster) this.queue.add(keyOf(namespace, cluster));
     }
-    return served;
+  }
+
+  private queueAll(): void {
+    for (const cluster of this.clusters.list()) this.queue.add(keyOf(cluster.metadata.namespace, cluster.metadata.name));
+  }
+
+  /** Starts the label-selected informer of one child kind and waits until it has listed. */
+  private async watchChildren(child: ChildKind): Promise<void> {
+    if (this.children.has(child.kind)) return;
+    const informers = new InformerSet<KubeObject>(this.options.watchNamespaces, (ns) => collectionPath(childResource(child), ns), {
+      client: this.options.client,
+      apiVersion: child.apiVersion,
+      kind: child.kind,
+      labelSelector: clusterLabel,
+      onEvent: (_type, object) => {
+        const owner = object.metadata.ownerReferences?.find((ref) => ref.kind === imKind && ref.apiVersion === imApiVersion);
+        if (owner) this.queue.add(keyOf(object.metadata.namespace, owner.name));
+      },
+      onRestart: (reason, error) => this.restarted(child.resource, reason, error),
+    });
+    this.children.set(child.kind, informers);
+    await informers.start();
   }
 
   async start(): Promise<void> {
-    this.served = await this.discover();
-    const skipped = childKinds.filter((c) => !this.served.has(c.kind)).map((c) => c.kind);
-    if (skipped.length > 0) this.options.logger.info({ skipped }, "child kinds not served by this cluster are skipped");
-    const namespace = this.options.watchNamespace || undefined;
-    for (const child of childKinds.filter((c) => this.served.has(c.kind))) {
-      const informer = new Informer<KubeObject>({
-        client: this.options.client,
-        path: collectionPath(childResource(child), namespace),
-        apiVersion: child.apiVersion,
-        kind: child.kind,
-        labelSelector: clusterLabel,
-        onEvent: (_type, object) => {
-          const owner = object.metadata.ownerReferences?.find((ref) => ref.kind === imKind && ref.apiVersion === imApiVersion);
-          if (owner) this.queue.add(keyOf(object.metadata.namespace, owner.name));
-        },
-        onRestart: (reason, error) => this.restarted(child.resource, reason, error),
-      });
-      this.children.set(child.kind, informer);
-      informer.start();
-    }
-    // Children first, so the first reconciles see what exists and prune correctly.
-    await Promise.all([...this.children.values()].map((i) => i.synced));
-    this.clusters.start();
-    await this.clusters.synced;
-    this.resync = setInterval(() => {
-      for (const cluster of this.clusters.list()) this.queue.add(keyOf(cluster.metadata.namespace, cluster.metadata.name));
-    }, this.options.resyncSeconds * 1000);
+    const served = await this.discovery.start();
+    const skipped = childKinds.filter((c) => !served.has(c.kind)).map((c) => c.kind);
+    if (skipped.length > 0) this.options.logger.info({ skipped }, "child kinds not served by this cluster are skipped until they are");
+    // Children and Secrets first, so the first reconciles see what exists, prune correctly and hash the right Secret versions.
+    await Promise.all([...childKinds.filter((c) => served.has(c.kind)).map((c) => this.watchChildren(c)), this.secrets.start()]);
+    await this.clusters.start();
+    this.resync = setInterval(() => this.queueAll(), this.options.resyncSeconds * 1000);
     this.resync.unref();
   }
 
   /** Stops watching and waits for the reconciles in flight (graceful shutdown, or leadership lost). */
   async stop(): Promise<void> {
     clearInterval(this.resync);
+    this.discovery.stop();
     await this.queue.shutDown();
-    await Promise.all([this.clusters.stop(), ...[...this.children.values()].map((i) => i.stop())]);
+    await Promise.all([this.clusters.stop(), this.secrets.stop(), ...[...this.children.values()].map((i) => i.stop())]);
   }
 }

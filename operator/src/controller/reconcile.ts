@@ -1,20 +1,26 @@
-import { apiVersion as imApiVersion, operatorName, plural } from "../crd/constants.js";
+import { apiVersion as imApiVersion, operatorName, pauseAnnotation, plural } from "../crd/constants.js";
 import { isNotFound, KubeApiError, type KubeClient } from "../kube/client.js";
-import { collectionPath, objectPath, type ResourceRef } from "../kube/paths.js";
+import { objectPath, type ResourceRef } from "../kube/paths.js";
 import { type ChildKind, childKinds } from "../render/child-kinds.js";
 import { activeComponents, type ComponentDefinition, componentList } from "../render/components.js";
 import type { KubeObject } from "../render/kube-object.js";
-import { clusterLabel } from "../render/metadata.js";
 import { render } from "../render/render.js";
-import { type ReconcileResult, requeueAfter } from "../runtime/requeue.js";
+import type { ReconcileResult } from "../runtime/requeue.js";
 import { type ImCluster, imClusterSchema } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
 import { type ImClusterStatus, imClusterStatusSchema } from "../spec/status.js";
 import { changedConditions, eventType, recordEvent } from "./events.js";
 import type { PodView } from "./pod-view.js";
+import { missingSecrets } from "./secrets.js";
+import { recordedShardLayout, recordShardLayout } from "./shard-layout.js";
 import { computeStatus, type DeploymentView } from "./status.js";
 
-export const finalizer = "im.platform.io/cleanup";
+/**
+ * The finalizer older operator versions put on every ImCluster. Children are deleted by Kubernetes' garbage
+ * collector through their controller ownerReferences now (so `--cascade=orphan` orphans them and a delete needs
+ * no running operator); the operator removes this finalizer wherever it still finds it (upgrade path).
+ */
+export const legacyFinalizer = "im.platform.io/cleanup";
 export const clusterResource: ResourceRef = { apiVersion: imApiVersion, resource: plural, namespaced: true };
 export const childResource = (child: ChildKind): ResourceRef => ({
   apiVersion: child.apiVersion,
@@ -24,7 +30,13 @@ export const childResource = (child: ChildKind): ResourceRef => ({
 
 /** An ImCluster as read from the API server, before validation. */
 export interface RawCluster extends KubeObject {
-  metadata: KubeObject["metadata"] & { resourceVersion?: string; deletionTimestamp?: string; finalizers?: string[]; generation?: number };
+  metadata: KubeObject["metadata"] & {
+    resourceVersion?: string;
+    deletionTimestamp?: string;
+    finalizers?: string[];
+    generation?: number;
+    annotations?: Record<string, string>;
+  };
   spec?: unknown;
   status?: unknown;
 }
@@ -38,6 +50,8 @@ export interface ReconcileDeps {
   listChildren(kind: ChildKind, namespace: string, clusterName: string): KubeObject[];
   /** Child kinds the API server serves (ServiceMonitor needs the Prometheus Operator's CRD). */
   servedKinds(): ReadonlySet<string>;
+  /** A requested kind is not served: discover again soon (throttled by the controller). */
+  requestDiscovery?(): void;
   dashboards(): Record<string, string>;
   /** Pods labelled for the cluster (im.platform.io/cluster=<name>) in the namespace, as last seen. */
   listPods(namespace: string, clusterName: string): PodView[];
@@ -62,28 +76,30 @@ function previousStatus(raw: unknown): ImClusterStatus | undefined {
 }
 
 /**
- * One reconcile of one ImCluster: validate, ensure the finalizer, render the desired children, apply each
- * with server-side apply (field manager im-operator, so edits to fields it owns are taken back), prune the
- * children it no longer wants, and write the status through the status subresource. On deletion it
- * deletes every child (the finalizer keeps the ImCluster until they are gone) and releases it.
+ * One reconcile of one ImCluster: release the legacy finalizer, validate, render the desired children, apply
+ * each with server-side apply (field manager im-operator, so edits to fields it owns are taken back; one
+ * refused child does not keep the others from being applied), prune the children it no longer wants, write
+ * the status through the status subresource and record the shard layout in force. A cluster being deleted is
+ * left to the garbage collector; a paused one (pauseAnnotation "true") only gets its status.
+ * Throws (the work queue retries with backoff) when a child could not be applied.
  */
 export async function reconcile(deps: ReconcileDeps, namespace: string, name: string): Promise<ReconcileResult> {
   const raw = deps.getCluster(namespace, name);
   if (!raw) return undefined;
-  if (raw.metadata.deletionTimestamp) return finalize(deps, raw);
-  if (!raw.metadata.finalizers?.includes(finalizer)) {
-    await deps.client.mergePatch(objectPath(clusterResource, name, namespace), {
-      metadata: { finalizers: [...(raw.metadata.finalizers ?? []), finalizer], resourceVersion: raw.metadata.resourceVersion },
-    });
-    // The update comes back through the watch and queues this cluster again.
-    return undefined;
-  }
+  if (raw.metadata.finalizers?.includes(legacyFinalizer)) return releaseLegacyFinalizer(deps, raw);
+  // Children go with their ownerReferences (background, foreground) or stay (orphan): not the operator's call.
+  if (raw.metadata.deletionTimestamp) return undefined;
+  const paused = raw.metadata.annotations?.[pauseAnnotation] === "true";
 
-  const previous = previousStatus(raw.status);
+  const status = previousStatus(raw.status);
+  // The layout recorded outside the ImCluster is in force when the status has none (deleted and recreated).
+  const recorded = status?.shardLayout ? undefined : recordedShardLayout(deps, raw);
+  const previous = recorded ? { ...status, shardLayout: recorded } : status;
   const current = previous?.shardLayout?.messageShards;
   const parsed = imClusterSchema.safeParse({ ...raw, status: undefined });
   const notes: string[] = [];
   let failure: { reason: string; message: string } | undefined;
+  let outcome: ApplyOutcome = { failedChildren: [], unservedKinds: [], missingSecrets: {} };
   let shardPlan = planShardChange(current, current ?? 1);
   // Status covers the components the spec runs (an invalid spec: those that always run).
   let running: ComponentDefinition[] = componentList.filter((component) => !component.runsWhen);
@@ -97,15 +113,24 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     const cluster: ImCluster = { ...parsed.data, status: previous };
     running = activeComponents(cluster.spec);
     shardPlan = planShardChange(current, cluster.spec.messageShards, cluster.spec.messageShardsMigration);
-    try {
-      await applyChildren(deps, cluster, raw, notes);
-    } catch (error) {
-      failure = { reason: "ApplyFailed", message: error instanceof Error ? error.message : String(error) };
+    outcome = await applyChildren(deps, cluster, raw, notes, paused);
+    if (outcome.unservedKinds.length > 0) deps.requestDiscovery?.();
+    if (outcome.failedChildren.length > 0) {
+      failure = {
+        reason: "ApplyFailed",
+        message: outcome.failedChildren.map((f) => `${f.kind} ${f.name}: ${f.message}`).join("; "),
+      };
+    } else if (outcome.unservedKinds.length > 0) {
+      failure = {
+        reason: "APINotServed",
+        message: `requested but not served by the API server (install its CRD): ${outcome.unservedKinds.join(", ")}`,
+      };
     }
   }
 
-  await writeStatus(deps, raw, previous, {
-    generation: raw.metadata.generation ?? 0,
+  const written = await writeStatus(deps, raw, previous, {
+    // Paused: observedGeneration stays at the last generation applied, so kstatus reports a change as waiting.
+    generation: paused ? (status?.observedGeneration ?? 0) : (raw.metadata.generation ?? 0),
     previous,
     components: running,
     deployments: deploymentsOf(deps, raw, running),
@@ -113,36 +138,85 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     failure,
     notes,
     now: deps.now(),
+    failedChildren: outcome.failedChildren,
+    unservedKinds: outcome.unservedKinds,
+    missingSecrets: outcome.missingSecrets,
+    paused,
   });
+  if (!paused && written.shardLayout) await recordShardLayout(deps, raw, written.shardLayout);
   // Retried with backoff by the work queue; the status already says why.
-  if (failure && failure.reason !== "InvalidSpec") throw new Error(failure.message);
+  if (outcome.failedChildren.length > 0) throw new Error(failure?.message ?? "a child could not be applied");
   return undefined;
 }
 
-/** Server-side applies every rendered child the API server serves, then prunes owned children no longer rendered. */
-async function applyChildren(deps: ReconcileDeps, cluster: ImCluster, raw: RawCluster, notes: string[]): Promise<void> {
+/** What applying the children found: refused children, requested kinds not served, Secrets the pods need that do not exist. */
+interface ApplyOutcome {
+  failedChildren: Array<{ kind: string; name: string; message: string }>;
+  /** e.g. "ServiceMonitor (monitoring.coreos.com/v1)". */
+  unservedKinds: string[];
+  missingSecrets: Record<string, string[]>;
+}
+
+/**
+ * Server-side applies every rendered child the API server serves, then prunes owned children no longer
+ * rendered. Every child is tried: a refused one (4xx, e.g. 422 Invalid) is collected, never stops the rest.
+ * Paused: nothing is applied or pruned, only what is missing is reported.
+ */
+async function applyChildren(
+  deps: ReconcileDeps,
+  cluster: ImCluster,
+  raw: RawCluster,
+  notes: string[],
+  paused: boolean,
+): Promise<ApplyOutcome> {
   const { name, namespace = "" } = raw.metadata;
   const served = deps.servedKinds();
-  const desired = render(cluster, cluster.spec.observability.dashboards.enabled ? { dashboards: deps.dashboards() } : {});
+  const secretVersions = deps.secretVersions(namespace);
+  const desired = render(cluster, {
+    ...(cluster.spec.observability.dashboards.enabled ? { dashboards: deps.dashboards() } : {}),
+    secretVersions: Object.fromEntries(secretVersions),
+  });
+  const outcome: ApplyOutcome = { failedChildren: [], unservedKinds: [], missingSecrets: {} };
+  for (const object of desired.filter((o) => o.kind === "Deployment")) {
+    const missing = missingSecrets(object, secretVersions);
+    const component = object.metadata.name.slice(name.length + 1);
+    if (missing.length > 0) outcome.missingSecrets[component] = missing;
+  }
+  if (paused) {
+    notes.push("reconciliation paused: nothing applied or pruned");
+    return outcome;
+  }
   const wanted = new Set<string>();
   for (const object of desired) {
     const child = childKinds.find((c) => c.kind === object.kind && c.apiVersion === object.apiVersion);
     if (!child) throw new Error(`render produced ${object.apiVersion} ${object.kind}, which is not a child kind`);
     if (!served.has(child.kind)) {
-      notes.push(`${object.kind} ${object.metadata.name} skipped: ${child.apiVersion} is not served by this cluster`);
+      const what = `${child.kind} (${child.apiVersion})`;
+      if (!outcome.unservedKinds.includes(what)) outcome.unservedKinds.push(what);
       continue;
     }
     wanted.add(`${object.kind}/${object.metadata.name}`);
-    await deps.client.apply(objectPath(childResource(child), object.metadata.name, namespace), object, operatorName, true);
+    try {
+      await deps.client.apply(objectPath(childResource(child), object.metadata.name, namespace), object, operatorName, true);
+    } catch (error) {
+      outcome.failedChildren.push({ kind: object.kind, name: object.metadata.name, message: errorMessage(error) });
+    }
   }
   for (const child of childKinds) {
     if (!served.has(child.kind)) continue;
     for (const existing of deps.listChildren(child, namespace, name)) {
       if (wanted.has(`${child.kind}/${existing.metadata.name}`) || !ownedBy(existing, raw.metadata.uid)) continue;
-      await deleteIgnoringMissing(deps.client, objectPath(childResource(child), existing.metadata.name, namespace));
+      try {
+        await deleteIgnoringMissing(deps.client, objectPath(childResource(child), existing.metadata.name, namespace));
+      } catch (error) {
+        outcome.failedChildren.push({ kind: child.kind, name: existing.metadata.name, message: `prune: ${errorMessage(error)}` });
+      }
     }
   }
+  return outcome;
 }
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function deploymentsOf(
   deps: ReconcileDeps,
@@ -165,10 +239,10 @@ async function writeStatus(
   raw: RawCluster,
   previous: ImClusterStatus | undefined,
   inputs: Parameters<typeof computeStatus>[0],
-): Promise<void> {
+): Promise<ImClusterStatus> {
   const status = computeStatus(inputs);
   // Unchanged status: no write, so the status update does not wake this cluster up again and again.
-  if (JSON.stringify(status) === JSON.stringify(previous)) return;
+  if (JSON.stringify(status) === JSON.stringify(previous)) return status;
   // A merge patch keeps map keys it does not mention: a component that no longer runs (upload without
   // object storage) is removed with an explicit null.
   const gone = Object.keys(previous?.components ?? {}).filter((component) => !(component in (status.components ?? {})));
@@ -184,6 +258,7 @@ async function writeStatus(
       `${condition.type}=${condition.status}: ${condition.message}`,
     );
   }
+  return status;
 }
 
 async function deleteIgnoringMissing(client: KubeClient, path: string): Promise<void> {
@@ -194,35 +269,19 @@ async function deleteIgnoringMissing(client: KubeClient, path: string): Promise<
   }
 }
 
-/** Deletes every child of a cluster being deleted, then removes the finalizer once none is left. */
-async function finalize(deps: ReconcileDeps, raw: RawCluster): Promise<ReconcileResult> {
-  if (!raw.metadata.finalizers?.includes(finalizer)) return undefined;
-  const namespace = raw.metadata.namespace ?? "";
-  const served = deps.servedKinds();
-  let remaining = 0;
-  for (const child of childKinds) {
-    if (!served.has(child.kind)) continue;
-    const resource = childResource(child);
-    // Listed from the API server, not the cache: the finalizer must not be released while a child remains.
-    const listed = await deps.client.get<{ items: KubeObject[] }>(collectionPath(resource, namespace), {
-      labelSelector: `${clusterLabel}=${raw.metadata.name}`,
-    });
-    for (const existing of listed.items.filter((o) => ownedBy(o, raw.metadata.uid))) {
-      remaining++;
-      await deleteIgnoringMissing(deps.client, objectPath(resource, existing.metadata.name, namespace));
-    }
-  }
-  if (remaining > 0) return requeueAfter(1_000, `waiting for ${remaining} child objects to be deleted`);
+/** Removes the legacy finalizer (optimistic concurrency: a conflict or a cluster already gone ends this reconcile). */
+async function releaseLegacyFinalizer(deps: ReconcileDeps, raw: RawCluster): Promise<ReconcileResult> {
   try {
-    await deps.client.mergePatch(objectPath(clusterResource, raw.metadata.name, namespace), {
+    await deps.client.mergePatch(objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace), {
       metadata: {
-        finalizers: (raw.metadata.finalizers ?? []).filter((f) => f !== finalizer),
+        finalizers: (raw.metadata.finalizers ?? []).filter((f) => f !== legacyFinalizer),
         resourceVersion: raw.metadata.resourceVersion,
       },
     });
   } catch (error) {
-    // Already gone: nothing left to release.
-    if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+    // 404: gone; 409: changed meanwhile, and the watch brings the change, which queues this cluster again.
+    if (!(error instanceof KubeApiError && (error.status === 404 || error.status === 409))) throw error;
   }
+  // The update comes back through the watch and queues this cluster again.
   return undefined;
 }
