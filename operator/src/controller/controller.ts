@@ -53,8 +53,8 @@ export class Controller {
       onNewlyServed: async (kinds) => {
         logger.info({ kinds }, "child kinds now served: watching them");
         await Promise.all(childKinds.filter((c) => kinds.includes(c.kind)).map((c) => this.watchChildren(c)));
-        this.queueAll();
       },
+      onServedChanged: () => this.queueAll(),
       onError: (error) => logger.warn({ err: error }, "discovery failed; retrying at the next refresh"),
     });
     this.queue = new WorkQueue(

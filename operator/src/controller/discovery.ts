@@ -27,8 +27,10 @@ export interface DiscoveryOptions {
   client: KubeClient;
   /** Periodic refresh (OPERATOR_DISCOVERY_REFRESH_SECONDS). */
   refreshSeconds: number;
-  /** Called with the kinds that became served since the last discovery (their informers start, then clusters are queued). */
+  /** Called with the kinds that became served since the last discovery, before they count as served (start their informers). */
   onNewlyServed: (kinds: string[]) => Promise<void>;
+  /** Called once newly served kinds count as served (queue the clusters, so they apply them). */
+  onServedChanged: () => void;
   onError: (error: unknown) => void;
 }
 
@@ -75,6 +77,7 @@ export class Discovery {
         if (added.length === 0) return;
         await this.options.onNewlyServed(added);
         this.served = new Set([...this.served, ...added]);
+        this.options.onServedChanged();
       } catch (error) {
         this.options.onError(error);
       } finally {
