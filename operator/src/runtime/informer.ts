@@ -8,7 +8,7 @@ export interface Watched {
 
 interface List<T> {
   metadata: { resourceVersion?: string; continue?: string };
-  items: T[];
+  items: T[] | null;
 }
 
 export type InformerEvent = "added" | "updated" | "deleted";
@@ -133,7 +133,8 @@ export class Informer<T extends Watched> {
         },
         this.options.metadataOnly ? metadataListAccept : undefined,
       );
-      for (const item of page.items) items.push({ apiVersion: this.options.apiVersion, kind: this.options.kind, ...item });
+      // A metadata-only list (PartialObjectMetadataList) sends "items": null when it is empty.
+      for (const item of page.items ?? []) items.push({ apiVersion: this.options.apiVersion, kind: this.options.kind, ...item });
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion ?? resourceVersion;
     } while (continueToken);
