@@ -28,6 +28,9 @@ export const operatorConfigSchema = z.object({
   OPERATOR_RETRY_PERIOD_SECONDS: envInt(2, 1, 60).describe("Pause between leader-election attempts"),
   OPERATOR_CONCURRENCY: envInt(2, 1, 32).describe("ImClusters reconciled at once"),
   OPERATOR_RESYNC_SECONDS: envInt(600, 10, 86_400).describe("Every ImCluster is reconciled at least this often"),
+  OPERATOR_ONLINE_REFRESH_SECONDS: envInt(30, 1, 3600).describe(
+    "Seconds between two readings of im_online_users from the gateway pods (status.onlineUsers, the ONLINE column)",
+  ),
   OPERATOR_DASHBOARDS_DIR: z
     .string()
     .optional()

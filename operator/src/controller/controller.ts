@@ -8,6 +8,8 @@ import type { KubeObject } from "../render/kube-object.js";
 import { clusterLabel } from "../render/metadata.js";
 import { Informer } from "../runtime/informer.js";
 import { WorkQueue } from "../runtime/work-queue.js";
+import { OnlineUsersReader } from "./online.js";
+import type { PodView } from "./pod-view.js";
 import { childResource, clusterResource, type RawCluster, reconcile } from "./reconcile.js";
 
 export interface ControllerOptions {
@@ -19,6 +21,8 @@ export interface ControllerOptions {
   concurrency: number;
   resyncSeconds: number;
   dashboards: () => Record<string, string>;
+  /** Seconds between two readings of the gateways' online users (OPERATOR_ONLINE_REFRESH_SECONDS; default 30). */
+  onlineRefreshSeconds?: number;
 }
 
 const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ""}/${name ?? ""}`;
@@ -33,6 +37,8 @@ export class Controller {
   private readonly clusters: Informer<RawCluster>;
   private readonly children = new Map<string, Informer<KubeObject>>();
   private served = new Set<string>();
+  private readonly pods: Informer<PodView>;
+  private readonly online: OnlineUsersReader;
   private resync: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ControllerOptions) {
@@ -48,9 +54,11 @@ export class Controller {
             servedKinds: () => this.served,
             dashboards: options.dashboards,
             // Wired to the pod and Secret informers and the gateway metrics reader (issue 13).
-            listPods: () => [],
+            listPods: (ns, clusterName) =>
+              this.pods.list().filter((p) => p.metadata.namespace === ns && p.metadata.labels?.[clusterLabel] === clusterName),
+            // Wired to the Secret informer (issue 13, section C).
             secretVersions: () => new Map(),
-            onlineUsers: () => undefined,
+            onlineUsers: (ns, n) => this.online.get(ns, n),
             now: () => new Date(),
           },
           namespace,
@@ -61,6 +69,10 @@ export class Controller {
         concurrency: options.concurrency,
         onProcessed: (key, outcome, seconds, error) => {
           metrics.reconciles.inc({ outcome });
+          if (outcome === "error") {
+            const [namespace = "", name = ""] = key.split("/");
+            metrics.reconcileErrors.inc({ namespace, name });
+          }
           metrics.reconcileSeconds.observe(seconds);
           if (error) logger.warn({ key, err: error, failures: this.queue.failuresOf(key) }, "reconcile failed; retrying with backoff");
           else logger.debug({ key, outcome, seconds }, "reconciled");
@@ -76,6 +88,29 @@ export class Controller {
       onEvent: (_type, object) => this.queue.add(keyOf(object.metadata.namespace, object.metadata.name)),
       onRestart: (reason, error) => this.restarted("imclusters", reason, error),
     });
+    // Pods are not owned by the ImCluster; their cluster label names it. Read only: problems and online users.
+    this.pods = new Informer<PodView>({
+      client,
+      path: collectionPath({ apiVersion: "v1", resource: "pods", namespaced: true }, namespace),
+      apiVersion: "v1",
+      kind: "Pod",
+      labelSelector: clusterLabel,
+      onEvent: (_type, pod) => {
+        const cluster = pod.metadata.labels?.[clusterLabel];
+        if (cluster) this.queue.add(keyOf(pod.metadata.namespace, cluster));
+      },
+      onRestart: (reason, error) => this.restarted("pods", reason, error),
+    });
+    this.online = new OnlineUsersReader({
+      pods: () => this.pods.list(),
+      intervalSeconds: options.onlineRefreshSeconds ?? 30,
+      onChange: (ns, n) => this.queue.add(keyOf(ns, n)),
+    });
+  }
+
+  /** Each ImCluster's status as last seen (the per-ImCluster metrics read it at scrape time). */
+  clusterStatuses(): Array<{ namespace: string; name: string; status: unknown }> {
+    return this.clusters.list().map((c) => ({ namespace: c.metadata.namespace ?? "", name: c.metadata.name, status: c.status }));
   }
 
   get queueDepth(): number {
@@ -135,8 +170,10 @@ export class Controller {
       this.children.set(child.kind, informer);
       informer.start();
     }
-    // Children first, so the first reconciles see what exists and prune correctly.
-    await Promise.all([...this.children.values()].map((i) => i.synced));
+    this.pods.start();
+    // Children (and pods) first, so the first reconciles see what exists, prune correctly and report pod problems.
+    await Promise.all([...this.children.values(), this.pods].map((i) => i.synced));
+    this.online.start();
     this.clusters.start();
     await this.clusters.synced;
     this.resync = setInterval(() => {
@@ -148,7 +185,8 @@ export class Controller {
   /** Stops watching and waits for the reconciles in flight (graceful shutdown, or leadership lost). */
   async stop(): Promise<void> {
     clearInterval(this.resync);
+    await this.online.stop();
     await this.queue.shutDown();
-    await Promise.all([this.clusters.stop(), ...[...this.children.values()].map((i) => i.stop())]);
+    await Promise.all([this.clusters.stop(), this.pods.stop(), ...[...this.children.values()].map((i) => i.stop())]);
   }
 }

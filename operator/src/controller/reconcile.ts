@@ -2,17 +2,17 @@ import { apiVersion as imApiVersion, operatorName, plural } from "../crd/constan
 import { isNotFound, KubeApiError, type KubeClient } from "../kube/client.js";
 import { collectionPath, objectPath, type ResourceRef } from "../kube/paths.js";
 import { type ChildKind, childKinds } from "../render/child-kinds.js";
-import { activeComponents, type ComponentDefinition, componentList } from "../render/components.js";
+import { activeComponents, type ComponentDefinition, type ComponentSpecView, componentList } from "../render/components.js";
 import type { KubeObject } from "../render/kube-object.js";
-import { clusterLabel } from "../render/metadata.js";
+import { clusterLabel, selectorLabels } from "../render/metadata.js";
 import { render } from "../render/render.js";
 import { type ReconcileResult, requeueAfter } from "../runtime/requeue.js";
 import { type ImCluster, imClusterSchema } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
 import { type ImClusterStatus, imClusterStatusSchema } from "../spec/status.js";
-import { changedConditions, eventType, recordEvent } from "./events.js";
+import { recordStatusEvents } from "./events.js";
 import type { PodView } from "./pod-view.js";
-import { computeStatus, type DeploymentView } from "./status.js";
+import { computeStatus, type DeploymentView, type HpaView, mergePatchOf, type StatusInputs } from "./status.js";
 
 export const finalizer = "im.platform.io/cleanup";
 export const clusterResource: ResourceRef = { apiVersion: imApiVersion, resource: plural, namespaced: true };
@@ -105,10 +105,10 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   }
 
   await writeStatus(deps, raw, previous, {
+    ...statusInputsOf(deps, raw, running, parsed.success ? parsed.data.spec : undefined),
     generation: raw.metadata.generation ?? 0,
     previous,
     components: running,
-    deployments: deploymentsOf(deps, raw, running),
     shardPlan,
     failure,
     notes,
@@ -144,46 +144,69 @@ async function applyChildren(deps: ReconcileDeps, cluster: ImCluster, raw: RawCl
   }
 }
 
-function deploymentsOf(
+/** What the status is computed from besides the reconcile's own outcome: children, pods and gateway readings as last seen. */
+function statusInputsOf(
   deps: ReconcileDeps,
   raw: RawCluster,
   running: readonly ComponentDefinition[],
-): Record<string, DeploymentView | undefined> {
-  const deployment = childKinds.find((c) => c.kind === "Deployment") as ChildKind;
+  spec: ImCluster["spec"] | undefined,
+): Pick<
+  StatusInputs,
+  "deployments" | "hpas" | "pods" | "specReplicas" | "desiredVersion" | "gatewaySelector" | "onlineUsers" | "latestGeneration"
+> {
   const namespace = raw.metadata.namespace ?? "";
-  const found = deps.listChildren(deployment, namespace, raw.metadata.name).filter((d) => ownedBy(d, raw.metadata.uid));
-  return Object.fromEntries(
-    running.map((component) => [
-      component.name,
-      found.find((d) => d.metadata.name === `${raw.metadata.name}-${component.name}`) as DeploymentView | undefined,
-    ]),
+  const owned = (kind: string) =>
+    deps
+      .listChildren(childKinds.find((c) => c.kind === kind) as ChildKind, namespace, raw.metadata.name)
+      .filter((o) => ownedBy(o, raw.metadata.uid));
+  const deployments = owned("Deployment");
+  const hpas = deps.servedKinds().has("HorizontalPodAutoscaler") ? owned("HorizontalPodAutoscaler") : [];
+  const byComponent = <T>(found: KubeObject[]) =>
+    Object.fromEntries(
+      running.map((component) => [
+        component.name,
+        found.find((o) => o.metadata.name === `${raw.metadata.name}-${component.name}`) as T | undefined,
+      ]),
+    );
+  const sections = spec as unknown as Record<string, ComponentSpecView | undefined> | undefined;
+  const specReplicas = Object.fromEntries(
+    running.flatMap((component) => {
+      const section = sections?.[component.name];
+      if (!section) return [];
+      return [[component.name, section.autoscaling?.enabled ? section.autoscaling.minReplicas : section.replicas]];
+    }),
   );
+  const selector = selectorLabels({ name: raw.metadata.name, namespace, uid: raw.metadata.uid ?? "", version: "" }, "gateway");
+  const online = deps.onlineUsers(namespace, raw.metadata.name);
+  return {
+    deployments: byComponent<DeploymentView>(deployments),
+    hpas: byComponent<HpaView>(hpas),
+    pods: deps.listPods(namespace, raw.metadata.name),
+    specReplicas,
+    ...(spec ? { desiredVersion: spec.version } : {}),
+    gatewaySelector: Object.entries(selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(","),
+    ...(online ? { onlineUsers: online } : {}),
+    latestGeneration: raw.metadata.generation ?? 0,
+  };
 }
 
 async function writeStatus(
   deps: ReconcileDeps,
   raw: RawCluster,
   previous: ImClusterStatus | undefined,
-  inputs: Parameters<typeof computeStatus>[0],
+  inputs: StatusInputs,
 ): Promise<void> {
   const status = computeStatus(inputs);
   // Unchanged status: no write, so the status update does not wake this cluster up again and again.
   if (JSON.stringify(status) === JSON.stringify(previous)) return;
-  // A merge patch keeps map keys it does not mention: a component that no longer runs (upload without
-  // object storage) is removed with an explicit null.
-  const gone = Object.keys(previous?.components ?? {}).filter((component) => !(component in (status.components ?? {})));
-  const patch =
-    gone.length > 0 ? { ...status, components: { ...Object.fromEntries(gone.map((c) => [c, null])), ...status.components } } : status;
-  await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, { status: patch });
-  for (const condition of changedConditions(previous?.conditions, status.conditions)) {
-    await recordEvent(
-      deps.client,
-      raw,
-      eventType(condition),
-      condition.reason,
-      `${condition.type}=${condition.status}: ${condition.message}`,
-    );
-  }
+  // A merge patch keeps keys it does not mention: what is gone (a component that no longer runs, a problem
+  // resolved, online users no longer known) is removed with an explicit null.
+  await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, {
+    status: mergePatchOf(previous, status),
+  });
+  await recordStatusEvents(deps.client, raw, previous, status);
 }
 
 async function deleteIgnoringMissing(client: KubeClient, path: string): Promise<void> {
