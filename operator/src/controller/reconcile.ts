@@ -1,4 +1,4 @@
-import { apiVersion as imApiVersion, operatorName, plural } from "../crd/constants.js";
+import { hibernationAnnotation, apiVersion as imApiVersion, operatorName, pauseAnnotation, plural } from "../crd/constants.js";
 import { isNotFound, KubeApiError, type KubeClient } from "../kube/client.js";
 import { collectionPath, objectPath, type ResourceRef } from "../kube/paths.js";
 import { type ChildKind, childKinds } from "../render/child-kinds.js";
@@ -106,7 +106,9 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
 
   await writeStatus(deps, raw, previous, {
     ...statusInputsOf(deps, raw, running, parsed.success ? parsed.data.spec : undefined),
-    generation: raw.metadata.generation ?? 0,
+    // While paused nothing is applied: observedGeneration stays at the last generation applied.
+    generation:
+      raw.metadata.annotations?.[pauseAnnotation] === "true" ? (previous?.observedGeneration ?? 0) : (raw.metadata.generation ?? 0),
     previous,
     components: running,
     shardPlan,
@@ -152,7 +154,16 @@ function statusInputsOf(
   spec: ImCluster["spec"] | undefined,
 ): Pick<
   StatusInputs,
-  "deployments" | "hpas" | "pods" | "specReplicas" | "desiredVersion" | "gatewaySelector" | "onlineUsers" | "latestGeneration"
+  | "deployments"
+  | "hpas"
+  | "pods"
+  | "specReplicas"
+  | "desiredVersion"
+  | "gatewaySelector"
+  | "onlineUsers"
+  | "latestGeneration"
+  | "paused"
+  | "hibernating"
 > {
   const namespace = raw.metadata.namespace ?? "";
   const owned = (kind: string) =>
@@ -189,6 +200,8 @@ function statusInputsOf(
       .join(","),
     ...(online ? { onlineUsers: online } : {}),
     latestGeneration: raw.metadata.generation ?? 0,
+    paused: raw.metadata.annotations?.[pauseAnnotation] === "true",
+    hibernating: raw.metadata.annotations?.[hibernationAnnotation] === "on",
   };
 }
 
