@@ -53,6 +53,8 @@ export function metricsUrl(pod: PodView): string | undefined {
  */
 export class OnlineUsersReader {
   private readonly readings = new Map<string, OnlineReading>();
+  /** When each cluster was last queued for a status write, in epoch milliseconds. */
+  private readonly notified = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -105,7 +107,12 @@ export class OnlineUsersReader {
           this.readings.delete(key);
         }
         const after = this.readings.get(key);
-        if (before?.count !== after?.count) {
+        // A changed count is written at once; an unchanged one every 10 intervals (onlineUsersObservedAt stays fresh
+        // without a status write, and a reconcile, on every reading).
+        const due =
+          before && after && after.observedAt.getTime() - (this.notified.get(key) ?? 0) >= 10 * this.options.intervalSeconds * 1000;
+        if (before?.count !== after?.count || due) {
+          this.notified.set(key, after?.observedAt.getTime() ?? 0);
           const [namespace = "", name = ""] = key.split("/");
           this.options.onChange(namespace, name);
         }

@@ -10,7 +10,16 @@ const pod = (name: string, state: ContainerStateView, lastState: ContainerStateV
 
 describe("pod problems", () => {
   it("names each kubelet reason a human must act on, with pod and container", () => {
-    for (const reason of ["CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError"]) {
+    const crash = pod(
+      "p",
+      { waiting: { reason: "CrashLoopBackOff", message: "back-off 40s" } },
+      { terminated: { exitCode: 1, reason: "Error" } },
+    );
+    assert.deepEqual(podProblem(crash), {
+      reason: "CrashLoopBackOff",
+      message: "pod p container api CrashLoopBackOff: last exit code 1 (Error)",
+    });
+    for (const reason of ["ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError"]) {
       const problem = podProblem(pod("p", { waiting: { reason, message: "detail" } }));
       assert.deepEqual(problem, { reason, message: `pod p container api ${reason}: detail` });
     }

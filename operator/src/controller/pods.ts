@@ -37,6 +37,12 @@ function containerProblem(pod: string, name: string, state: ContainerStateView |
     return { reason: "OOMKilled", message: `${at} was killed for exceeding its memory limit (OOMKilled)` };
   }
   const waiting = state?.waiting;
+  if (waiting?.reason === "CrashLoopBackOff") {
+    // kubelet's message grows with the back-off ("back-off 10s", "20s", ...); the last exit is what stays the same.
+    const exit = last?.terminated;
+    const cause = exit ? `: last exit code ${exit.exitCode ?? "unknown"}${exit.reason ? ` (${exit.reason})` : ""}` : "";
+    return { reason: waiting.reason, message: `${at} CrashLoopBackOff${cause}` };
+  }
   if (waiting?.reason && waitingReasons.includes(waiting.reason)) {
     return { reason: waiting.reason, message: `${at} ${waiting.reason}${detail(waiting.message)}` };
   }
