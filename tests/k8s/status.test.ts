@@ -290,6 +290,61 @@ describe("ImCluster status on a real kube-apiserver", { timeout: 600_000 }, () =
     }
   });
 
+  it("a component whose Deployment is missing shows the spec's replicas as desired, not 1", async () => {
+    // An admission policy refuses one Deployment, so it never exists (a real API server's refusal, no mock).
+    const policy = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "refuse-miss-scheduler" },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"] }],
+        },
+        validations: [{ expression: "object.metadata.name != 'miss-scheduler'", message: "refused by the test" }],
+      },
+    };
+    const binding = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: "refuse-miss-scheduler" },
+      spec: { policyName: "refuse-miss-scheduler", validationActions: ["Deny"] },
+    };
+    await world.kubectl(["apply", "--server-side", "-f", "-"], [policy, binding].map((o) => JSON.stringify(o)).join("\n"));
+    const probe = JSON.stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "miss-scheduler", namespace: ns },
+      spec: {
+        selector: { matchLabels: { a: "b" } },
+        template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "x" }] } },
+      },
+    });
+    await until(
+      "the policy in force",
+      () =>
+        world.kubectl(["create", "--dry-run=server", "-f", "-"], probe).then(
+          () => false,
+          () => true,
+        ),
+      Boolean,
+    );
+    const missing = { apiVersion: "im.platform.io/v1alpha1", kind: "ImCluster", metadata: { name: "miss", namespace: ns } };
+    await world.kubectl(
+      ["apply", "--server-side", "--field-manager=test-user", "-f", "-"],
+      JSON.stringify({ ...missing, spec: spec({ scheduler: { replicas: 2 } }) }),
+    );
+    const status = await until(
+      "the miss status",
+      () => world.admin.get<Cluster>(`/apis/im.platform.io/v1alpha1/namespaces/${ns}/imclusters/miss`),
+      (c) => c.status?.components?.scheduler !== undefined,
+    );
+    assert.equal(status.status?.components?.scheduler?.desiredReplicas, 2);
+    assert.equal(condition(status, "Ready")?.status, "False");
+    await world.kubectl(["delete", "imc", "miss", "-n", ns, "--wait=false"]);
+    await world.kubectl(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "refuse-miss-scheduler"]);
+  });
+
   it("ONLINE is the sum of im_online_users read from the ready gateway pods' metrics endpoints", async () => {
     const realtime = await startRealtime(1, { API_SMS_REQUIRED: "false" });
     try {
