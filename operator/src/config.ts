@@ -38,6 +38,9 @@ export const operatorConfigSchema = z.object({
   OPERATOR_DISCOVERY_REFRESH_SECONDS: envInt(60, 1, 3_600).describe(
     "Which optional kinds (ServiceMonitor) the API server serves is checked again this often, and at once (at most every 10 s) when an ImCluster asks for one not served",
   ),
+  OPERATOR_ONLINE_REFRESH_SECONDS: envInt(30, 1, 3600).describe(
+    "Seconds between two readings of im_online_users from the gateway pods (status.onlineUsers, the ONLINE column)",
+  ),
   OPERATOR_DASHBOARDS_DIR: z
     .string()
     .optional()

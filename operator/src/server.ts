@@ -39,6 +39,7 @@ export async function startOperator(config: OperatorConfig, options: { logger?: 
     isLeader: () => elector?.isLeader ?? false,
     queueDepth: () => controller?.queueDepth ?? 0,
     clusters: () => controller?.clusterCount ?? 0,
+    clusterStatuses: () => controller?.clusterStatuses() ?? [],
   });
   let dashboards: Record<string, string> | undefined;
   const dashboardsOnce = () => {
@@ -70,6 +71,7 @@ export async function startOperator(config: OperatorConfig, options: { logger?: 
         concurrency: config.OPERATOR_CONCURRENCY,
         resyncSeconds: config.OPERATOR_RESYNC_SECONDS,
         dashboards: dashboardsOnce,
+        onlineRefreshSeconds: config.OPERATOR_ONLINE_REFRESH_SECONDS,
       });
       starting = controller.start().catch((error) => {
         logger.error({ err: error }, "controller failed to start");

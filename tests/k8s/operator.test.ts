@@ -130,8 +130,8 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
   it("goes Available when the Deployments report ready replicas (status set through /status)", async () => {
     for (const component of components) await markReady(component);
     const ready = await until("Available True", cluster, (c) => condition(c, "Available")?.status === "True");
-    assert.equal(condition(ready, "Progressing")?.status, "False");
-    assert.equal(condition(ready, "Degraded")?.status, "False");
+    assert.equal(condition(ready, "Reconciling")?.status, "False");
+    assert.equal(condition(ready, "Stalled")?.status, "False");
     const gateways = (await get<Deployment>(paths.deployment("gateway"))).spec.replicas;
     assert.equal((ready.status as { gatewaysReady: number }).gatewaysReady, gateways);
   });
@@ -146,8 +146,8 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
       (d) => d.spec.replicas === 3,
     );
     assert.deepEqual(await hashes(), before, "a replica count rolls nothing");
-    const progressing = await until("Progressing True", cluster, (c) => condition(c, "Progressing")?.status === "True");
-    assert.match(condition(progressing, "Progressing")?.message ?? "", /gateway/);
+    const progressing = await until("Reconciling True", cluster, (c) => condition(c, "Reconciling")?.status === "True");
+    assert.match(condition(progressing, "Reconciling")?.message ?? "", /gateway/);
 
     await applyCluster({ ...spec, gateway: { replicas: 3, allowPolling: false } });
     const polling = await until("the gateway's hash moves", hashes, (h) => h.gateway !== before.gateway);
@@ -172,7 +172,7 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
     await until(
       "Available and done rolling",
       cluster,
-      (c) => condition(c, "Available")?.status === "True" && condition(c, "Progressing")?.status === "False",
+      (c) => condition(c, "Available")?.status === "True" && condition(c, "Reconciling")?.status === "False",
     );
   });
 
@@ -215,14 +215,14 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
     );
   });
 
-  it("refuses a shard decrease with a Degraded condition and keeps the layout in force", async () => {
+  it("refuses a shard decrease with a Stalled condition and keeps the layout in force", async () => {
     const current = (await cluster()).status as { shardLayout: { messageShards: number } };
     const shards = current.shardLayout.messageShards;
     assert.ok(shards > 1, "the sample runs more than one shard");
     const spec = { ...structuredClone(sample.spec), version: "0.2.0", config: { logLevel: "debug" }, gateway: { allowPolling: false } };
     await applyCluster({ ...spec, messageShards: shards - 1 });
-    const degraded = await until("Degraded True", cluster, (c) => condition(c, "Degraded")?.status === "True");
-    assert.equal(condition(degraded, "Degraded")?.reason, "ShardDecreaseRefused");
+    const degraded = await until("Stalled True", cluster, (c) => condition(c, "Stalled")?.status === "True");
+    assert.equal(condition(degraded, "Stalled")?.reason, "ShardDecreaseRefused");
     assert.equal((degraded.status as typeof current).shardLayout.messageShards, shards);
     assert.equal((await get(paths.configMap)).data?.MESSAGE_SHARDS, String(shards), "the apps keep the count in force");
     const events = await get<{ items: Array<{ type: string; reason: string; involvedObject: { name: string } }> }>(
@@ -234,11 +234,11 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
     );
 
     await applyCluster({ ...spec, messageShards: shards * 2 });
-    const migration = await until("ShardMigrationRequired", cluster, (c) => condition(c, "Degraded")?.reason === "ShardMigrationRequired");
-    assert.match(condition(migration, "Degraded")?.message ?? "", /messageShardsMigration/);
+    const migration = await until("ShardMigrationRequired", cluster, (c) => condition(c, "Stalled")?.reason === "ShardMigrationRequired");
+    assert.match(condition(migration, "Stalled")?.message ?? "", /messageShardsMigration/);
     await applyCluster({ ...spec, messageShards: shards * 2, messageShardsMigration: { from: shards, to: shards * 2 } });
     const moved = await until("layout moved", cluster, (c) => (c.status as typeof current).shardLayout.messageShards === shards * 2);
-    assert.equal(condition(moved, "Degraded")?.status, "False");
+    assert.equal(condition(moved, "Stalled")?.status, "False");
     await until(
       "the apps get the new count",
       () => get(paths.configMap),

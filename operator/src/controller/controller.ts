@@ -10,6 +10,8 @@ import type { Watched } from "../runtime/informer.js";
 import { InformerSet } from "../runtime/informer-set.js";
 import { WorkQueue } from "../runtime/work-queue.js";
 import { Discovery } from "./discovery.js";
+import { OnlineUsersReader } from "./online.js";
+import type { PodView } from "./pod-view.js";
 import { childResource, clusterResource, type RawCluster, reconcile } from "./reconcile.js";
 import { referencedSecrets } from "./secrets.js";
 
@@ -24,10 +26,13 @@ export interface ControllerOptions {
   /** How often optional kinds are discovered again (OPERATOR_DISCOVERY_REFRESH_SECONDS). */
   discoveryRefreshSeconds: number;
   dashboards: () => Record<string, string>;
+  /** Seconds between two readings of the gateways' online users (OPERATOR_ONLINE_REFRESH_SECONDS; default 30). */
+  onlineRefreshSeconds?: number;
 }
 
 const keyOf = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ""}/${name ?? ""}`;
 const secretsResource = { apiVersion: "v1", resource: "secrets", namespaced: true };
+const podsResource = { apiVersion: "v1", resource: "pods", namespaced: true };
 
 /**
  * The ImCluster controller: informers (per watched namespace, or cluster-wide) on ImClusters, on each served
@@ -43,6 +48,8 @@ export class Controller {
   private readonly secrets: InformerSet<Watched>;
   private readonly children = new Map<string, InformerSet<KubeObject>>();
   private readonly discovery: Discovery;
+  private readonly pods: InformerSet<PodView>;
+  private readonly online: OnlineUsersReader;
   private resync: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ControllerOptions) {
@@ -68,11 +75,10 @@ export class Controller {
             servedKinds: () => this.discovery.kinds,
             requestDiscovery: () => this.discovery.requestRefresh(),
             dashboards: options.dashboards,
-            // Wired to the pod informer and the gateway metrics reader (issue 13, status).
-            listPods: () => [],
+            listPods: (ns, clusterName) => this.pods.list(ns).filter((p) => p.metadata.labels?.[clusterLabel] === clusterName),
             secretVersions: (ns) =>
               new Map(this.secrets.list(ns).map((s) => [s.metadata.name ?? "", s.metadata.resourceVersion ?? ""] as const)),
-            onlineUsers: () => undefined,
+            onlineUsers: (ns, n) => this.online.get(ns, n),
             now: () => new Date(),
           },
           namespace,
@@ -83,6 +89,10 @@ export class Controller {
         concurrency: options.concurrency,
         onProcessed: (key, outcome, seconds, error) => {
           metrics.reconciles.inc({ outcome });
+          if (outcome === "error") {
+            const [namespace = "", name = ""] = key.split("/");
+            metrics.reconcileErrors.inc({ namespace, name });
+          }
           metrics.reconcileSeconds.observe(seconds);
           if (error) logger.warn({ key, err: error, failures: this.queue.failuresOf(key) }, "reconcile failed; retrying with backoff");
           else logger.debug({ key, outcome, seconds }, "reconciled");
@@ -104,6 +114,28 @@ export class Controller {
       onEvent: (_type, secret) => this.secretChanged(secret),
       onRestart: (reason, error) => this.restarted("secrets", reason, error),
     });
+    // Pods are not owned by the ImCluster; their cluster label names it. Read only: problems and online users.
+    this.pods = new InformerSet<PodView>(options.watchNamespaces, (ns) => collectionPath(podsResource, ns), {
+      client,
+      apiVersion: "v1",
+      kind: "Pod",
+      labelSelector: clusterLabel,
+      onEvent: (_type, pod) => {
+        const cluster = pod.metadata.labels?.[clusterLabel];
+        if (cluster) this.queue.add(keyOf(pod.metadata.namespace, cluster));
+      },
+      onRestart: (reason, error) => this.restarted("pods", reason, error),
+    });
+    this.online = new OnlineUsersReader({
+      pods: () => this.pods.list(),
+      intervalSeconds: options.onlineRefreshSeconds ?? 30,
+      onChange: (ns, n) => this.queue.add(keyOf(ns, n)),
+    });
+  }
+
+  /** Each ImCluster's status as last seen (the per-ImCluster metrics read it at scrape time). */
+  clusterStatuses(): Array<{ namespace: string; name: string; status: unknown }> {
+    return this.clusters.list().map((c) => ({ namespace: c.metadata.namespace ?? "", name: c.metadata.name, status: c.status }));
   }
 
   get queueDepth(): number {
@@ -161,8 +193,14 @@ export class Controller {
     const served = await this.discovery.start();
     const skipped = childKinds.filter((c) => !served.has(c.kind)).map((c) => c.kind);
     if (skipped.length > 0) this.options.logger.info({ skipped }, "child kinds not served by this cluster are skipped until they are");
-    // Children and Secrets first, so the first reconciles see what exists, prune correctly and hash the right Secret versions.
-    await Promise.all([...childKinds.filter((c) => served.has(c.kind)).map((c) => this.watchChildren(c)), this.secrets.start()]);
+    // Children, pods and Secrets first, so the first reconciles see what exists, prune correctly, report pod
+    // problems and hash the right Secret versions.
+    await Promise.all([
+      ...childKinds.filter((c) => served.has(c.kind)).map((c) => this.watchChildren(c)),
+      this.pods.start(),
+      this.secrets.start(),
+    ]);
+    this.online.start();
     await this.clusters.start();
     this.resync = setInterval(() => this.queueAll(), this.options.resyncSeconds * 1000);
     this.resync.unref();
@@ -172,7 +210,8 @@ export class Controller {
   async stop(): Promise<void> {
     clearInterval(this.resync);
     this.discovery.stop();
+    await this.online.stop();
     await this.queue.shutDown();
-    await Promise.all([this.clusters.stop(), this.secrets.stop(), ...[...this.children.values()].map((i) => i.stop())]);
+    await Promise.all([this.clusters.stop(), this.pods.stop(), this.secrets.stop(), ...[...this.children.values()].map((i) => i.stop())]);
   }
 }

@@ -8,9 +8,10 @@ export interface ContainerStateView {
 /** The parts of a core/v1 Pod the operator reads to report problems below the Deployment (read-only). */
 export interface PodView {
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; creationTimestamp?: string; deletionTimestamp?: string };
-  spec?: { containers?: Array<{ name: string; image?: string }> };
+  spec?: { containers?: Array<{ name: string; image?: string; ports?: Array<{ name?: string; containerPort: number }> }> };
   status?: {
     phase?: string;
+    podIP?: string;
     reason?: string;
     message?: string;
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;

@@ -1,19 +1,20 @@
-import { apiVersion as imApiVersion, operatorName, pauseAnnotation, plural } from "../crd/constants.js";
+import { hibernationAnnotation, apiVersion as imApiVersion, operatorName, pauseAnnotation, plural } from "../crd/constants.js";
 import { isNotFound, KubeApiError, type KubeClient } from "../kube/client.js";
 import { objectPath, type ResourceRef } from "../kube/paths.js";
 import { type ChildKind, childKinds } from "../render/child-kinds.js";
-import { activeComponents, type ComponentDefinition, componentList } from "../render/components.js";
+import { activeComponents, type ComponentDefinition, type ComponentSpecView, componentList } from "../render/components.js";
 import type { KubeObject } from "../render/kube-object.js";
+import { selectorLabels } from "../render/metadata.js";
 import { render } from "../render/render.js";
 import type { ReconcileResult } from "../runtime/requeue.js";
 import { type ImCluster, imClusterSchema } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
 import { type ImClusterStatus, imClusterStatusSchema } from "../spec/status.js";
-import { changedConditions, eventType, recordEvent } from "./events.js";
+import { recordStatusEvents } from "./events.js";
 import type { PodView } from "./pod-view.js";
 import { missingSecrets } from "./secrets.js";
 import { recordedShardLayout, recordShardLayout } from "./shard-layout.js";
-import { computeStatus, type DeploymentView } from "./status.js";
+import { computeStatus, type DeploymentView, type HpaView, mergePatchOf, type StatusInputs } from "./status.js";
 
 /**
  * The finalizer older operator versions put on every ImCluster. Children are deleted by Kubernetes' garbage
@@ -115,25 +116,21 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     shardPlan = planShardChange(current, cluster.spec.messageShards, cluster.spec.messageShardsMigration);
     outcome = await applyChildren(deps, cluster, raw, notes, paused);
     if (outcome.unservedKinds.length > 0) deps.requestDiscovery?.();
+    // A refused child is also the reconcile's failure, so the shard layout in force does not move on.
     if (outcome.failedChildren.length > 0) {
       failure = {
         reason: "ApplyFailed",
         message: outcome.failedChildren.map((f) => `${f.kind} ${f.name}: ${f.message}`).join("; "),
       };
-    } else if (outcome.unservedKinds.length > 0) {
-      failure = {
-        reason: "APINotServed",
-        message: `requested but not served by the API server (install its CRD): ${outcome.unservedKinds.join(", ")}`,
-      };
     }
   }
 
   const written = await writeStatus(deps, raw, previous, {
+    ...statusInputsOf(deps, raw, running, parsed.success ? parsed.data.spec : undefined),
     // Paused: observedGeneration stays at the last generation applied, so kstatus reports a change as waiting.
     generation: paused ? (status?.observedGeneration ?? 0) : (raw.metadata.generation ?? 0),
     previous,
     components: running,
-    deployments: deploymentsOf(deps, raw, running),
     shardPlan,
     failure,
     notes,
@@ -141,7 +138,6 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     failedChildren: outcome.failedChildren,
     unservedKinds: outcome.unservedKinds,
     missingSecrets: outcome.missingSecrets,
-    paused,
   });
   if (!paused && written.shardLayout) await recordShardLayout(deps, raw, written.shardLayout);
   // Retried with backoff by the work queue; the status already says why.
@@ -218,46 +214,80 @@ async function applyChildren(
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function deploymentsOf(
+/** What the status is computed from besides the reconcile's own outcome: children, pods and gateway readings as last seen. */
+function statusInputsOf(
   deps: ReconcileDeps,
   raw: RawCluster,
   running: readonly ComponentDefinition[],
-): Record<string, DeploymentView | undefined> {
-  const deployment = childKinds.find((c) => c.kind === "Deployment") as ChildKind;
+  spec: ImCluster["spec"] | undefined,
+): Pick<
+  StatusInputs,
+  | "deployments"
+  | "hpas"
+  | "pods"
+  | "specReplicas"
+  | "desiredVersion"
+  | "gatewaySelector"
+  | "onlineUsers"
+  | "latestGeneration"
+  | "paused"
+  | "hibernating"
+> {
   const namespace = raw.metadata.namespace ?? "";
-  const found = deps.listChildren(deployment, namespace, raw.metadata.name).filter((d) => ownedBy(d, raw.metadata.uid));
-  return Object.fromEntries(
-    running.map((component) => [
-      component.name,
-      found.find((d) => d.metadata.name === `${raw.metadata.name}-${component.name}`) as DeploymentView | undefined,
-    ]),
+  const owned = (kind: string) =>
+    deps
+      .listChildren(childKinds.find((c) => c.kind === kind) as ChildKind, namespace, raw.metadata.name)
+      .filter((o) => ownedBy(o, raw.metadata.uid));
+  const deployments = owned("Deployment");
+  const hpas = deps.servedKinds().has("HorizontalPodAutoscaler") ? owned("HorizontalPodAutoscaler") : [];
+  const byComponent = <T>(found: KubeObject[]) =>
+    Object.fromEntries(
+      running.map((component) => [
+        component.name,
+        found.find((o) => o.metadata.name === `${raw.metadata.name}-${component.name}`) as T | undefined,
+      ]),
+    );
+  const sections = spec as unknown as Record<string, ComponentSpecView | undefined> | undefined;
+  const specReplicas = Object.fromEntries(
+    running.flatMap((component) => {
+      const section = sections?.[component.name];
+      if (!section) return [];
+      return [[component.name, section.autoscaling?.enabled ? section.autoscaling.minReplicas : section.replicas]];
+    }),
   );
+  const selector = selectorLabels({ name: raw.metadata.name, namespace, uid: raw.metadata.uid ?? "", version: "" }, "gateway");
+  const online = deps.onlineUsers(namespace, raw.metadata.name);
+  return {
+    deployments: byComponent<DeploymentView>(deployments),
+    hpas: byComponent<HpaView>(hpas),
+    pods: deps.listPods(namespace, raw.metadata.name),
+    specReplicas,
+    ...(spec ? { desiredVersion: spec.version } : {}),
+    gatewaySelector: Object.entries(selector)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(","),
+    ...(online ? { onlineUsers: online } : {}),
+    latestGeneration: raw.metadata.generation ?? 0,
+    paused: raw.metadata.annotations?.[pauseAnnotation] === "true",
+    hibernating: raw.metadata.annotations?.[hibernationAnnotation] === "on",
+  };
 }
 
 async function writeStatus(
   deps: ReconcileDeps,
   raw: RawCluster,
   previous: ImClusterStatus | undefined,
-  inputs: Parameters<typeof computeStatus>[0],
+  inputs: StatusInputs,
 ): Promise<ImClusterStatus> {
   const status = computeStatus(inputs);
   // Unchanged status: no write, so the status update does not wake this cluster up again and again.
   if (JSON.stringify(status) === JSON.stringify(previous)) return status;
-  // A merge patch keeps map keys it does not mention: a component that no longer runs (upload without
-  // object storage) is removed with an explicit null.
-  const gone = Object.keys(previous?.components ?? {}).filter((component) => !(component in (status.components ?? {})));
-  const patch =
-    gone.length > 0 ? { ...status, components: { ...Object.fromEntries(gone.map((c) => [c, null])), ...status.components } } : status;
-  await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, { status: patch });
-  for (const condition of changedConditions(previous?.conditions, status.conditions)) {
-    await recordEvent(
-      deps.client,
-      raw,
-      eventType(condition),
-      condition.reason,
-      `${condition.type}=${condition.status}: ${condition.message}`,
-    );
-  }
+  // A merge patch keeps keys it does not mention: what is gone (a component that no longer runs, a problem
+  // resolved, online users no longer known) is removed with an explicit null.
+  await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, {
+    status: mergePatchOf(previous, status),
+  });
+  await recordStatusEvents(deps.client, raw, previous, status);
   return status;
 }
 

@@ -2,6 +2,7 @@ import type { ComponentDefinition } from "../render/components.js";
 import type { ShardPlan } from "../spec/shard-plan.js";
 import { type Condition, type ConditionType, conditionTypes, type ImClusterStatus } from "../spec/status.js";
 import type { PodView } from "./pod-view.js";
+import { componentProblems, type PodProblem } from "./pods.js";
 
 /** The parts of an apps/v1 Deployment the status is computed from. */
 export interface DeploymentView {
@@ -56,6 +57,10 @@ export interface StatusInputs {
   onlineUsers?: { count: number; observedAt: Date };
   /** Label selector of the gateway pods (status.gatewaySelector, for the scale subresource). */
   gatewaySelector?: string;
+  /** metadata.generation of the ImCluster now; `generation` above is the one applied (they differ while paused). Default: `generation`. */
+  latestGeneration?: number;
+  /** Replicas each component's spec asks for (the autoscaler's minimum when autoscaled), used while its Deployment is missing. */
+  specReplicas?: Record<string, number>;
 }
 
 type Desired = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
@@ -75,83 +80,230 @@ const failedCondition = (d: DeploymentView) =>
   );
 
 /**
- * The ImCluster status from what the controller observed (pure; unit-tested): per-component replicas,
- * Available (every component has an available pod), Progressing (a rollout is under way), Degraded (a
- * refused shard change, a failed rollout or a failed reconcile), Reconciled (the last reconcile applied
- * everything), the shard layout in force and the gateways ready.
+ * Pods a component should run: 0 while hibernating; with an autoscaler its choice (status.desiredReplicas),
+ * never below its minReplicas; else the Deployment's spec.replicas; with no Deployment yet what the spec asks.
+ */
+export function desiredReplicas(
+  deployment: DeploymentView | undefined,
+  hpa: HpaView | undefined,
+  specReplicas: number | undefined,
+  hibernating = false,
+): number {
+  if (hibernating) return 0;
+  if (hpa) return Math.max(hpa.status?.desiredReplicas ?? 0, hpa.spec?.minReplicas ?? 1);
+  return deployment?.spec?.replicas ?? specReplicas ?? 1;
+}
+
+/** One component's rollout as the conditions see it. */
+interface ComponentState {
+  name: string;
+  desired: number;
+  ready: number;
+  updated: number;
+  available: number;
+  /** Every desired pod is updated, ready and available, the Deployment controller saw the latest template and no old pod remains (kstatus' Current for a Deployment). */
+  done: boolean;
+  failure?: string;
+  problem?: PodProblem;
+}
+
+function componentState(name: string, d: DeploymentView | undefined, desired: number, problem: PodProblem | undefined): ComponentState {
+  const ready = d?.status?.readyReplicas ?? 0;
+  const updated = d?.status?.updatedReplicas ?? 0;
+  const available = d?.status?.availableReplicas ?? 0;
+  const existing = d?.status?.replicas ?? 0;
+  const own = d?.spec?.replicas ?? 1;
+  const current = d !== undefined && (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+  const target = Math.max(desired, own);
+  const done = current && updated >= target && ready >= target && available >= target && existing <= updated;
+  const failed = d && failedCondition(d);
+  return {
+    name,
+    desired,
+    ready,
+    updated,
+    available,
+    done,
+    ...(failed ? { failure: `${name}: ${failed.reason ?? failed.type} ${failed.message ?? ""}`.trim() } : {}),
+    ...(problem ? { problem } : {}),
+  };
+}
+
+/** Why the cluster cannot get to Ready without a human (kstatus Stalled), most fundamental first. */
+function stalledOf(inputs: StatusInputs, states: readonly ComponentState[]): Desired | undefined {
+  const stalled = (reason: string, message: string): Desired => ({ type: "Stalled", status: "True", reason, message });
+  if (inputs.failure?.reason === "InvalidSpec") return stalled("InvalidSpec", inputs.failure.message);
+  if (!inputs.shardPlan.allowed) return stalled(inputs.shardPlan.reason, inputs.shardPlan.message);
+  const refused = inputs.failedChildren ?? [];
+  if (refused.length > 0) return stalled("ApplyFailed", refused.map((c) => `${c.kind} ${c.name}: ${c.message}`).join("; "));
+  if (inputs.failure) return stalled(inputs.failure.reason, inputs.failure.message);
+  const failed = states.flatMap((s) => (s.failure ? [s.failure] : []));
+  if (failed.length > 0) return stalled("RolloutFailed", failed.join("; "));
+  const problems = states.flatMap((s) => (s.problem ? [{ component: s.name, ...s.problem }] : []));
+  const first = problems[0];
+  if (first) return stalled(first.reason, problems.map((p) => `${p.component}: ${p.reason} (${p.message})`).join("; "));
+  return undefined;
+}
+
+/** Reconciled: did the last reconcile apply everything asked for. */
+function reconciledOf(inputs: StatusInputs): Desired {
+  const no = (reason: string, message: string): Desired => ({ type: "Reconciled", status: "False", reason, message });
+  if (inputs.paused) return no("ReconciliationPaused", "the pause annotation stops reconciling: nothing is applied or pruned");
+  if (inputs.failure) return no(inputs.failure.reason, inputs.failure.message);
+  const refused = inputs.failedChildren ?? [];
+  if (refused.length > 0) return no("ApplyFailed", refused.map((c) => `${c.kind} ${c.name}: ${c.message}`).join("; "));
+  const unserved = inputs.unservedKinds ?? [];
+  if (unserved.length > 0) return no("APINotServed", `requested but not served by the API server: ${unserved.join(", ")}`);
+  return {
+    type: "Reconciled",
+    status: "True",
+    reason: "ReconcileSucceeded",
+    message: ["every child object applied", ...inputs.notes].join("; "),
+  };
+}
+
+/**
+ * The ImCluster status from what the controller observed (pure; unit-tested). Conditions follow kstatus
+ * (sigs.k8s.io/cli-utils/pkg/kstatus, what Flux and Argo CD read) and `kubectl wait --for=condition=Ready`:
+ * - Ready True only when observedGeneration == generation, the last reconcile applied everything (no failed
+ *   child, no unserved requested kind, not paused with a change waiting) and every component's desired pods
+ *   (desiredReplicas) are updated, ready and available with no old pod left; while hibernating, Ready True
+ *   (reason Hibernated) once every component is at zero.
+ * - Stalled True when it cannot get there without a human (invalid spec, refused shard change, refused apply,
+ *   rollout deadline exceeded, a pod problem from controller/pods.ts, a missing Secret).
+ * - Reconciling True while neither Ready nor Stalled (a rollout or scaling under way).
+ * - Available True when every component that should run has an available pod; Reconciled the outcome of the
+ *   last apply; Paused True while the pause annotation holds.
+ * Also: phase, version (spec.version once every component finished rolling it out), per-component replicas
+ * and problem, the shard layout in force, gateway counts and selector (scale subresource), online users.
  */
 export function computeStatus(inputs: StatusInputs): ImClusterStatus {
-  const { generation, previous, deployments, shardPlan, now } = inputs;
-  const components: NonNullable<ImClusterStatus["components"]> = {};
-  const unavailable: string[] = [];
-  const rolling: string[] = [];
-  const failed: string[] = [];
-  for (const { name } of inputs.components) {
+  const { generation, previous, deployments, now } = inputs;
+  const latest = inputs.latestGeneration ?? generation;
+  const hibernating = inputs.hibernating ?? false;
+  const names = inputs.components.map((c) => c.name);
+  const problems = componentProblems(names, inputs.pods ?? [], inputs.missingSecrets);
+  const states = names.map((name) => {
     const d = deployments[name];
-    const desired = d?.spec?.replicas ?? 1;
-    const ready = d?.status?.readyReplicas ?? 0;
-    const updated = d?.status?.updatedReplicas ?? 0;
-    components[name] = { desiredReplicas: desired, readyReplicas: ready, updatedReplicas: updated };
-    if (!d || (d.status?.availableReplicas ?? 0) < 1) unavailable.push(`${name} ${ready}/${desired} ready`);
-    const stale = !d || (d.status?.observedGeneration ?? 0) < (d.metadata.generation ?? 0);
-    if (stale || updated < desired || (d?.status?.replicas ?? 0) > updated) rolling.push(`${name} ${updated}/${desired} updated`);
-    const failure = d && failedCondition(d);
-    if (failure) failed.push(`${name}: ${failure.reason ?? failure.type} ${failure.message ?? ""}`.trim());
+    const desired = desiredReplicas(d, inputs.hpas?.[name], inputs.specReplicas?.[name], hibernating);
+    return componentState(name, d, desired, problems[name]);
+  });
+  const components: NonNullable<ImClusterStatus["components"]> = {};
+  for (const s of states) {
+    components[s.name] = {
+      desiredReplicas: s.desired,
+      readyReplicas: s.ready,
+      updatedReplicas: s.updated,
+      ...(s.problem ? { problem: { reason: s.problem.reason, message: s.problem.message.slice(0, 4096) } } : {}),
+    };
+  }
+  const notDone = states.filter((s) => !s.done).map((s) => `${s.name} ${s.ready}/${s.desired} ready, ${s.updated}/${s.desired} updated`);
+  const unavailable = states.filter((s) => s.desired > 0 && s.available < 1).map((s) => `${s.name} ${s.ready}/${s.desired} ready`);
+
+  const stalled = stalledOf(inputs, states);
+  const reconciled = reconciledOf(inputs);
+  const waiting = latest !== generation;
+  let ready: Desired;
+  if (stalled) ready = { type: "Ready", status: "False", reason: stalled.reason, message: stalled.message };
+  else if (waiting && inputs.paused)
+    ready = {
+      type: "Ready",
+      status: "False",
+      reason: "ReconciliationPaused",
+      message: `generation ${latest} waits: reconciliation is paused`,
+    };
+  else if (waiting) ready = { type: "Ready", status: "False", reason: "Reconciling", message: `generation ${latest} not yet applied` };
+  else if (reconciled.status === "False" && !inputs.paused) ready = { ...reconciled, type: "Ready" };
+  else if (notDone.length > 0)
+    ready = { type: "Ready", status: "False", reason: hibernating ? "Hibernating" : "ComponentsNotReady", message: notDone.join("; ") };
+  else if (hibernating) ready = { type: "Ready", status: "True", reason: "Hibernated", message: "every component is scaled to zero" };
+  else
+    ready = {
+      type: "Ready",
+      status: "True",
+      reason: "AllComponentsReady",
+      message: "every component's desired pods are updated and ready",
+    };
+
+  let reconciling: Desired;
+  if (ready.status === "True" || stalled) {
+    reconciling = { type: "Reconciling", status: "False", reason: stalled ? "Stalled" : ready.reason, message: "nothing in progress" };
+  } else if (inputs.paused) {
+    reconciling = { type: "Reconciling", status: "False", reason: "ReconciliationPaused", message: "reconciliation is paused" };
+  } else {
+    const reason = notDone.length > 0 ? (hibernating ? "Hibernating" : "RollingOut") : ready.reason;
+    reconciling = { type: "Reconciling", status: "True", reason, message: ready.message };
   }
 
   const conditions: Record<ConditionType, Desired> = {
-    Available:
-      unavailable.length === 0
+    Ready: ready,
+    Available: hibernating
+      ? { type: "Available", status: "False", reason: "Hibernated", message: "every component is scaled to zero" }
+      : unavailable.length === 0
         ? { type: "Available", status: "True", reason: "AllComponentsAvailable", message: "every component has an available pod" }
         : { type: "Available", status: "False", reason: "ComponentsUnavailable", message: unavailable.join(", ") },
-    Reconciling:
-      rolling.length > 0
-        ? { type: "Reconciling", status: "True", reason: "RollingOut", message: rolling.join(", ") }
-        : { type: "Reconciling", status: "False", reason: "RolloutComplete", message: "every component runs its current template" },
-    Stalled: !shardPlan.allowed
-      ? { type: "Stalled", status: "True", reason: shardPlan.reason, message: shardPlan.message }
-      : failed.length > 0
-        ? { type: "Stalled", status: "True", reason: "RolloutFailed", message: failed.join("; ") }
-        : inputs.failure
-          ? { type: "Stalled", status: "True", reason: inputs.failure.reason, message: inputs.failure.message }
-          : { type: "Stalled", status: "False", reason: "AsExpected", message: "no refused change and no failed rollout" },
-    // Placeholder until the status work of issue 13 lands (Ready from every component's desired pods).
-    Ready:
-      unavailable.length === 0 && rolling.length === 0 && failed.length === 0 && !inputs.failure && shardPlan.allowed
-        ? { type: "Ready", status: "True", reason: "Ready", message: "every component's desired pods are updated and ready" }
-        : {
-            type: "Ready",
-            status: "False",
-            reason: "NotReady",
-            message: [...unavailable, ...rolling, ...failed].join(", ") || "see Stalled",
-          },
-    Paused: { type: "Paused", status: "False", reason: "Reconciling", message: "reconciliation is not paused" },
-    Reconciled: inputs.failure
-      ? { type: "Reconciled", status: "False", reason: inputs.failure.reason, message: inputs.failure.message }
-      : {
-          type: "Reconciled",
-          status: "True",
-          reason: "ReconcileSucceeded",
-          message: ["every child object applied", ...inputs.notes].join("; "),
-        },
+    Reconciling: reconciling,
+    Stalled: stalled ?? { type: "Stalled", status: "False", reason: "AsExpected", message: "nothing needs a human" },
+    Reconciled: reconciled,
+    Paused: inputs.paused
+      ? { type: "Paused", status: "True", reason: "ReconciliationPaused", message: "the pause annotation stops reconciling" }
+      : { type: "Paused", status: "False", reason: "NotPaused", message: "reconciliation is not paused" },
   };
-
-  const previousLayout = previous?.shardLayout;
-  // A layout counts as in force once the children carrying it were applied: a failed reconcile keeps the old
-  // one, or records none on a cluster that never had one (else a later valid spec would look like a change).
-  let shardLayout: ImClusterStatus["shardLayout"];
-  if (inputs.failure) shardLayout = previousLayout;
-  else if (shardPlan.allowed && previousLayout?.messageShards !== shardPlan.messageShards)
-    shardLayout = { messageShards: shardPlan.messageShards, since: now.toISOString() };
-  else shardLayout = previousLayout ?? { messageShards: shardPlan.messageShards, since: now.toISOString() };
 
   const status: ImClusterStatus = {
     observedGeneration: generation,
     conditions: conditionTypes.map((type) => condition(previous?.conditions, conditions[type], generation, now)),
+    phase: inputs.paused
+      ? "Paused"
+      : stalled
+        ? "Stalled"
+        : ready.status === "True"
+          ? hibernating
+            ? "Hibernated"
+            : "Ready"
+          : "Reconciling",
     components,
-    ...(shardLayout ? { shardLayout } : {}),
     gatewaysReady: deployments.gateway?.status?.readyReplicas ?? 0,
+    gatewayReplicas: deployments.gateway?.status?.replicas ?? 0,
   };
-  if (previous?.onlineUsers !== undefined) status.onlineUsers = previous.onlineUsers;
+  // The version runs once a reconcile applied it and every component finished rolling it out.
+  const rolledOut = !inputs.paused && !waiting && reconciled.status === "True" && !stalled && notDone.length === 0;
+  const version = rolledOut && inputs.desiredVersion ? inputs.desiredVersion : previous?.version;
+  if (version) status.version = version;
+  const shardLayout = shardLayoutOf(inputs);
+  if (shardLayout) status.shardLayout = shardLayout;
+  if (inputs.gatewaySelector) status.gatewaySelector = inputs.gatewaySelector;
+  if (inputs.onlineUsers) {
+    status.onlineUsers = inputs.onlineUsers.count;
+    status.onlineUsersObservedAt = inputs.onlineUsers.observedAt.toISOString();
+  }
   return status;
+}
+
+/**
+ * The shard layout in force. It counts as in force once the children carrying it were applied: a failed
+ * reconcile keeps the old one, or records none on a cluster that never had one (else a later valid spec
+ * would look like a change).
+ */
+function shardLayoutOf({ previous, failure, shardPlan, now, paused }: StatusInputs): ImClusterStatus["shardLayout"] {
+  const previousLayout = previous?.shardLayout;
+  if (failure || paused) return previousLayout;
+  if (shardPlan.allowed && previousLayout?.messageShards !== shardPlan.messageShards)
+    return { messageShards: shardPlan.messageShards, since: now.toISOString() };
+  return previousLayout ?? { messageShards: shardPlan.messageShards, since: now.toISOString() };
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/**
+ * A JSON merge patch (RFC 7386) turning `before` into `after`: `after` itself, plus an explicit null for
+ * every object key `before` has and `after` lacks, at any depth (arrays are replaced whole, as RFC 7386 does).
+ */
+export function mergePatchOf(before: unknown, after: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!isObject(before) || !isObject(after)) return after;
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(before)) if (!(key in after) || after[key] === undefined) patch[key] = null;
+  for (const [key, value] of Object.entries(after)) if (value !== undefined) patch[key] = mergePatchOf(before[key], value);
+  return patch;
 }
