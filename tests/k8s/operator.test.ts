@@ -55,6 +55,9 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
   let first: OperatorProcess;
   before(async () => {
     world = await OperatorWorld.start();
+    // The Secrets the sample references (as its header says to create them); a missing one is Stalled SecretMissing.
+    await world.kubectl(["create", "secret", "generic", "im-mongo", "-n", ns, "--from-literal=url=mongodb://mongo:27017/im"]);
+    await world.kubectl(["create", "secret", "generic", "im-redis", "-n", ns, "--from-literal=url=redis://redis:6379"]);
     first = await world.startOperator("operator-a");
   });
   after(() => world?.stop());
