@@ -85,6 +85,27 @@ describe("operator inputs on a real kube-apiserver", { timeout: 600_000 }, () =>
     );
   });
 
+  it("reports a referenced Secret that does not exist (Stalled SecretMissing, naming the component), cleared once it is created", async () => {
+    const p = paths(ns, "nosec");
+    const spec = minimalSpec({
+      gateway: { extraEnv: [{ name: "GATEWAY_EXTRA", valueFrom: { secretKeyRef: { name: "not-yet", key: "value" } } }] },
+    });
+    await h.applyCluster(ns, "nosec", spec);
+    const stalled = await until(
+      "Stalled SecretMissing",
+      () => h.get(p.cluster),
+      (c) => h.condition(c, "Stalled")?.reason === "SecretMissing",
+    );
+    assert.match(h.condition(stalled, "Stalled")?.message ?? "", /gateway.*not-yet/);
+    // The Secret informer sees it created and queues the cluster that reads it.
+    await h.createSecret(ns, "not-yet", { value: "here" });
+    await until(
+      "Stalled no longer SecretMissing",
+      () => h.get(p.cluster),
+      (c) => h.condition(c, "Stalled")?.reason !== "SecretMissing",
+    );
+  });
+
   it("rolls exactly the components that read a rotated Secret (config-hash changes only there)", async () => {
     const spec = minimalSpec({
       gateway: { extraEnv: [{ name: "GATEWAY_TOKEN", valueFrom: { secretKeyRef: { name: "gw-token", key: "token" } } }] },

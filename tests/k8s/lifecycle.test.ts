@@ -73,7 +73,13 @@ describe("ImCluster lifecycle on a real kube-apiserver", { timeout: 600_000 }, (
     assert.equal(await h.exists(p.service("gateway")), false, "not restored while paused");
     const deployment = await h.get<{ spec: { replicas: number } } & Obj>(p.deployment("gateway"));
     assert.equal(deployment.spec.replicas, 2, "the spec change waits");
-    const paused = await h.get(p.cluster);
+    const paused = await until(
+      "Paused True",
+      () => h.get(p.cluster),
+      (c) => h.condition(c, "Paused")?.status === "True",
+    );
+    assert.equal(h.condition(paused, "Paused")?.reason, "ReconciliationPaused");
+    assert.equal(paused.status?.phase, "Paused");
     assert.ok(
       (paused.status?.observedGeneration as number) < (paused.metadata.generation ?? 0),
       "observedGeneration stays at the last generation applied, so kstatus sees the change as not yet done",
