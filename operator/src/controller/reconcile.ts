@@ -46,6 +46,8 @@ export interface ReconcileDeps {
   /** Users online across the cluster's gateways as last read, or undefined when not known. */
   onlineUsers(namespace: string, name: string): { count: number; observedAt: Date } | undefined;
   now(): Date;
+  /** Seconds between two one-pod steps down of a paced (gateway) Deployment; default 60 (controller/replicas.ts). */
+  scaleDownStepSeconds?: number;
 }
 
 const ownedBy = (object: KubeObject, uid: string | undefined) => object.metadata.ownerReferences?.some((ref) => ref.uid === uid) ?? false;
