@@ -12,6 +12,8 @@ export interface WorkloadInputs {
   secretVersions: Record<string, string>;
   /** MEDIA_PUBLIC_URL of this cluster (settings.ts mediaPublicUrl). */
   mediaPublicUrl: string;
+  /** The cluster hibernates: every Deployment at 0 replicas (render.ts isHibernating). */
+  hibernating?: boolean;
 }
 
 /** The container environment of a component: ConfigMap settings, Secret-backed URLs, its own variables, extraEnv last. */
@@ -53,7 +55,10 @@ export function componentConfigHash(env: EnvVar[], inputs: WorkloadInputs, volum
   return configHash(volumes.length > 0 ? { env, settings, secrets, volumes } : { env, settings, secrets });
 }
 
-/** The Deployment of a component. With autoscaling on, spec.replicas is left out so the HPA alone owns it. */
+/**
+ * The Deployment of a component. With autoscaling on, spec.replicas is left out: the HPA owns it once
+ * controller/replicas.ts has handed it over. Hibernating: 0 replicas.
+ */
 export function deployment(
   owner: Owner,
   spec: ImClusterSpec,
@@ -96,7 +101,8 @@ export function deployment(
   podSpec.volumes = [{ name: "tmp", emptyDir: {} }, ...files.volumes];
 
   const deploymentSpec: Record<string, unknown> = {};
-  if (!section.autoscaling?.enabled) deploymentSpec.replicas = section.replicas;
+  if (inputs.hibernating) deploymentSpec.replicas = 0;
+  else if (!section.autoscaling?.enabled) deploymentSpec.replicas = section.replicas;
   Object.assign(deploymentSpec, {
     revisionHistoryLimit: 5,
     selector: { matchLabels: selectorLabels(owner, component.name) },
