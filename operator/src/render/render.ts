@@ -53,7 +53,9 @@ export function render(cluster: ImCluster, options: RenderOptions = {}): KubeObj
     hibernating: isHibernating(cluster),
   };
   const objects: (KubeObject | undefined)[] = [configMap];
-  for (const component of activeComponents(spec)) {
+  const running = activeComponents(spec);
+  const certificateOwner = running.find((component) => component.ingress)?.name;
+  for (const component of running) {
     const section = (spec as unknown as Record<string, ComponentSpecView>)[component.name];
     if (!section) throw new Error(`render: spec.${component.name} is missing (parse the ImCluster with imClusterSchema first)`);
     objects.push(
@@ -62,7 +64,7 @@ export function render(cluster: ImCluster, options: RenderOptions = {}): KubeObj
       inputs.hibernating ? undefined : horizontalPodAutoscaler(owner, component, section),
       inputs.hibernating ? undefined : podDisruptionBudget(owner, component, section),
       serviceMonitor(owner, spec, component),
-      ingress(owner, spec, component, section),
+      ingress(owner, spec, component, section, component.name === certificateOwner),
     );
   }
   objects.push(dashboardsConfigMap(owner, spec, options.dashboards));
