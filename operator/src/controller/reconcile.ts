@@ -5,7 +5,7 @@ import { type ChildKind, childKinds } from "../render/child-kinds.js";
 import { activeComponents, type ComponentDefinition, componentList } from "../render/components.js";
 import type { KubeObject } from "../render/kube-object.js";
 import { clusterLabel } from "../render/metadata.js";
-import { isHibernating, render } from "../render/render.js";
+import { render } from "../render/render.js";
 import { type ReconcileResult, requeueAfter } from "../runtime/requeue.js";
 import { type ImCluster, imClusterSchema } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
@@ -131,21 +131,7 @@ async function applyChildren(deps: ReconcileDeps, cluster: ImCluster, raw: RawCl
   const { name, namespace = "" } = raw.metadata;
   const served = deps.servedKinds();
   const desired = render(cluster, cluster.spec.observability.dashboards.enabled ? { dashboards: deps.dashboards() } : {});
-  const kindOf = (kind: string) => childKinds.find((c) => c.kind === kind) as ChildKind;
-  const replicas = new ReplicaHandover({
-    client: deps.client,
-    desired,
-    liveDeployments: deps.listChildren(kindOf("Deployment"), namespace, name),
-    liveAutoscalers: served.has("HorizontalPodAutoscaler") ? deps.listChildren(kindOf("HorizontalPodAutoscaler"), namespace, name) : [],
-    paced: new Set(
-      activeComponents(cluster.spec)
-        .filter((c) => c.scaleDown)
-        .map((c) => `${name}-${c.name}`),
-    ),
-    hibernating: isHibernating(cluster),
-    now: deps.now(),
-    stepSeconds: deps.scaleDownStepSeconds ?? 60,
-  });
+  const replicas = ReplicaHandover.forCluster(deps, cluster, desired);
   const wanted = new Set<string>();
   for (const object of desired) {
     const child = childKinds.find((c) => c.kind === object.kind && c.apiVersion === object.apiVersion);

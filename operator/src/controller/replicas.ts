@@ -1,7 +1,12 @@
 import { handoverFieldManager, operatorName } from "../crd/constants.js";
 import type { KubeClient } from "../kube/client.js";
+import { childKinds } from "../render/child-kinds.js";
+import { activeComponents } from "../render/components.js";
 import type { KubeObject } from "../render/kube-object.js";
+import { isHibernating } from "../render/render.js";
 import { type ReconcileResult, requeueAfter } from "../runtime/requeue.js";
+import type { ImCluster } from "../spec/imcluster.js";
+import type { ReconcileDeps } from "./reconcile.js";
 
 /**
  * Deployment annotation: when the operator last took one pod off a paced (gateway) Deployment, an ISO 8601
@@ -130,6 +135,33 @@ export class ReplicaHandover {
   private soonest: number | undefined;
 
   constructor(private readonly inputs: HandoverInputs) {}
+
+  /**
+   * The hand-over of one reconcile of `cluster`: its live Deployments and autoscalers from the informer caches,
+   * the gateway's decreases paced (components with a scaleDown policy), step from deps.scaleDownStepSeconds (60).
+   */
+  static forCluster(
+    deps: Pick<ReconcileDeps, "client" | "listChildren" | "servedKinds" | "now" | "scaleDownStepSeconds">,
+    cluster: ImCluster,
+    desired: readonly KubeObject[],
+  ): ReplicaHandover {
+    const { name, namespace = "" } = cluster.metadata;
+    const live = (kind: string) => {
+      const child = childKinds.find((c) => c.kind === kind);
+      return child && deps.servedKinds().has(kind) ? deps.listChildren(child, namespace, name) : [];
+    };
+    const paced = activeComponents(cluster.spec).filter((component) => component.scaleDown);
+    return new ReplicaHandover({
+      client: deps.client,
+      desired,
+      liveDeployments: live("Deployment"),
+      liveAutoscalers: live("HorizontalPodAutoscaler"),
+      paced: new Set(paced.map((component) => `${name}-${component.name}`)),
+      hibernating: isHibernating(cluster),
+      now: deps.now(),
+      stepSeconds: deps.scaleDownStepSeconds ?? 60,
+    });
+  }
 
   /** Server-side applies one rendered Deployment at `path` (as im-operator, forced) with its planned replicas. */
   async apply(path: string, rendered: KubeObject): Promise<void> {
