@@ -121,7 +121,8 @@ describe("render ingress and dashboards", () => {
       annotated.map((o) => o.metadata.name),
       ["im-prod-api"],
     );
-    for (const object of ingresses) assert.equal((object as Loose).spec.tls[0].secretName, "im-example-com-tls", `${object.metadata.name} serves TLS`);
+    for (const object of ingresses)
+      assert.equal((object as Loose).spec.tls[0].secretName, "im-example-com-tls", `${object.metadata.name} serves TLS`);
   });
 
   it("makes dashboard uids (at most 40 characters) and titles unique per namespace and cluster", () => {
