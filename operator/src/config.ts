@@ -41,6 +41,9 @@ export const operatorConfigSchema = z.object({
   OPERATOR_ONLINE_REFRESH_SECONDS: envInt(30, 1, 3600).describe(
     "Seconds between two readings of im_online_users from the gateway pods (status.onlineUsers, the ONLINE column)",
   ),
+  OPERATOR_SCALE_DOWN_STEP_SECONDS: envInt(60, 1, 3600).describe(
+    "A gateway Deployment's replicas go down by one pod per this many seconds (each removed gateway cuts its users)",
+  ),
   OPERATOR_DASHBOARDS_DIR: z
     .string()
     .optional()

@@ -70,6 +70,7 @@ export async function startOperator(config: OperatorConfig, options: { logger?: 
         discoveryRefreshSeconds: config.OPERATOR_DISCOVERY_REFRESH_SECONDS,
         concurrency: config.OPERATOR_CONCURRENCY,
         resyncSeconds: config.OPERATOR_RESYNC_SECONDS,
+        scaleDownStepSeconds: config.OPERATOR_SCALE_DOWN_STEP_SECONDS,
         dashboards: dashboardsOnce,
         onlineRefreshSeconds: config.OPERATOR_ONLINE_REFRESH_SECONDS,
       });

@@ -25,6 +25,8 @@ export interface ControllerOptions {
   resyncSeconds: number;
   /** How often optional kinds are discovered again (OPERATOR_DISCOVERY_REFRESH_SECONDS). */
   discoveryRefreshSeconds: number;
+  /** Seconds between two one-pod steps down of a gateway Deployment (OPERATOR_SCALE_DOWN_STEP_SECONDS). */
+  scaleDownStepSeconds?: number;
   dashboards: () => Record<string, string>;
   /** Seconds between two readings of the gateways' online users (OPERATOR_ONLINE_REFRESH_SECONDS; default 30). */
   onlineRefreshSeconds?: number;
@@ -75,6 +77,7 @@ export class Controller {
             servedKinds: () => this.discovery.kinds,
             requestDiscovery: () => this.discovery.requestRefresh(),
             dashboards: options.dashboards,
+            scaleDownStepSeconds: options.scaleDownStepSeconds ?? 60,
             listPods: (ns, clusterName) => this.pods.list(ns).filter((p) => p.metadata.labels?.[clusterLabel] === clusterName),
             secretVersions: (ns) =>
               new Map(this.secrets.list(ns).map((s) => [s.metadata.name ?? "", s.metadata.resourceVersion ?? ""] as const)),

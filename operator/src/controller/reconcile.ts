@@ -12,6 +12,7 @@ import { planShardChange } from "../spec/shard-plan.js";
 import { type ImClusterStatus, imClusterStatusSchema } from "../spec/status.js";
 import { recordStatusEvents } from "./events.js";
 import type { PodView } from "./pod-view.js";
+import { ReplicaHandover } from "./replicas.js";
 import { missingSecrets } from "./secrets.js";
 import { recordedShardLayout, recordShardLayout } from "./shard-layout.js";
 import { computeStatus, type DeploymentView, type HpaView, mergePatchOf, type StatusInputs } from "./status.js";
@@ -61,6 +62,8 @@ export interface ReconcileDeps {
   /** Users online across the cluster's gateways as last read, or undefined when not known. */
   onlineUsers(namespace: string, name: string): { count: number; observedAt: Date } | undefined;
   now(): Date;
+  /** Seconds between two one-pod steps down of a paced (gateway) Deployment; default 60 (controller/replicas.ts). */
+  scaleDownStepSeconds?: number;
 }
 
 const ownedBy = (object: KubeObject, uid: string | undefined) => object.metadata.ownerReferences?.some((ref) => ref.uid === uid) ?? false;
@@ -100,7 +103,7 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   const parsed = imClusterSchema.safeParse({ ...raw, status: undefined });
   const notes: string[] = [];
   let failure: { reason: string; message: string } | undefined;
-  let outcome: ApplyOutcome = { failedChildren: [], unservedKinds: [], missingSecrets: {} };
+  let outcome: ApplyOutcome = { failedChildren: [], unservedKinds: [], missingSecrets: {}, next: undefined };
   let shardPlan = planShardChange(current, current ?? 1);
   // Status covers the components the spec runs (an invalid spec: those that always run).
   let running: ComponentDefinition[] = componentList.filter((component) => !component.runsWhen);
@@ -142,7 +145,7 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   if (!paused && written.shardLayout) await recordShardLayout(deps, raw, written.shardLayout);
   // Retried with backoff by the work queue; the status already says why.
   if (outcome.failedChildren.length > 0) throw new Error(failure?.message ?? "a child could not be applied");
-  return undefined;
+  return outcome.next;
 }
 
 /** What applying the children found: refused children, requested kinds not served, Secrets the pods need that do not exist. */
@@ -151,6 +154,8 @@ interface ApplyOutcome {
   /** e.g. "ServiceMonitor (monitoring.coreos.com/v1)". */
   unservedKinds: string[];
   missingSecrets: Record<string, string[]>;
+  /** The requeue of a paced scale-down (controller/replicas.ts). */
+  next: ReconcileResult;
 }
 
 /**
@@ -172,7 +177,7 @@ async function applyChildren(
     ...(cluster.spec.observability.dashboards.enabled ? { dashboards: deps.dashboards() } : {}),
     secretVersions: Object.fromEntries(secretVersions),
   });
-  const outcome: ApplyOutcome = { failedChildren: [], unservedKinds: [], missingSecrets: {} };
+  const outcome: ApplyOutcome = { failedChildren: [], unservedKinds: [], missingSecrets: {}, next: undefined };
   for (const object of desired.filter((o) => o.kind === "Deployment")) {
     const missing = missingSecrets(object, secretVersions);
     const component = object.metadata.name.slice(name.length + 1);
@@ -182,6 +187,8 @@ async function applyChildren(
     notes.push("reconciliation paused: nothing applied or pruned");
     return outcome;
   }
+  // Deployments go through the replica plan (autoscaling hand-over, paced gateway decreases, hibernation).
+  const replicas = ReplicaHandover.forCluster(deps, cluster, desired);
   const wanted = new Set<string>();
   for (const object of desired) {
     const child = childKinds.find((c) => c.kind === object.kind && c.apiVersion === object.apiVersion);
@@ -192,8 +199,10 @@ async function applyChildren(
       continue;
     }
     wanted.add(`${object.kind}/${object.metadata.name}`);
+    const path = objectPath(childResource(child), object.metadata.name, namespace);
     try {
-      await deps.client.apply(objectPath(childResource(child), object.metadata.name, namespace), object, operatorName, true);
+      if (object.kind === "Deployment") await replicas.apply(path, object);
+      else await deps.client.apply(path, object, operatorName, true);
     } catch (error) {
       outcome.failedChildren.push({ kind: object.kind, name: object.metadata.name, message: errorMessage(error) });
     }
@@ -209,6 +218,7 @@ async function applyChildren(
       }
     }
   }
+  outcome.next = replicas.requeue();
   return outcome;
 }
 
