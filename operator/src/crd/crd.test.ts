@@ -11,8 +11,12 @@ describe("ImCluster CRD schema", () => {
   const schema = imClusterOpenApiSchema();
 
   it("is structural: no $ref, a type on every node, a description on every property but metadata", () => {
-    // The API server refuses anything but `type: object` on the root metadata (found on a real kube-apiserver).
-    assert.deepEqual(schema.properties?.metadata, { type: "object" });
+    // The API server refuses anything on the root metadata but `type: object` and restrictions of name and
+    // generateName (found on a real kube-apiserver); name is declared so the name rule's fieldPath is valid.
+    assert.deepEqual(schema.properties?.metadata, {
+      type: "object",
+      properties: { name: { description: "Name of the ImCluster", type: "string" } },
+    });
     assert.deepEqual(structuralProblems(schema), [".metadata: no description"]);
     assert.doesNotMatch(JSON.stringify(schema), /\$ref|\$defs|"oneOf"|"allOf"/);
   });
@@ -34,6 +38,15 @@ describe("ImCluster CRD schema", () => {
     const requests = spec.properties?.api?.properties?.resources?.properties?.requests as SchemaNode;
     assert.equal(requests.properties?.cpu?.["x-kubernetes-int-or-string"], true);
     assert.deepEqual(requests.properties?.cpu?.anyOf, [{ type: "integer" }, { type: "string" }]);
+  });
+
+  it("keeps an int-or-string's integer bounds as CEL rules (a structural anyOf holds no minimum)", () => {
+    const spec = schema.properties?.spec as SchemaNode;
+    const pdb = spec.properties?.api?.properties?.podDisruptionBudget as SchemaNode;
+    assert.deepEqual(pdb.properties?.minAvailable?.anyOf, [{ type: "integer" }, { type: "string" }]);
+    assert.deepEqual(pdb.properties?.minAvailable?.["x-kubernetes-validations"], [
+      { rule: "type(self) != int || self >= 0", message: "must be at least 0" },
+    ]);
   });
 
   it("refuses what a structural schema cannot hold", () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { extraEnvVar, intOrPercent, quantity, stringMap, toleration } from "./common.js";
+import { annotationMap, extraEnvVar, intOrPercent, labelMap, quantity, toleration } from "./common.js";
 
 /** Defaults a component's table entry chooses for its spec section. */
 export interface ComponentDefaults {
@@ -105,8 +105,8 @@ export function componentShape(defaults: ComponentDefaults) {
     resources: resourcesSchema(defaults),
     podDisruptionBudget: podDisruptionBudgetSchema.optional(),
     extraEnv: z.array(extraEnvVar).max(100).default([]).describe("Extra environment variables; they win over the operator's"),
-    nodeSelector: stringMap.optional().describe("Node labels the pods must run on"),
+    nodeSelector: labelMap.optional().describe("Node labels the pods must run on"),
     tolerations: z.array(toleration).max(50).optional().describe("Taints the pods tolerate"),
-    podAnnotations: stringMap.optional().describe("Annotations added to the pods"),
+    podAnnotations: annotationMap.optional().describe("Annotations added to the pods"),
   };
 }

@@ -72,7 +72,11 @@ export const rejectedExamples: RejectedExample[] = [
     spec: { gateway: { resources: { limits: { memory: -5 } } } },
     path: "spec.gateway.resources.limits.memory",
   },
-  { what: "a quantity that is no quantity", spec: { api: { resources: { requests: { cpu: "lots" } } } }, path: "spec.api.resources.requests.cpu" },
+  {
+    what: "a quantity that is no quantity",
+    spec: { api: { resources: { requests: { cpu: "lots" } } } },
+    path: "spec.api.resources.requests.cpu",
+  },
   {
     what: "autoscaling minReplicas above maxReplicas",
     spec: { gateway: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } },
@@ -114,7 +118,11 @@ export const rejectedExamples: RejectedExample[] = [
     path: "spec.objectStorage.publicEndpointKey",
   },
   { what: "a shard migration to fewer shards", spec: { messageShardsMigration: { from: 16, to: 8 } }, path: "spec.messageShardsMigration" },
-  { what: "an upload public URL that is not http(s)", spec: { upload: { publicUrl: "ftp://media.example.com" } }, path: "spec.upload.publicUrl" },
+  {
+    what: "an upload public URL that is not http(s)",
+    spec: { upload: { publicUrl: "ftp://media.example.com" } },
+    path: "spec.upload.publicUrl",
+  },
   {
     what: "an OTLP endpoint that is only a path",
     spec: { observability: { otlpEndpoint: "/v1/traces" } },
@@ -126,7 +134,11 @@ export const rejectedExamples: RejectedExample[] = [
     spec: { api: { nodeSelector: { disk: "fast ssd" } } },
     path: "spec.api.nodeSelector.disk",
   },
-  { what: "a pod annotation key with two slashes", spec: { gateway: { podAnnotations: { "a/b/c": "x" } } }, path: "spec.gateway.podAnnotations" },
+  {
+    what: "a pod annotation key with two slashes",
+    spec: { gateway: { podAnnotations: { "a/b/c": "x" } } },
+    path: "spec.gateway.podAnnotations",
+  },
   {
     what: "a ServiceMonitor label key that is no label key",
     spec: { observability: { serviceMonitor: { labels: { "-release": "prometheus" } } } },
@@ -172,7 +184,11 @@ export const rejectedExamples: RejectedExample[] = [
     spec: { push: { providers: { ca: { configMapName: "ca", secretName: "ca" } } } },
     path: "spec.push.providers.ca",
   },
-  { what: "an APNs key ID of the wrong length", spec: { push: { providers: { apns: { secretRef: { name: "apns" }, keyId: "ABC", teamId: "DEF123GHIJ" } } } }, path: "spec.push.providers.apns.keyId" },
+  {
+    what: "an APNs key ID of the wrong length",
+    spec: { push: { providers: { apns: { secretRef: { name: "apns" }, keyId: "ABC", teamId: "DEF123GHIJ" } } } },
+    path: "spec.push.providers.apns.keyId",
+  },
   { what: "a push queue bound below 1000", spec: { push: { queueMaxLength: 10 } }, path: "spec.push.queueMaxLength" },
 ];
 
