@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { z } from "zod";
 import { childKinds } from "../render/child-kinds.js";
+import { imClusterSpecSchema } from "../spec/imcluster.js";
 import { imClusterOpenApiSchema } from "./crd.js";
 import { driftedFiles } from "./manifests.js";
 import { operatorRules } from "./rbac.js";
@@ -53,6 +54,62 @@ describe("ImCluster CRD schema", () => {
     const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", target: "openapi-3.0" }) as SchemaNode;
     assert.throws(() => toStructural(json(z.object({ a: z.union([z.string(), z.boolean()]).describe("a") }))), /unions/);
     assert.throws(() => toStructural(json(z.object({ a: z.string() }))), /spec\.a: no description/);
+  });
+});
+
+type Def = { type: string; checks?: { _zod: { def: { check: string } } }[]; [field: string]: unknown };
+const defOf = (schema: unknown) => (schema as { _zod: { def: Def } })._zod.def;
+
+/**
+ * Paths of the zod nodes with a `.refine` (a custom check) whose JSON Schema node has no CEL rule
+ * (x-kubernetes-validations): a check the operator makes that the API server would not.
+ */
+function refinesWithoutCel(schema: unknown, node: SchemaNode | undefined, path: string): string[] {
+  const def = defOf(schema);
+  if (!node) return [`${path}: no schema node`];
+  const wrapped = def.innerType ?? (def.type === "pipe" ? def.in : undefined);
+  if (["optional", "default", "prefault", "nullable", "readonly", "pipe"].includes(def.type) && wrapped) {
+    return [...ownProblem(def, node, path), ...refinesWithoutCel(wrapped, node, path)];
+  }
+  const problems = ownProblem(def, node, path);
+  if (def.type === "object") {
+    for (const [name, field] of Object.entries(def.shape as Record<string, unknown>)) {
+      problems.push(...refinesWithoutCel(field, node.properties?.[name], `${path}.${name}`));
+    }
+  } else if (def.type === "array") {
+    problems.push(...refinesWithoutCel(def.element, node.items, `${path}[]`));
+  } else if (def.type === "record") {
+    problems.push(...refinesWithoutCel(def.valueType, node.additionalProperties as SchemaNode, `${path}[*]`));
+  } else if (def.type === "union") {
+    for (const option of def.options as unknown[]) problems.push(...refinesWithoutCel(option, node, path));
+  }
+  return problems;
+}
+
+function ownProblem(def: Def, node: SchemaNode, path: string): string[] {
+  const refined = def.checks?.some((check) => check._zod.def.check === "custom") ?? false;
+  const rules = node["x-kubernetes-validations"];
+  return refined && !(Array.isArray(rules) && rules.length > 0) ? [path] : [];
+}
+
+describe("CEL twins", () => {
+  it("every .refine of the spec has a CEL rule on the same CRD node", () => {
+    const spec = imClusterOpenApiSchema().properties?.spec;
+    assert.deepEqual(refinesWithoutCel(imClusterSpecSchema, spec, "spec"), []);
+  });
+
+  it("finds a .refine without one", () => {
+    const schema = z
+      .object({
+        a: z
+          .string()
+          .refine((a) => a !== "b")
+          .describe("a"),
+        b: z.array(z.int()).describe("b"),
+      })
+      .describe("x");
+    const json = toStructural(z.toJSONSchema(schema, { io: "input", target: "openapi-3.0" }) as SchemaNode);
+    assert.deepEqual(refinesWithoutCel(schema, json, "spec"), ["spec.a"]);
   });
 });
 
