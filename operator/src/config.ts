@@ -28,6 +28,9 @@ export const operatorConfigSchema = z.object({
   OPERATOR_RETRY_PERIOD_SECONDS: envInt(2, 1, 60).describe("Pause between leader-election attempts"),
   OPERATOR_CONCURRENCY: envInt(2, 1, 32).describe("ImClusters reconciled at once"),
   OPERATOR_RESYNC_SECONDS: envInt(600, 10, 86_400).describe("Every ImCluster is reconciled at least this often"),
+  OPERATOR_SCALE_DOWN_STEP_SECONDS: envInt(60, 1, 3600).describe(
+    "A gateway Deployment's replicas go down by one pod per this many seconds (each removed gateway cuts its users)",
+  ),
   OPERATOR_DASHBOARDS_DIR: z
     .string()
     .optional()

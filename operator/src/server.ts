@@ -68,6 +68,7 @@ export async function startOperator(config: OperatorConfig, options: { logger?: 
         watchNamespace: config.OPERATOR_WATCH_NAMESPACE,
         concurrency: config.OPERATOR_CONCURRENCY,
         resyncSeconds: config.OPERATOR_RESYNC_SECONDS,
+        scaleDownStepSeconds: config.OPERATOR_SCALE_DOWN_STEP_SECONDS,
         dashboards: dashboardsOnce,
       });
       starting = controller.start().catch((error) => {

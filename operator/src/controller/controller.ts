@@ -18,6 +18,8 @@ export interface ControllerOptions {
   watchNamespace: string;
   concurrency: number;
   resyncSeconds: number;
+  /** Seconds between two one-pod steps down of a gateway Deployment (OPERATOR_SCALE_DOWN_STEP_SECONDS). */
+  scaleDownStepSeconds?: number;
   dashboards: () => Record<string, string>;
 }
 
@@ -47,6 +49,7 @@ export class Controller {
             listChildren: (kind, ns, clusterName) => this.childrenOf(kind, ns, clusterName),
             servedKinds: () => this.served,
             dashboards: options.dashboards,
+            scaleDownStepSeconds: options.scaleDownStepSeconds ?? 60,
             // Wired to the pod and Secret informers and the gateway metrics reader (issue 13).
             listPods: () => [],
             secretVersions: () => new Map(),

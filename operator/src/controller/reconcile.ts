@@ -5,13 +5,14 @@ import { type ChildKind, childKinds } from "../render/child-kinds.js";
 import { activeComponents, type ComponentDefinition, componentList } from "../render/components.js";
 import type { KubeObject } from "../render/kube-object.js";
 import { clusterLabel } from "../render/metadata.js";
-import { render } from "../render/render.js";
+import { isHibernating, render } from "../render/render.js";
 import { type ReconcileResult, requeueAfter } from "../runtime/requeue.js";
 import { type ImCluster, imClusterSchema } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
 import { type ImClusterStatus, imClusterStatusSchema } from "../spec/status.js";
 import { changedConditions, eventType, recordEvent } from "./events.js";
 import type { PodView } from "./pod-view.js";
+import { ReplicaHandover } from "./replicas.js";
 import { computeStatus, type DeploymentView } from "./status.js";
 
 export const finalizer = "im.platform.io/cleanup";
@@ -46,6 +47,8 @@ export interface ReconcileDeps {
   /** Users online across the cluster's gateways as last read, or undefined when not known. */
   onlineUsers(namespace: string, name: string): { count: number; observedAt: Date } | undefined;
   now(): Date;
+  /** Seconds between two one-pod steps down of a paced (gateway) Deployment; default 60 (controller/replicas.ts). */
+  scaleDownStepSeconds?: number;
 }
 
 const ownedBy = (object: KubeObject, uid: string | undefined) => object.metadata.ownerReferences?.some((ref) => ref.uid === uid) ?? false;
@@ -87,6 +90,7 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   let shardPlan = planShardChange(current, current ?? 1);
   // Status covers the components the spec runs (an invalid spec: those that always run).
   let running: ComponentDefinition[] = componentList.filter((component) => !component.runsWhen);
+  let next: ReconcileResult;
   if (!parsed.success) {
     // Nothing is applied and nothing retried until the spec changes (the watch brings that change).
     failure = {
@@ -98,7 +102,7 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     running = activeComponents(cluster.spec);
     shardPlan = planShardChange(current, cluster.spec.messageShards, cluster.spec.messageShardsMigration);
     try {
-      await applyChildren(deps, cluster, raw, notes);
+      next = await applyChildren(deps, cluster, raw, notes);
     } catch (error) {
       failure = { reason: "ApplyFailed", message: error instanceof Error ? error.message : String(error) };
     }
@@ -116,14 +120,32 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   });
   // Retried with backoff by the work queue; the status already says why.
   if (failure && failure.reason !== "InvalidSpec") throw new Error(failure.message);
-  return undefined;
+  return next;
 }
 
-/** Server-side applies every rendered child the API server serves, then prunes owned children no longer rendered. */
-async function applyChildren(deps: ReconcileDeps, cluster: ImCluster, raw: RawCluster, notes: string[]): Promise<void> {
+/**
+ * Server-side applies every rendered child the API server serves (Deployments through the replica plan of
+ * controller/replicas.ts), then prunes owned children no longer rendered. Returns the requeue of a paced scale-down.
+ */
+async function applyChildren(deps: ReconcileDeps, cluster: ImCluster, raw: RawCluster, notes: string[]): Promise<ReconcileResult> {
   const { name, namespace = "" } = raw.metadata;
   const served = deps.servedKinds();
   const desired = render(cluster, cluster.spec.observability.dashboards.enabled ? { dashboards: deps.dashboards() } : {});
+  const kindOf = (kind: string) => childKinds.find((c) => c.kind === kind) as ChildKind;
+  const replicas = new ReplicaHandover({
+    client: deps.client,
+    desired,
+    liveDeployments: deps.listChildren(kindOf("Deployment"), namespace, name),
+    liveAutoscalers: served.has("HorizontalPodAutoscaler") ? deps.listChildren(kindOf("HorizontalPodAutoscaler"), namespace, name) : [],
+    paced: new Set(
+      activeComponents(cluster.spec)
+        .filter((c) => c.scaleDown)
+        .map((c) => `${name}-${c.name}`),
+    ),
+    hibernating: isHibernating(cluster),
+    now: deps.now(),
+    stepSeconds: deps.scaleDownStepSeconds ?? 60,
+  });
   const wanted = new Set<string>();
   for (const object of desired) {
     const child = childKinds.find((c) => c.kind === object.kind && c.apiVersion === object.apiVersion);
@@ -133,7 +155,9 @@ async function applyChildren(deps: ReconcileDeps, cluster: ImCluster, raw: RawCl
       continue;
     }
     wanted.add(`${object.kind}/${object.metadata.name}`);
-    await deps.client.apply(objectPath(childResource(child), object.metadata.name, namespace), object, operatorName, true);
+    const path = objectPath(childResource(child), object.metadata.name, namespace);
+    if (object.kind === "Deployment") await replicas.apply(path, object);
+    else await deps.client.apply(path, object, operatorName, true);
   }
   for (const child of childKinds) {
     if (!served.has(child.kind)) continue;
@@ -142,6 +166,7 @@ async function applyChildren(deps: ReconcileDeps, cluster: ImCluster, raw: RawCl
       await deleteIgnoringMissing(deps.client, objectPath(childResource(child), existing.metadata.name, namespace));
     }
   }
+  return replicas.requeue();
 }
 
 function deploymentsOf(

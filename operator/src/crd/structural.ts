@@ -20,6 +20,11 @@ const forbidden = ["$ref", "$defs", "definitions", "oneOf", "allOf", "not", "pro
  */
 export function toStructural(node: SchemaNode, path = "spec"): SchemaNode {
   if (node["x-kubernetes-int-or-string"] === true) return intOrString(node, path);
+  // An object kept as given (core/v1 Affinity): no schema below it.
+  if (node["x-kubernetes-preserve-unknown-fields"] === true) {
+    const kept: SchemaNode = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+    return node.description === undefined ? kept : { description: node.description, ...kept };
+  }
   for (const keyword of forbidden) {
     if (keyword in node) throw new Error(`${path}: ${keyword} cannot be expressed in a structural schema`);
   }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ExtraEnvVar, Toleration } from "../spec/common.js";
 import { autoscalingSchema, type ComponentDefaults, componentShape, connectionAutoscalingSchema } from "../spec/component-spec.js";
+import { defaultGatewaySpread, type TopologySpreadConstraint } from "../spec/placement.js";
 import { type PushSection, pushSectionSchema } from "../spec/push-spec.js";
 import type { EnvVar } from "./kube-object.js";
 import { type PodFiles, pushEnv, pushFiles, pushLogRetentionEnv, pushPort, pushQueueLagMetrics } from "./push.js";
@@ -28,6 +29,9 @@ export interface ComponentSpecView {
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
   podAnnotations?: Record<string, string>;
+  affinity?: Record<string, unknown>;
+  topologySpreadConstraints?: TopologySpreadConstraint[];
+  priorityClassName?: string;
 }
 
 /** The parts of an ImCluster spec that decide which components run (a structural type: the spec's own type is built from this table). */
@@ -89,6 +93,8 @@ export interface ComponentDefinition<S extends ComponentSpecView = ComponentSpec
   autoscalingMetrics?: (spec: S, clusterName: string) => unknown[];
   /** Scale-down policy of its autoscaler; scaling a gateway down disconnects its users. */
   scaleDown?: { stabilizationWindowSeconds: number; podsPerMinute: number };
+  /** Topology spread its pods get when its section gives none (spec/placement.ts). */
+  defaultSpread?: readonly TopologySpreadConstraint[];
   terminationGracePeriodSeconds: number;
 }
 
@@ -160,6 +166,8 @@ const gateway = defineComponent({
   ],
   ingress: { paths: ["/socket.io"], websocket: true, stickyWhen: (spec) => spec.allowPolling },
   scaleDown: { stabilizationWindowSeconds: 600, podsPerMinute: 1 },
+  // Losing a node or a zone should cut as few users as possible.
+  defaultSpread: defaultGatewaySpread,
   terminationGracePeriodSeconds: 60,
 });
 

@@ -33,12 +33,20 @@ export function ingressAnnotations(
   return { ...annotations, ...component.ingress?.annotations?.(section), ...ingress.annotations };
 }
 
-/** The Ingress (networking.k8s.io/v1) of an exposed component, when the ingress is enabled. */
+/** Annotations cert-manager's ingress-shim reads (cert-manager.io/cluster-issuer, cert-manager.io/issuer, ...). */
+const certManager = (key: string) => key.startsWith("cert-manager.io/");
+
+/**
+ * The Ingress (networking.k8s.io/v1) of an exposed component, when the ingress is enabled. Every Ingress lists
+ * the TLS Secret, but only the first exposed component's (`certificateOwner`) keeps the cert-manager.io/*
+ * annotations: cert-manager creates one Certificate per annotated Ingress, and two for one Secret fight over it.
+ */
 export function ingress(
   owner: Owner,
   spec: ImClusterSpec,
   component: ComponentDefinition,
   section: ComponentSpecView,
+  certificateOwner = true,
 ): KubeObject | undefined {
   const settings = spec.ingress;
   if (!settings.enabled || !component.ingress) return undefined;
@@ -46,6 +54,9 @@ export function ingress(
   const body: Record<string, unknown> = {};
   if (settings.className) body.ingressClassName = settings.className;
   if (settings.tlsSecretName) body.tls = [{ hosts: [settings.host], secretName: settings.tlsSecretName }];
+  const annotations = Object.fromEntries(
+    Object.entries(ingressAnnotations(spec, component, section)).filter(([key]) => certificateOwner || !certManager(key)),
+  );
   body.rules = [
     {
       host: settings.host,
@@ -61,7 +72,7 @@ export function ingress(
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
-    metadata: childMeta(owner, component.name, component.name, { annotations: ingressAnnotations(spec, component, section) }),
+    metadata: childMeta(owner, component.name, component.name, { annotations }),
     spec: body,
   };
 }

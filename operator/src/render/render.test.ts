@@ -219,7 +219,8 @@ describe("render", () => {
       [`${nginx}/proxy-read-timeout`]: "900",
       [`${nginx}/proxy-send-timeout`]: "900",
     });
-    assert.equal(upload.metadata.annotations?.["cert-manager.io/cluster-issuer"], "letsencrypt", "the user's annotations too");
+    // The user's cert-manager.io annotations stay on the first Ingress only (placement.test.ts).
+    assert.equal(upload.metadata.annotations?.["cert-manager.io/cluster-issuer"], undefined, "one Certificate per TLS Secret");
     const api = find(production, "Ingress", "im-prod-api").metadata.annotations ?? {};
     assert.equal(api[`${nginx}/proxy-body-size`], "8m", "the API keeps the small body limit");
     assert.equal(api[`${nginx}/proxy-request-buffering`], undefined);

@@ -1,3 +1,4 @@
+import { hibernationAnnotation } from "../crd/constants.js";
 import type { ImCluster } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
 import { activeComponents, type ComponentSpecView } from "./components.js";
@@ -27,9 +28,17 @@ export function messageShardsInForce(cluster: ImCluster): number {
 }
 
 /**
+ * Whether the ImCluster hibernates: annotation im.platform.io/hibernation is "on" (CloudNativePG's
+ * cnpg.io/hibernation). Its Deployments then run 0 pods and it has no autoscalers and no disruption budgets.
+ */
+export function isHibernating(cluster: { metadata: object }): boolean {
+  return (cluster.metadata as { annotations?: Record<string, string> }).annotations?.[hibernationAnnotation] === "on";
+}
+
+/**
  * Every child object of an ImCluster: the settings ConfigMap; per running component (activeComponents) a Deployment, Service and,
  * when configured, HorizontalPodAutoscaler, PodDisruptionBudget, ServiceMonitor and Ingress; the
- * dashboards ConfigMap. Pure: the same cluster and options give the same objects.
+ * dashboards ConfigMap. While hibernating (isHibernating): Deployments at 0 replicas, no HPA, no PDB. Pure: the same cluster and options give the same objects.
  */
 export function render(cluster: ImCluster, options: RenderOptions = {}): KubeObject[] {
   const owner = ownerOf(cluster);
@@ -41,18 +50,21 @@ export function render(cluster: ImCluster, options: RenderOptions = {}): KubeObj
     settings,
     secretVersions: options.secretVersions ?? {},
     mediaPublicUrl: mediaPublicUrl(spec, owner),
+    hibernating: isHibernating(cluster),
   };
   const objects: (KubeObject | undefined)[] = [configMap];
-  for (const component of activeComponents(spec)) {
+  const running = activeComponents(spec);
+  const certificateOwner = running.find((component) => component.ingress)?.name;
+  for (const component of running) {
     const section = (spec as unknown as Record<string, ComponentSpecView>)[component.name];
     if (!section) throw new Error(`render: spec.${component.name} is missing (parse the ImCluster with imClusterSchema first)`);
     objects.push(
       deployment(owner, spec, component, section, inputs),
       service(owner, component),
-      horizontalPodAutoscaler(owner, component, section),
-      podDisruptionBudget(owner, component, section),
+      inputs.hibernating ? undefined : horizontalPodAutoscaler(owner, component, section),
+      inputs.hibernating ? undefined : podDisruptionBudget(owner, component, section),
       serviceMonitor(owner, spec, component),
-      ingress(owner, spec, component, section),
+      ingress(owner, spec, component, section, component.name === certificateOwner),
     );
   }
   objects.push(dashboardsConfigMap(owner, spec, options.dashboards));

@@ -1,4 +1,5 @@
 import type { ImClusterSpec } from "../spec/imcluster.js";
+import { placementPodFields } from "../spec/placement.js";
 import type { ComponentContext, ComponentDefinition, ComponentSpecView } from "./components.js";
 import { configHash } from "./config-hash.js";
 import type { EnvVar, KubeObject, Volume } from "./kube-object.js";
@@ -12,6 +13,8 @@ export interface WorkloadInputs {
   secretVersions: Record<string, string>;
   /** MEDIA_PUBLIC_URL of this cluster (settings.ts mediaPublicUrl). */
   mediaPublicUrl: string;
+  /** The cluster hibernates: every Deployment at 0 replicas (render.ts isHibernating). */
+  hibernating?: boolean;
 }
 
 /** The container environment of a component: ConfigMap settings, Secret-backed URLs, its own variables, extraEnv last. */
@@ -53,7 +56,16 @@ export function componentConfigHash(env: EnvVar[], inputs: WorkloadInputs, volum
   return configHash(volumes.length > 0 ? { env, settings, secrets, volumes } : { env, settings, secrets });
 }
 
-/** The Deployment of a component. With autoscaling on, spec.replicas is left out so the HPA alone owns it. */
+/** The container image: registry/repository@digest when a digest pins it, else registry/repository:(tag or version). */
+export function imageReference(image: ImClusterSpec["image"], version: string): string {
+  const base = `${image.registry}/${image.repository}`;
+  return image.digest ? `${base}@${image.digest}` : `${base}:${image.tag ?? version}`;
+}
+
+/**
+ * The Deployment of a component. With autoscaling on, spec.replicas is left out: the HPA owns it once
+ * controller/replicas.ts has handed it over. Hibernating: 0 replicas.
+ */
 export function deployment(
   owner: Owner,
   spec: ImClusterSpec,
@@ -64,7 +76,7 @@ export function deployment(
   const env = componentEnv(spec, component, section, inputs);
   const files = component.files?.(section) ?? { volumes: [], mounts: [] };
   const probe = (path: string) => ({ httpGet: { path, port: component.portName } });
-  const image = `${spec.image.registry}/${spec.image.repository}:${spec.image.tag ?? spec.version}`;
+  const image = imageReference(spec.image, spec.version);
   const podSpec: Record<string, unknown> = {
     automountServiceAccountToken: false,
     // Service links would add variables such as <SERVICE>_PORT, which the apps' prefix checks reject.
@@ -77,6 +89,7 @@ export function deployment(
   if (spec.image.pullSecrets.length > 0) podSpec.imagePullSecrets = spec.image.pullSecrets.map((name) => ({ name }));
   if (section.nodeSelector) podSpec.nodeSelector = section.nodeSelector;
   if (section.tolerations) podSpec.tolerations = section.tolerations;
+  Object.assign(podSpec, placementPodFields(section, selectorLabels(owner, component.name), component.defaultSpread));
   podSpec.containers = [
     {
       name: component.name,
@@ -96,7 +109,8 @@ export function deployment(
   podSpec.volumes = [{ name: "tmp", emptyDir: {} }, ...files.volumes];
 
   const deploymentSpec: Record<string, unknown> = {};
-  if (!section.autoscaling?.enabled) deploymentSpec.replicas = section.replicas;
+  if (inputs.hibernating) deploymentSpec.replicas = 0;
+  else if (!section.autoscaling?.enabled) deploymentSpec.replicas = section.replicas;
   Object.assign(deploymentSpec, {
     revisionHistoryLimit: 5,
     selector: { matchLabels: selectorLabels(owner, component.name) },

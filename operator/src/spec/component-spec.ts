@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { annotationMap, extraEnvVar, intOrPercent, labelMap, quantity, toleration } from "./common.js";
+import { placementShape } from "./placement.js";
 
 /** Defaults a component's table entry chooses for its spec section. */
 export interface ComponentDefaults {
@@ -18,15 +19,62 @@ const resourceList = (what: string) =>
     })
     .describe(`Resource ${what}`);
 
-/** Container resources with a component's defaults. */
+const binarySuffixes: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const decimalSuffixes: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/**
+ * The value of a Kubernetes resource quantity ("500m" → 0.5, "1Gi" → 1073741824, "1e3" → 1000), as
+ * apimachinery's resource.Quantity reads it; NaN for text that is not a quantity.
+ */
+export function quantityValue(quantity: string | number): number {
+  if (typeof quantity === "number") return quantity;
+  const match = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(.*)$/.exec(quantity);
+  if (!match) return Number.NaN;
+  const [, number = "", suffix = ""] = match;
+  const base = Number(number);
+  if (suffix in binarySuffixes) return base * (binarySuffixes[suffix] ?? Number.NaN);
+  if (suffix in decimalSuffixes) return base * (decimalSuffixes[suffix] ?? Number.NaN);
+  if (/^[eE][+-]?[0-9]+$/.test(suffix)) return base * 10 ** Number(suffix.slice(1));
+  return Number.NaN;
+}
+
+type Quantity = string | number;
+type ResourceList = { cpu?: Quantity | undefined; memory?: Quantity | undefined };
+const smaller = (a: Quantity, b: Quantity) => (quantityValue(b) < quantityValue(a) ? b : a);
+const larger = (a: Quantity, b: Quantity) => (quantityValue(b) > quantityValue(a) ? b : a);
+
+/**
+ * Fills every leaf of a partial `resources` the user left out, so overriding one never drops another (a CPU
+ * autoscaler needs requests.cpu): requests.cpu and requests.memory default to the component's, lowered to a
+ * given limit of the same resource (Kubernetes requires request ≤ limit; with only a limit it would request the
+ * limit); limits.memory defaults to the component's, raised to a given memory request; limits.cpu only when given.
+ */
+export function defaultResourceLeaves(
+  given: { requests?: ResourceList | undefined; limits?: ResourceList | undefined },
+  defaults: ComponentDefaults,
+): { requests: ResourceList; limits: ResourceList } {
+  const requestsCpu =
+    given.requests?.cpu ?? (given.limits?.cpu === undefined ? defaults.cpuRequest : smaller(defaults.cpuRequest, given.limits.cpu));
+  const requestsMemory =
+    given.requests?.memory ??
+    (given.limits?.memory === undefined ? defaults.memoryRequest : smaller(defaults.memoryRequest, given.limits.memory));
+  const limitsMemory = given.limits?.memory ?? larger(defaults.memoryLimit, requestsMemory);
+  const limits: ResourceList = given.limits?.cpu === undefined ? { memory: limitsMemory } : { cpu: given.limits.cpu, memory: limitsMemory };
+  return { requests: { cpu: requestsCpu, memory: requestsMemory }, limits };
+}
+
+/** Container resources; every leaf left out gets the component's default (defaultResourceLeaves). */
 export function resourcesSchema(defaults: ComponentDefaults) {
   return z
     .object({
       requests: resourceList("requests").optional().describe("Resources the scheduler reserves for each pod"),
       limits: resourceList("limits").optional().describe("Most resources a pod may use"),
     })
-    .prefault({ requests: { cpu: defaults.cpuRequest, memory: defaults.memoryRequest }, limits: { memory: defaults.memoryLimit } })
-    .describe("CPU and memory of each pod (core/v1 ResourceRequirements)");
+    .prefault({})
+    .transform((given) => defaultResourceLeaves(given, defaults))
+    .describe(
+      `CPU and memory of each pod (core/v1 ResourceRequirements); each leaf left out is defaulted: requests.cpu ${defaults.cpuRequest}, requests.memory ${defaults.memoryRequest} (at most a given limit), limits.memory ${defaults.memoryLimit} (at least a given request)`,
+    );
 }
 
 const minMaxRule = {
@@ -108,5 +156,6 @@ export function componentShape(defaults: ComponentDefaults) {
     nodeSelector: labelMap.optional().describe("Node labels the pods must run on"),
     tolerations: z.array(toleration).max(50).optional().describe("Taints the pods tolerate"),
     podAnnotations: annotationMap.optional().describe("Annotations added to the pods"),
+    ...placementShape,
   };
 }

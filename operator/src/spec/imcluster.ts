@@ -22,6 +22,11 @@ const imageSchema = z
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "must be an image tag")
       .optional()
       .describe("Image tag; defaults to spec.version"),
+    digest: z
+      .string()
+      .regex(/^sha256:[a-f0-9]{64}$/, "must be sha256:<64 lowercase hex digits>")
+      .optional()
+      .describe("Image digest (sha256:...); when set the pods run repository@digest and tag is not used"),
     pullPolicy: z.enum(["Always", "IfNotPresent", "Never"]).default("IfNotPresent").describe("When the kubelet pulls the image"),
     pullSecrets: z.array(objectName).max(10).default([]).describe("Names of docker-registry Secrets used to pull the image"),
   })
