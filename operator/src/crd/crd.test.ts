@@ -72,6 +72,8 @@ function refinesWithoutCel(schema: unknown, node: SchemaNode | undefined, path: 
     return [...ownProblem(def, node, path), ...refinesWithoutCel(wrapped, node, path)];
   }
   const problems = ownProblem(def, node, path);
+  // An object kept as given (x-kubernetes-preserve-unknown-fields, e.g. affinity): nothing below it is checked.
+  if (node["x-kubernetes-preserve-unknown-fields"] === true) return problems;
   if (def.type === "object") {
     for (const [name, field] of Object.entries(def.shape as Record<string, unknown>)) {
       problems.push(...refinesWithoutCel(field, node.properties?.[name], `${path}.${name}`));
