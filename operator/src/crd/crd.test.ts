@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { z } from "zod";
-import { childKinds } from "../render/child-kinds.js";
 import { imClusterSpecSchema } from "../spec/imcluster.js";
 import { imClusterOpenApiSchema } from "./crd.js";
 import { driftedFiles } from "./manifests.js";
-import { operatorRules } from "./rbac.js";
 import { type SchemaNode, structuralProblems, toStructural } from "./structural.js";
 
 describe("ImCluster CRD schema", () => {
@@ -112,24 +110,6 @@ describe("CEL twins", () => {
       .describe("x");
     const json = toStructural(z.toJSONSchema(schema, { io: "input", target: "openapi-3.0" }) as SchemaNode);
     assert.deepEqual(refinesWithoutCel(schema, json, "spec"), ["spec.a"]);
-  });
-});
-
-describe("operator RBAC", () => {
-  it("grants exactly the child kinds, the ImCluster resources, leases and events", () => {
-    const rules = operatorRules();
-    for (const child of childKinds) {
-      const rule = rules.find((r) => r.apiGroups.includes(child.group) && r.resources.includes(child.resource));
-      assert.ok(rule, `${child.kind} has a rule`);
-      assert.deepEqual(rule.verbs, ["get", "list", "watch", "create", "update", "patch", "delete"]);
-    }
-    const resources = rules.flatMap((rule) => rule.resources);
-    assert.deepEqual(
-      resources.sort(),
-      [...childKinds.map((c) => c.resource), "imclusters", "imclusters/status", "imclusters/finalizers", "leases", "events"].sort(),
-    );
-    assert.ok(!JSON.stringify(rules).includes("*"), "no wildcards");
-    assert.ok(!resources.includes("secrets"), "no access to Secrets");
   });
 });
 
