@@ -34,8 +34,9 @@ case "$action" in
     # 1. MongoDB first: every object it names exists in the bucket copy taken after it (uploads only add
     #    objects; the scheduler deletes only expired media and orphans a day old).
     if command -v mongodump >/dev/null 2>&1; then
-      # --oplog (replica sets): the dump is consistent as of its end.
-      mongodump --uri="$MONGO_URL" --archive="$dir/mongo.archive" --gzip ${MONGODUMP_OPLOG:+--oplog}
+      # The database of MONGO_URL. Not a point in time while the platform writes (--oplog needs a dump of the whole
+      # replica set): hibernate the ImCluster first, or use continuous backups (docs/kubernetes.md).
+      mongodump --uri="$MONGO_URL" --archive="$dir/mongo.archive" --gzip
     else
       mongodb-snapshot-write --from="$MONGO_URL" --to="$dir/mongo.snapshot" >/dev/null
     fi
@@ -55,7 +56,7 @@ case "$action" in
       rclone copy --quiet "$dir/objects" "store:$S3_BUCKET"
     fi
     if [ -f "$dir/mongo.archive" ]; then
-      mongorestore --uri="$MONGO_URL" --archive="$dir/mongo.archive" --gzip --drop ${MONGODUMP_OPLOG:+--oplogReplay}
+      mongorestore --uri="$MONGO_URL" --archive="$dir/mongo.archive" --gzip --drop
     else
       mongodb-snapshot-read --from="$dir/mongo.snapshot" --to="$MONGO_URL" --erase
     fi
