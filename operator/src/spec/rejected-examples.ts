@@ -73,6 +73,16 @@ export const rejectedExamples: RejectedExample[] = [
     path: "spec.gateway.resources.limits.memory",
   },
   {
+    what: "a memory request above the memory limit",
+    spec: { api: { resources: { requests: { memory: "2Gi" }, limits: { memory: "1Gi" } } } },
+    path: "spec.api.resources",
+  },
+  {
+    what: "a CPU request (integer) above the CPU limit",
+    spec: { upload: { resources: { requests: { cpu: 2 }, limits: { cpu: "1500m" } } } },
+    path: "spec.upload.resources",
+  },
+  {
     what: "a quantity that is no quantity",
     spec: { api: { resources: { requests: { cpu: "lots" } } } },
     path: "spec.api.resources.requests.cpu",
