@@ -102,6 +102,18 @@ const isQualifiedName = (key: string) => qualifiedNamePattern.test(key) && (!key
 const qualifiedNameCel = (variable: string) =>
   `${variable}.matches('${qualifiedNameSource.replaceAll("\\", "\\\\")}') && (!${variable}.contains('/') || ${variable}.indexOf('/') <= 253)`;
 
+/**
+ * A label key or other qualified name ("kubernetes.io/hostname"): an optional DNS subdomain prefix and "/", then
+ * at most 63 letters, digits, '-', '_', '.' (apimachinery IsQualifiedName), checked by zod and by CEL.
+ */
+export const qualifiedName = z
+  .string()
+  .max(317)
+  .refine(isQualifiedName, "must be a qualified name, e.g. kubernetes.io/hostname")
+  .meta({
+    "x-kubernetes-validations": [{ rule: qualifiedNameCel("self"), message: "must be a qualified name, e.g. kubernetes.io/hostname" }],
+  });
+
 /** Most entries of a label or annotation map the CRD accepts (it also bounds the CEL rules' cost). */
 export const maxMapEntries = 64;
 

@@ -190,6 +190,39 @@ export const rejectedExamples: RejectedExample[] = [
     path: "spec.api.tolerations.0.value",
   },
   {
+    what: "a spread topologyKey that is no label key",
+    spec: { gateway: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "node name", whenUnsatisfiable: "ScheduleAnyway" }] } },
+    path: "spec.gateway.topologySpreadConstraints.0.topologyKey",
+  },
+  {
+    what: "minDomains with ScheduleAnyway",
+    spec: {
+      api: {
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", minDomains: 2 },
+        ],
+      },
+    },
+    path: "spec.api.topologySpreadConstraints.0",
+  },
+  {
+    what: "the same spread twice",
+    spec: {
+      api: {
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway" },
+          { maxSkew: 2, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway" },
+        ],
+      },
+    },
+    path: "spec.api.topologySpreadConstraints",
+  },
+  {
+    what: "a PriorityClass name with capitals",
+    spec: { api: { priorityClassName: "High" } },
+    path: "spec.api.priorityClassName",
+  },
+  {
     what: "a CA bundle from both a ConfigMap and a Secret",
     spec: { push: { providers: { ca: { configMapName: "ca", secretName: "ca" } } } },
     path: "spec.push.providers.ca",
