@@ -4,6 +4,7 @@
 #   - Debian's ffmpeg/ffprobe + libavcodec-extra (apt-get): the upload app transcodes voice and reads videos with them;
 #     libavcodec-extra brings the AMR-NB/WB encoders the media test fixtures use (libs/testing/src/media-fixtures.ts)
 #   - promtool (Debian's prometheus package, apt-get): tests/observability checks the chart's alert rules with it
+#   - rclone (apt-get): scripts/im-backup.sh copies the object storage with it (tests/backup)
 #   - FerretDB v1.24.2 (the MongoDB-protocol server used locally and in tests), built from the Go module proxy
 #   - versitygw v1.7.0 (the S3 API server used locally and in tests, for media), built from the Go module proxy
 #   - schemathesis 4.x (PyPI, in a venv under the tools cache; $TOOLS_DIR/schemathesis): tests/schemathesis fuzzes /openapi.json
@@ -45,6 +46,13 @@ ensure_promtool() {
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends prometheus >/dev/null
   # Only promtool is wanted; Debian may start a Prometheus server on :9090.
   (as_root systemctl disable --now prometheus >/dev/null 2>&1 || as_root service prometheus stop >/dev/null 2>&1 || true)
+}
+
+ensure_rclone() {
+  if command -v rclone >/dev/null 2>&1; then return; fi
+  log "installing rclone (apt-get)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends rclone >/dev/null
 }
 
 ensure_go() {
@@ -107,6 +115,7 @@ ensure_node_modules() {
 ensure_redis
 ensure_ffmpeg
 ensure_promtool
+ensure_rclone
 ensure_ferretdb
 ensure_versitygw
 ensure_schemathesis

@@ -251,7 +251,21 @@ describe("im-platform chart", () => {
     assert.match(image("Deployment", "im-redis"), /^redis:/);
     assert.match(image("Deployment", "im-minio"), /^minio\/minio:/);
     for (const name of ["im-mongo", "im-redis", "im-minio"]) only(objects, "Service", name);
-    assert.equal(only(objects, "Job").metadata.annotations?.["helm.sh/hook"], "post-install,post-upgrade");
+    // A plain Job (a hook would hold `helm install` until MinIO runs), named by a hash of its immutable template.
+    const job = only(objects, "Job");
+    assert.match(job.metadata.name, /^im-minio-bucket-[0-9a-f]{8}$/);
+    assert.equal(job.metadata.annotations?.["helm.sh/hook"], undefined);
+    assert.equal(only(objects, "Secret", "im-object-storage").metadata.annotations?.["helm.sh/resource-policy"], "keep");
+    // GitOps renders with `helm template` (no lookup of the live Secret): a given password is rendered as given.
+    const pinned = ["--set", "quickStart.enabled=true,quickStart.minio.rootPassword=s3cr3t-for-gitops"];
+    for (const run of [1, 2]) {
+      const again = await template(platformChart, "im", "im", pinned);
+      assert.equal(
+        (only(again, "Secret", "im-object-storage").stringData as Record<string, string>).secretAccessKey,
+        "s3cr3t-for-gitops",
+        `run ${run}`,
+      );
+    }
     assert.equal(
       objects.find((o) => o.kind === "PersistentVolumeClaim"),
       undefined,
@@ -265,7 +279,7 @@ describe("im-platform chart", () => {
     assert.ok(storage);
     assert.equal(cluster.spec.upload.downloadMode, "proxy", "clients cannot reach the in-cluster MinIO: downloads go through the app");
 
-    const job = only(objects, "Job", "im-minio-bucket");
+    const job = only(objects, "Job");
     const [mc] = podTemplate(job as KubeObject).spec.containers;
     assert.ok(mc);
     assert.match(mc.image, /^minio\/minio:/);
@@ -331,10 +345,22 @@ describe("im-platform chart", () => {
       .filter((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1")
       .flatMap((o) => Object.entries(o.data as Record<string, string>));
     assert.deepEqual(shipped.map(([name]) => name).sort(), dashboardFiles);
+    // Each file as it is but for its uid and title, made unique per platform (namespace/ImCluster name): Grafana
+    // keeps one dashboard per uid, so a second platform's would replace the first's.
+    const uids = (list: [string, string][]) => list.map(([, text]) => (JSON.parse(text) as { uid: string }).uid);
     for (const [name, text] of shipped) {
-      assert.equal(text, readFileSync(join(platformChart, "dashboards", name), "utf8").trimEnd(), name);
-      JSON.parse(text);
+      const file = JSON.parse(readFileSync(join(platformChart, "dashboards", name), "utf8")) as { uid: string; title: string };
+      const dashboard = JSON.parse(text) as { uid: string; title: string };
+      assert.match(dashboard.uid, new RegExp(`^${file.uid}-[0-9a-f]{8}$`), name);
+      assert.ok(dashboard.uid.length <= 40, name);
+      assert.equal(dashboard.title, `${file.title} (im/im)`);
+      assert.deepEqual({ ...dashboard, uid: file.uid, title: file.title }, file, name);
     }
+    const other = await template(platformChart, "im", "im-staging", ["--set", "quickStart.enabled=true"]);
+    const otherShipped = other
+      .filter((o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1")
+      .flatMap((o) => Object.entries(o.data as Record<string, string>));
+    assert.equal(new Set([...uids(shipped), ...uids(otherShipped)]).size, 2 * dashboardFiles.length, "no uid shared by two platforms");
     const off = await template(platformChart, "im", "im", ["--set", "quickStart.enabled=true,dashboards.enabled=false"]);
     assert.equal(
       off.find((o) => o.kind === "ConfigMap"),

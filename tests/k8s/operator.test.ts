@@ -102,7 +102,15 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
   };
 
   it("creates every child with an owner reference and reports status with conditions", async () => {
-    await world.kubectl(["apply", "--server-side", "--field-manager=test-user", "-f", `${root}k8s/samples/imcluster-minimal.yaml`]);
+    await world.kubectl([
+      "apply",
+      "--server-side",
+      "--field-manager=test-user",
+      "--namespace",
+      "im",
+      "-f",
+      `${root}k8s/samples/imcluster-minimal.yaml`,
+    ]);
     const created = await until("a status", cluster, (c) => Boolean(c.status?.conditions));
     assert.deepEqual(created.metadata.finalizers ?? [], [], "no finalizer: the garbage collector deletes the children");
     const children = [paths.configMap, ...components.flatMap((c) => [paths.deployment(c), paths.service(c)])];

@@ -112,3 +112,55 @@ set: the in-cluster MinIO has no public address for presigned URLs).
 {{- end }}
 {{- toYaml $spec }}
 {{- end }}
+
+{{/* spec of the MinIO bucket Job (quickstart-minio.yaml); its hash names the Job. */}}
+{{- define "im-platform.minioBucketJobSpec" -}}
+{{- $minio := .Values.quickStart.minio }}
+{{- $secret := include "im-platform.objectStorageSecret" . }}
+backoffLimit: 20
+template:
+  metadata:
+    labels:
+      {{- include "im-platform.storeSelector" (list . "minio-bucket") | nindent 6 }}
+  spec:
+    restartPolicy: OnFailure
+    automountServiceAccountToken: false
+    enableServiceLinks: false
+    securityContext:
+      runAsNonRoot: true
+      runAsUser: 1000
+      runAsGroup: 1000
+      seccompProfile:
+        type: RuntimeDefault
+    containers:
+      - name: mc
+        image: {{ $minio.image | quote }}
+        command: ["/bin/sh", "-c"]
+        args:
+          - |
+            set -e
+            for i in $(seq 1 60); do
+              mc alias set local "$S3_ENDPOINT" "$S3_ACCESS_KEY_ID" "$S3_SECRET_ACCESS_KEY" >/dev/null && break
+              sleep 2
+            done
+            mc mb --ignore-existing "local/$S3_BUCKET"
+        env:
+          - name: MC_CONFIG_DIR
+            value: /tmp/.mc
+          {{- range $variable, $key := dict "S3_ENDPOINT" "endpoint" "S3_BUCKET" "bucket" "S3_ACCESS_KEY_ID" "accessKeyId" "S3_SECRET_ACCESS_KEY" "secretAccessKey" }}
+          - name: {{ $variable }}
+            valueFrom:
+              secretKeyRef:
+                name: {{ $secret }}
+                key: {{ $key }}
+          {{- end }}
+        securityContext:
+          {{- include "im-platform.storeContainerSecurity" . | nindent 10 }}
+          readOnlyRootFilesystem: true
+        volumeMounts:
+          - name: tmp
+            mountPath: /tmp
+    volumes:
+      - name: tmp
+        emptyDir: {}
+{{- end }}

@@ -16,8 +16,9 @@ export function imClusterOpenApiSchema(): SchemaNode {
     properties: {
       apiVersion: { description: "APIVersion of this object (im.platform.io/v1alpha1)", type: "string" },
       kind: { description: "Kind of this object (ImCluster)", type: "string" },
-      // The API server allows nothing but `type: object` here (no description); the name rule is a CEL rule at the root.
-      metadata: { type: "object" },
+      // The API server allows only restrictions of name and generateName here (no description on metadata); the name
+      // rule is a CEL rule at the root whose fieldPath (.metadata.name) needs the name declared.
+      metadata: { type: "object", properties: { name: { description: "Name of the ImCluster", type: "string" } } },
       spec: toStructural(json(imClusterSpecSchema), "spec"),
       status: toStructural(json(imClusterStatusSchema), "status"),
     },

@@ -61,11 +61,38 @@ function intOrString(node: SchemaNode, path: string): SchemaNode {
   if (node.description !== undefined) out.description = node.description;
   out.anyOf = [{ type: "integer" }, { type: "string" }];
   if (typeof text.pattern === "string") out.pattern = text.pattern;
+  if (typeof text.maxLength === "number") out.maxLength = text.maxLength;
   out["x-kubernetes-int-or-string"] = true;
-  for (const keyword of ["default", "x-kubernetes-validations"]) {
-    if (keyword in node) out[keyword] = node[keyword];
-  }
+  if ("default" in node) out.default = node.default;
+  const rules = [...integerBoundRules(branches.find((branch) => branch.type === "integer") ?? {}), ...celRules(node)];
+  if (rules.length > 0) out["x-kubernetes-validations"] = rules;
   return out;
+}
+
+/**
+ * The integer branch's bounds as CEL rules: a structural schema allows no keywords inside the int-or-string
+ * anyOf (Kubernetes "Specifying a structural schema": only `anyOf: [{type: integer}, {type: string}]`), so a
+ * minimum there would be lost and, for example, `minAvailable: -1` admitted (`pattern` and `maxLength` apply to
+ * strings only and stay on the node). Throws on an integer keyword it cannot carry over.
+ */
+function integerBoundRules(integer: SchemaNode): { rule: string; message: string }[] {
+  const rules: { rule: string; message: string }[] = [];
+  for (const [keyword, value] of Object.entries(integer)) {
+    if (keyword === "type") continue;
+    if (keyword === "minimum" && typeof value === "number" && value !== -safeInteger) {
+      rules.push({ rule: `type(self) != int || self >= ${value}`, message: `must be at least ${value}` });
+    } else if (keyword === "maximum" && typeof value === "number" && value !== safeInteger) {
+      rules.push({ rule: `type(self) != int || self <= ${value}`, message: `must be at most ${value}` });
+    } else if (!((keyword === "minimum" || keyword === "maximum") && typeof value === "number")) {
+      throw new Error(`integer branch of an int-or-string: ${keyword} cannot be expressed`);
+    }
+  }
+  return rules;
+}
+
+function celRules(node: SchemaNode): { rule: string; message: string }[] {
+  const rules = node["x-kubernetes-validations"];
+  return Array.isArray(rules) ? (rules as { rule: string; message: string }[]) : [];
 }
 
 /** Every problem that would make Kubernetes call the schema non-structural (used by the tests). */

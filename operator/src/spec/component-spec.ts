@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { extraEnvVar, intOrPercent, quantity, stringMap, toleration } from "./common.js";
+import { annotationMap, extraEnvVar, intOrPercent, labelMap, quantity, toleration } from "./common.js";
 import { placementShape } from "./placement.js";
 
 /** Defaults a component's table entry chooses for its spec section. */
@@ -63,18 +63,41 @@ export function defaultResourceLeaves(
   return { requests: { cpu: requestsCpu, memory: requestsMemory }, limits };
 }
 
+const notAbove = (resource: "cpu" | "memory") =>
+  `!has(self.requests.${resource}) || !has(self.limits.${resource}) || ` +
+  `quantity(string(self.requests.${resource})).compareTo(quantity(string(self.limits.${resource}))) <= 0`;
+
+/** core/v1 validation: a request must not exceed the limit of the same resource (CEL's Kubernetes quantity library). */
+const requestsRule = {
+  rule: `!has(self.requests) || !has(self.limits) || ((${notAbove("cpu")}) && (${notAbove("memory")}))`,
+  message: "a request must not exceed the limit of the same resource",
+};
+
+function requestsWithinLimits(given: { requests?: ResourceList | undefined; limits?: ResourceList | undefined }): boolean {
+  return (["cpu", "memory"] as const).every((resource) => {
+    const request = given.requests?.[resource];
+    const limit = given.limits?.[resource];
+    return request === undefined || limit === undefined || quantityValue(request) <= quantityValue(limit);
+  });
+}
+
 /** Container resources; every leaf left out gets the component's default (defaultResourceLeaves). */
 export function resourcesSchema(defaults: ComponentDefaults) {
-  return z
-    .object({
-      requests: resourceList("requests").optional().describe("Resources the scheduler reserves for each pod"),
-      limits: resourceList("limits").optional().describe("Most resources a pod may use"),
-    })
-    .prefault({})
-    .transform((given) => defaultResourceLeaves(given, defaults))
-    .describe(
-      `CPU and memory of each pod (core/v1 ResourceRequirements); each leaf left out is defaulted: requests.cpu ${defaults.cpuRequest}, requests.memory ${defaults.memoryRequest} (at most a given limit), limits.memory ${defaults.memoryLimit} (at least a given request)`,
-    );
+  return (
+    z
+      .object({
+        requests: resourceList("requests").optional().describe("Resources the scheduler reserves for each pod"),
+        limits: resourceList("limits").optional().describe("Most resources a pod may use"),
+      })
+      // A given request above the given limit of the same resource is refused at admission, not by the Deployment's apply.
+      .refine((given) => requestsWithinLimits(given), requestsRule.message)
+      .meta({ "x-kubernetes-validations": [requestsRule] })
+      .prefault({})
+      .transform((given) => defaultResourceLeaves(given, defaults))
+      .describe(
+        `CPU and memory of each pod (core/v1 ResourceRequirements); each leaf left out is defaulted: requests.cpu ${defaults.cpuRequest}, requests.memory ${defaults.memoryRequest} (at most a given limit), limits.memory ${defaults.memoryLimit} (at least a given request)`,
+      )
+  );
 }
 
 const minMaxRule = {
@@ -153,9 +176,9 @@ export function componentShape(defaults: ComponentDefaults) {
     resources: resourcesSchema(defaults),
     podDisruptionBudget: podDisruptionBudgetSchema.optional(),
     extraEnv: z.array(extraEnvVar).max(100).default([]).describe("Extra environment variables; they win over the operator's"),
-    nodeSelector: stringMap.optional().describe("Node labels the pods must run on"),
+    nodeSelector: labelMap.optional().describe("Node labels the pods must run on"),
     tolerations: z.array(toleration).max(50).optional().describe("Taints the pods tolerate"),
-    podAnnotations: stringMap.optional().describe("Annotations added to the pods"),
+    podAnnotations: annotationMap.optional().describe("Annotations added to the pods"),
     ...placementShape,
   };
 }

@@ -2,7 +2,7 @@ import { platformSettings } from "@im/config";
 import { z } from "zod";
 import { apiVersion, kind } from "../crd/constants.js";
 import { components } from "../render/components.js";
-import { dataKey, objectName, stringMap } from "./common.js";
+import { annotationMap, dataKey, labelMap, objectName } from "./common.js";
 import { imClusterStatusSchema } from "./status.js";
 
 const imageSchema = z
@@ -44,6 +44,7 @@ const secretRef = (what: string, defaultKey: string) =>
 const publicEndpointRule = {
   rule: "!has(self.publicEndpoint) || !has(self.publicEndpointKey)",
   message: "give publicEndpoint or publicEndpointKey, not both",
+  fieldPath: ".publicEndpointKey",
 };
 
 const objectStorageSchema = z
@@ -89,15 +90,16 @@ const hostName = z
 const ingressRule = {
   rule: "!has(self.enabled) || !self.enabled || has(self.host)",
   message: "host is required when the ingress is enabled",
+  fieldPath: ".host",
 };
 
 const ingressSchema = z
   .object({
     enabled: z.boolean().default(false).describe("Expose the client-facing components through Ingress objects"),
     host: hostName.optional().describe("Public host name (required when enabled)"),
-    className: z.string().max(253).optional().describe("IngressClass to use (e.g. nginx); the cluster default when unset"),
+    className: objectName.optional().describe("IngressClass to use (e.g. nginx); the cluster default when unset"),
     tlsSecretName: objectName.optional().describe("Secret with the TLS certificate for host; plain HTTP when unset"),
-    annotations: stringMap.optional().describe("Annotations added to every Ingress (e.g. cert-manager.io/cluster-issuer)"),
+    annotations: annotationMap.optional().describe("Annotations added to every Ingress (e.g. cert-manager.io/cluster-issuer)"),
     proxyReadTimeoutSeconds: z
       .int()
       .min(1)
@@ -122,12 +124,15 @@ const observabilitySchema = z
           .regex(/^[0-9]+(ms|s|m|h)$/, "must be a Prometheus duration such as 30s")
           .default("30s")
           .describe("Scrape interval"),
-        labels: stringMap.optional().describe("Labels the Prometheus serviceMonitorSelector matches (e.g. release: prometheus)"),
+        labels: labelMap.optional().describe("Labels the Prometheus serviceMonitorSelector matches (e.g. release: prometheus)"),
       })
       .prefault({})
       .describe("Prometheus scraping of every component's metrics port"),
     otlpEndpoint: z
-      .url()
+      .string()
+      .max(2048)
+      // An absolute http(s) URL: the apps' z.url() refuses a bare path that the CRD's format "uri" would admit.
+      .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, "must be an http(s) URL, e.g. http://otel-collector:4318/v1/traces")
       .optional()
       .describe(
         "OTLP/HTTP traces endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), e.g. http://otel-collector:4318/v1/traces; no export when unset",
@@ -135,7 +140,7 @@ const observabilitySchema = z
     dashboards: z
       .object({
         enabled: z.boolean().default(false).describe("Create a ConfigMap of Grafana dashboards labelled grafana_dashboard=1"),
-        labels: stringMap.optional().describe("Extra labels of the dashboards ConfigMap"),
+        labels: labelMap.optional().describe("Extra labels of the dashboards ConfigMap"),
       })
       .prefault({})
       .describe("Grafana dashboards for the Grafana sidecar"),
@@ -215,7 +220,10 @@ export const imClusterSchema = z.object({
 /** The name rule of clusterName as a CEL rule at the root of the CRD schema. */
 export const clusterNameRule = {
   rule: "self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
-  message: "metadata.name must be a DNS-1035 label of at most 40 characters",
+  message: "must be a DNS-1035 label of at most 40 characters (child names add a suffix)",
+  // Without it the API server reports the root's path, "<nil>" (x-kubernetes-validations fieldPath, Kubernetes 1.28+).
+  fieldPath: ".metadata.name",
+  reason: "FieldValueInvalid",
 };
 
 export type ImClusterSpec = z.output<typeof imClusterSpecSchema>;

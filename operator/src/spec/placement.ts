@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { qualifiedName } from "./common.js";
 
 /**
  * A core/v1 Affinity (nodeAffinity, podAffinity, podAntiAffinity), passed to the pod spec as given. Not
@@ -16,21 +17,27 @@ const labelSelector = z
   .meta({ "x-kubernetes-preserve-unknown-fields": true })
   .describe("Pods counted for the spread (meta/v1 LabelSelector); default: this component's pods");
 
+const minDomainsRule = {
+  rule: "!has(self.minDomains) || self.whenUnsatisfiable == 'DoNotSchedule'",
+  message: "minDomains needs whenUnsatisfiable DoNotSchedule",
+};
+
+const uniqueSpreadRule = {
+  rule: "self.all(a, self.exists_one(b, b.topologyKey == a.topologyKey && b.whenUnsatisfiable == a.whenUnsatisfiable))",
+  message: "each (topologyKey, whenUnsatisfiable) pair may appear once",
+};
+
 /** One core/v1 TopologySpreadConstraint; labelSelector defaults to the component's own pods. */
 export const topologySpreadConstraintSchema = z
   .object({
     maxSkew: z.int().min(1).describe("Most pods one topology domain may have above the least loaded one"),
-    topologyKey: z
-      .string()
-      .min(1)
-      .max(316)
-      .describe("Node label whose values are the domains (kubernetes.io/hostname, topology.kubernetes.io/zone)"),
+    topologyKey: qualifiedName.describe("Node label whose values are the domains (kubernetes.io/hostname, topology.kubernetes.io/zone)"),
     whenUnsatisfiable: z
       .enum(["DoNotSchedule", "ScheduleAnyway"])
       .describe("DoNotSchedule keeps pods pending; ScheduleAnyway only prefers the spread"),
     labelSelector: labelSelector.optional(),
     matchLabelKeys: z
-      .array(z.string().max(316))
+      .array(qualifiedName)
       .max(20)
       .optional()
       .describe("Pod label keys whose values also select the pods counted (e.g. pod-template-hash)"),
@@ -38,6 +45,9 @@ export const topologySpreadConstraintSchema = z
     nodeAffinityPolicy: z.enum(["Honor", "Ignore"]).optional().describe("Whether nodeAffinity/nodeSelector limit the domains"),
     nodeTaintsPolicy: z.enum(["Honor", "Ignore"]).optional().describe("Whether node taints limit the domains"),
   })
+  // core/v1 validation refuses minDomains with ScheduleAnyway when the Deployment is applied; refused here first.
+  .refine((c) => c.minDomains === undefined || c.whenUnsatisfiable === "DoNotSchedule", minDomainsRule.message)
+  .meta({ "x-kubernetes-validations": [minDomainsRule] })
   .describe("How the pods spread across a topology (core/v1 TopologySpreadConstraint)");
 
 export type TopologySpreadConstraint = z.output<typeof topologySpreadConstraintSchema>;
@@ -55,6 +65,8 @@ export const placementShape = {
   topologySpreadConstraints: z
     .array(topologySpreadConstraintSchema)
     .max(10)
+    .refine((list) => new Set(list.map((c) => `${c.topologyKey} ${c.whenUnsatisfiable}`)).size === list.length, uniqueSpreadRule.message)
+    .meta({ "x-kubernetes-validations": [uniqueSpreadRule] })
     .optional()
     .describe(
       "Spread of the pods across nodes and zones; the gateway's default spreads across kubernetes.io/hostname and topology.kubernetes.io/zone (maxSkew 1, ScheduleAnyway); [] for none",

@@ -1,6 +1,6 @@
 import { pushQueueSettings } from "@im/config";
 import { z } from "zod";
-import { dataKey, objectName, stringMap } from "./common.js";
+import { dataKey, labelMap, objectName } from "./common.js";
 import { autoscalingShape, type ComponentDefaults, componentShape } from "./component-spec.js";
 
 /** Defaults of spec.push: two workers (so one can die mid-batch and the other claims its entries). */
@@ -192,7 +192,7 @@ const pushAutoscalingSchema = z
     queueLagMetric: metricName
       .default(pushQueueLagMetric)
       .describe("Name of the External metric of the queue lag, as the adapter serves it"),
-    queueLagSelector: stringMap
+    queueLagSelector: labelMap
       .optional()
       .describe("Labels that select this cluster's queue lag in the external metrics API; default service: <cluster>-push"),
   })
