@@ -76,7 +76,10 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
   const condition = (object: Obj, type: string) =>
     ((object.status?.conditions as Condition[] | undefined) ?? []).find((c) => c.type === type);
   const applyCluster = (spec: Record<string, unknown>) =>
-    world.kubectl(["apply", "--server-side", "--field-manager=test-user", "-f", "-"], JSON.stringify({ ...sample, spec }));
+    world.kubectl(
+      ["apply", "--server-side", "--field-manager=test-user", "--namespace", ns, "-f", "-"],
+      JSON.stringify({ ...sample, spec }),
+    );
   const hashes = async () =>
     Object.fromEntries(
       await Promise.all(
