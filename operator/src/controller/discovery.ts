@@ -45,6 +45,7 @@ export class Discovery {
   private timer: NodeJS.Timeout | undefined;
   private lastRun = 0;
   private running: Promise<void> | undefined;
+  private trailing: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DiscoveryOptions) {}
 
@@ -61,10 +62,22 @@ export class Discovery {
     return this.served;
   }
 
-  /** A reconcile needs a kind not served: discover again now unless a discovery ran in the last 10 s. */
+  /**
+   * A reconcile needs a kind not served: discover again now, or, when a discovery ran in the last 10 s, once
+   * those 10 s are over (one pending discovery however many reconciles ask).
+   */
   requestRefresh(): void {
-    if (Date.now() - this.lastRun < discoveryMinIntervalMs) return;
-    void this.refresh();
+    const wait = this.lastRun + discoveryMinIntervalMs - Date.now();
+    if (wait <= 0) {
+      void this.refresh();
+      return;
+    }
+    if (this.trailing) return;
+    this.trailing = setTimeout(() => {
+      this.trailing = undefined;
+      void this.refresh();
+    }, wait);
+    this.trailing.unref();
   }
 
   /** Discovers once (concurrent calls share the run); newly served kinds go to onNewlyServed. */
@@ -89,5 +102,6 @@ export class Discovery {
 
   stop(): void {
     clearInterval(this.timer);
+    clearTimeout(this.trailing);
   }
 }
