@@ -103,4 +103,26 @@ describe("informer on a real kube-apiserver", { timeout: 300_000 }, () => {
     ]);
     await informer.stop();
   });
+
+  it("metadata only: Secrets listed and watched as PartialObjectMetadata carry no data, and an empty list syncs", async () => {
+    const secrets = new Informer<ConfigMap>({
+      client,
+      path: "/api/v1/namespaces/inf/secrets",
+      apiVersion: "v1",
+      kind: "Secret",
+      metadataOnly: true,
+      onEvent: () => undefined,
+    });
+    secrets.start();
+    await secrets.synced;
+    assert.deepEqual(secrets.list(), [], "no Secret yet: the list's items are null, and it syncs all the same");
+    await client.request("POST", "/api/v1/namespaces/inf/secrets", {
+      body: { apiVersion: "v1", kind: "Secret", metadata: { name: "token" }, stringData: { value: "s3cr3t" } },
+    });
+    const seen = await until("the Secret's metadata", async () => secrets.get("inf", "token"), Boolean, 10_000);
+    assert.ok(seen?.metadata.resourceVersion);
+    assert.doesNotMatch(JSON.stringify(seen), /s3cr3t|czNjcjN0/, "neither the value nor its base64 reach the operator");
+    assert.equal((seen as { data?: unknown }).data, undefined);
+    await secrets.stop();
+  });
 });
