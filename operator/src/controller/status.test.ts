@@ -164,6 +164,20 @@ describe("computeStatus", () => {
     assert.equal(conditionOf(paused, "Ready")?.reason, "ReconciliationPaused");
   });
 
+  it("hibernating: Ready True reason Hibernated once every component is at zero, not before", () => {
+    const zero = ready(0);
+    const down = computeStatus(base({ hibernating: true, deployments: { api: zero, gateway: zero, scheduler: zero } }));
+    assert.equal(down.phase, "Hibernated");
+    assert.equal(conditionOf(down, "Ready")?.reason, "Hibernated");
+    assert.equal(conditionOf(down, "Ready")?.status, "True");
+    assert.equal(conditionOf(down, "Available")?.reason, "Hibernated");
+    assert.equal(down.components?.gateway?.desiredReplicas, 0);
+    const draining: DeploymentView = { ...zero, status: { ...zero.status, replicas: 2, readyReplicas: 2, updatedReplicas: 0 } };
+    const going = computeStatus(base({ hibernating: true, deployments: { api: zero, gateway: draining, scheduler: zero } }));
+    assert.equal(conditionOf(going, "Ready")?.status, "False");
+    assert.equal(conditionOf(going, "Reconciling")?.reason, "Hibernating");
+  });
+
   it("a merge patch nulls what is gone at any depth", () => {
     assert.deepEqual(mergePatchOf({ a: 1, c: { d: { reason: "X" }, e: 1 } }, { c: { e: 2 } }), { a: null, c: { d: null, e: 2 } });
   });
