@@ -27,7 +27,11 @@ describe("planReplicas", () => {
       { handover: 3, release: false },
       "from zero (hibernation) to the autoscaler's minimum: an HPA never scales a Deployment at 0",
     );
-    assert.deepEqual(planReplicas({ ...base, rendered: undefined, autoscalerMin: 3, live: undefined }), { replicas: 3, release: false });
+    assert.deepEqual(
+      planReplicas({ ...base, rendered: undefined, autoscalerMin: 3, live: undefined }),
+      { replicas: 3, release: false, handOverAfterCreate: 3 },
+      "created at the autoscaler's minimum and handed over in the same reconcile",
+    );
   });
 
   it("leaves the count to the HPA once it writes it, and releases the hand-over ownership", () => {

@@ -58,6 +58,12 @@ export interface ReplicaPlan {
   scaledDownAt?: string;
   /** Then apply an empty object as handoverFieldManager: its ownership is no longer needed. */
   release: boolean;
+  /**
+   * Created just now with `replicas` (an autoscaled Deployment must not start at the API server's default of 1):
+   * hand the field over in the same reconcile (hand-over apply, then the operator's apply without it), so the
+   * autoscaler owns it from the start.
+   */
+  handOverAfterCreate?: number;
   /** Come back after this many milliseconds (the next step of a paced descent). */
   requeueMs?: number;
 }
@@ -78,7 +84,7 @@ export interface ReplicaPlan {
 export function planReplicas(input: ReplicaInputs): ReplicaPlan {
   const { live } = input;
   if (input.autoscalerMin !== undefined) {
-    if (!live) return { replicas: input.autoscalerMin, release: false };
+    if (!live) return { replicas: input.autoscalerMin, release: false, handOverAfterCreate: input.autoscalerMin };
     const held = live.owners.includes(handoverFieldManager);
     if (live.owners.some((owner) => owner !== operatorName && owner !== handoverFieldManager)) return { release: held };
     if (held && live.replicas >= input.autoscalerMin) return { release: false };
@@ -177,6 +183,10 @@ export class ReplicaHandover {
     if (plan.scaledDownAt) metadata.annotations = { ...metadata.annotations, [scaledDownAtAnnotation]: plan.scaledDownAt };
     const object = { ...rendered, metadata, spec: plan.replicas === undefined ? spec : { replicas: plan.replicas, ...spec } };
     await client.apply(path, object, operatorName, true);
+    if (plan.handOverAfterCreate !== undefined) {
+      await client.apply(path, { ...identity, spec: { replicas: plan.handOverAfterCreate } }, handoverFieldManager, true);
+      await client.apply(path, { ...rendered, metadata, spec }, operatorName, true);
+    }
     // An apply without fields drops every field the hand-over manager owned; the field keeps its other owner.
     if (plan.release) await client.apply(path, identity, handoverFieldManager, true);
     if (plan.requeueMs !== undefined) this.soonest = Math.min(this.soonest ?? plan.requeueMs, plan.requeueMs);
