@@ -3,7 +3,6 @@
 
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isNotFound } from "../../operator/src/kube/client.js";
 import { type OperatorProcess, type OperatorWorld, until } from "./operator-world.js";
 
 export interface Obj {
@@ -62,15 +61,7 @@ export const paths = (ns: string, name: string) => ({
 /** Typed reads and writes on one OperatorWorld as admin. */
 export function helpers(world: () => OperatorWorld) {
   const get = <T = Obj>(path: string) => world().admin.get<T>(path);
-  const exists = async (path: string) => {
-    try {
-      await get(path);
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  };
+  const exists = (path: string) => world().exists(path);
   const condition = (object: Obj, type: string) =>
     ((object.status?.conditions as Condition[] | undefined) ?? []).find((c) => c.type === type);
   /** Applies an ImCluster as the user would (kubectl apply --server-side, field manager test-user). */

@@ -13,7 +13,7 @@ import {
   startKubeApiServer,
 } from "@im/testing";
 import { KubeConfig } from "@kubernetes/client-node";
-import { KubeClient } from "../../operator/src/kube/client.js";
+import { isNotFound, KubeClient } from "../../operator/src/kube/client.js";
 import { parsePrometheus } from "../support/prometheus.js";
 
 export const root = new URL("../../", import.meta.url).pathname;
@@ -110,6 +110,17 @@ export class OperatorWorld {
     const operator = { identity, url: `http://127.0.0.1:${port}`, process };
     this.operators.push(operator);
     return operator;
+  }
+
+  /** Whether the object at `path` exists (as admin); rethrows anything but 404. */
+  async exists(path: string): Promise<boolean> {
+    try {
+      await this.admin.get(path);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   }
 
   async metric(operator: OperatorProcess, name: string, labels: Record<string, string> = {}): Promise<number> {

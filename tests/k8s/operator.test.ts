@@ -4,7 +4,6 @@ import { after, before, describe, it } from "node:test";
 import { helm } from "@im/testing";
 import { parse } from "yaml";
 import { configHashAnnotation } from "../../operator/src/index.js";
-import { isNotFound } from "../../operator/src/kube/client.js";
 import { type OperatorProcess, OperatorWorld, root, until } from "./operator-world.js";
 
 interface Obj {
@@ -63,15 +62,7 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
   after(() => world?.stop());
 
   const get = <T = Obj>(path: string) => world.admin.get<T>(path);
-  const exists = async (path: string) => {
-    try {
-      await get(path);
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  };
+  const exists = (path: string) => world.exists(path);
   const cluster = () => get<Obj>(paths.cluster);
   const condition = (object: Obj, type: string) =>
     ((object.status?.conditions as Condition[] | undefined) ?? []).find((c) => c.type === type);
@@ -105,24 +96,13 @@ describe("the operator on a real kube-apiserver", { timeout: 600_000 }, () => {
   };
 
   it("creates every child with an owner reference and reports status with conditions", async () => {
-    await world.kubectl([
-      "apply",
-      "--server-side",
-      "--field-manager=test-user",
-      "--namespace",
-      "im",
-      "-f",
-      `${root}k8s/samples/imcluster-minimal.yaml`,
-    ]);
+    const sampleFile = `${root}k8s/samples/imcluster-minimal.yaml`;
+    await world.kubectl(["apply", "--server-side", "--field-manager=test-user", "--namespace", "im", "-f", sampleFile]);
     const created = await until("a status", cluster, (c) => Boolean(c.status?.conditions));
     assert.deepEqual(created.metadata.finalizers ?? [], [], "no finalizer: the garbage collector deletes the children");
     const children = [paths.configMap, ...components.flatMap((c) => [paths.deployment(c), paths.service(c)])];
     for (const path of children) {
-      const child = await until(
-        path,
-        () => get(path),
-        () => true,
-      );
+      const child = await until(path, () => get(path), Boolean);
       const owner = child.metadata.ownerReferences?.find((ref) => ref.kind === "ImCluster");
       assert.equal(owner?.uid, created.metadata.uid, `${path} is owned by the ImCluster`);
       assert.equal(owner?.controller, true);

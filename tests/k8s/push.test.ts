@@ -13,7 +13,6 @@ import { loadSchedulerConfig } from "@im/scheduler";
 import { helm } from "@im/testing";
 import { loadUploadConfig } from "@im/upload";
 import { imClusterSchema, type KubeObject, render } from "../../operator/src/index.js";
-import { isNotFound } from "../../operator/src/kube/client.js";
 import { OperatorWorld, root, until } from "./operator-world.js";
 
 interface EnvVar {
@@ -158,15 +157,7 @@ describe("the operator's push component on a real kube-apiserver", { timeout: 30
   after(() => world?.stop());
 
   const get = <T = Obj>(path: string) => world.admin.get<T>(path);
-  const exists = async (path: string) => {
-    try {
-      await get(path);
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  };
+  const exists = (path: string) => world.exists(path);
   const apply = (spec: Record<string, unknown>) =>
     world.kubectl(
       ["apply", "--server-side", "--field-manager=test-user", "-f", "-"],

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { handoverFieldManager } from "../../operator/src/crd/constants.js";
-import { isNotFound, type WatchEvent } from "../../operator/src/kube/client.js";
+import type { WatchEvent } from "../../operator/src/kube/client.js";
 import { OperatorWorld, until } from "./operator-world.js";
 
 interface ManagedFields {
@@ -46,15 +46,7 @@ describe("replica counts: autoscaling hand-over, kubectl scale, hibernation", { 
   after(() => world?.stop());
 
   const get = <T = Deployment>(path: string) => world.admin.get<T>(path);
-  const exists = async (path: string) => {
-    try {
-      await get(path);
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  };
+  const exists = (path: string) => world.exists(path);
   let name = "";
   let paths = pathsOf(name);
   const useCluster = (clusterName: string) => {
@@ -84,7 +76,8 @@ describe("replica counts: autoscaling hand-over, kubectl scale, hibernation", { 
     });
 
   /** Watches one Deployment from its current resourceVersion, recording spec.replicas of every event. */
-  async function watchReplicas(component: string): Promise<{ seen: Seen[]; stop: () => void }> {
+  /** Every spec.replicas the watch delivers; `stop(last)` first waits until the watch has delivered `last` (a GET can see it sooner). */
+  async function watchReplicas(component: string): Promise<{ seen: Seen[]; stop: (last: number) => Promise<void> }> {
     const current = await get(paths.deployment(component));
     const seen: Seen[] = [{ replicas: current.spec.replicas, at: Date.now() }];
     const controller = new AbortController();
@@ -98,7 +91,15 @@ describe("replica counts: autoscaling hand-over, kubectl scale, hibernation", { 
         controller.signal,
       )
       .catch(() => undefined);
-    return { seen, stop: () => controller.abort() };
+    const stop = async (last: number) => {
+      await until(
+        `the watch delivering ${component} at ${last}`,
+        async () => seen.at(-1)?.replicas,
+        (r) => r === last,
+      );
+      controller.abort();
+    };
+    return { seen, stop };
   }
 
   it("keeps the running count when autoscaling is turned on, then steps down one gateway at a time when it is turned off", async () => {
@@ -167,8 +168,8 @@ describe("replica counts: autoscaling hand-over, kubectl scale, hibernation", { 
       (r) => r === 2,
       120_000,
     );
-    gateway.stop();
-    api.stop();
+    await gateway.stop(2);
+    await api.stop((await replicas("api")) ?? 0);
 
     const before = gateway.seen.filter((s) => s.at < turnedOff).slice(-1);
     const values = [...before, ...gateway.seen.filter((s) => s.at >= turnedOff)];
@@ -209,7 +210,7 @@ describe("replica counts: autoscaling hand-over, kubectl scale, hibernation", { 
       (r) => r === 3,
       60_000,
     );
-    gateway.stop();
+    await gateway.stop(3);
     const changes = gateway.seen.filter((s, i, all) => i === 0 || s.replicas !== all[i - 1]?.replicas);
     assert.deepEqual(
       changes.map((s) => s.replicas),

@@ -2,7 +2,6 @@
 // Ingress with the media annotations, HPA, PDB), scaled by spec.upload, pruned when the storage goes.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { isNotFound } from "../../operator/src/kube/client.js";
 import { OperatorWorld, until } from "./operator-world.js";
 
 interface EnvVar {
@@ -54,15 +53,7 @@ describe("the operator's upload component on a real kube-apiserver", { timeout: 
   after(() => world?.stop());
 
   const get = <T = Obj>(path: string) => world.admin.get<T>(path);
-  const exists = async (path: string) => {
-    try {
-      await get(path);
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  };
+  const exists = (path: string) => world.exists(path);
   const apply = (spec: Record<string, unknown>) =>
     world.kubectl(
       ["apply", "--server-side", "--field-manager=test-user", "-f", "-"],
