@@ -236,6 +236,7 @@ function statusInputsOf(
   | "hpas"
   | "pods"
   | "specReplicas"
+  | "fixedReplicas"
   | "desiredVersion"
   | "gatewaySelector"
   | "onlineUsers"
@@ -265,6 +266,12 @@ function statusInputsOf(
       return [[component.name, section.autoscaling?.enabled ? section.autoscaling.minReplicas : section.replicas]];
     }),
   );
+  const fixedReplicas = Object.fromEntries(
+    running.flatMap((component) => {
+      const section = sections?.[component.name];
+      return section && !section.autoscaling?.enabled && section.replicas !== undefined ? [[component.name, section.replicas]] : [];
+    }),
+  );
   const selector = selectorLabels({ name: raw.metadata.name, namespace, uid: raw.metadata.uid ?? "", version: "" }, "gateway");
   const online = deps.onlineUsers(namespace, raw.metadata.name);
   return {
@@ -272,6 +279,7 @@ function statusInputsOf(
     hpas: byComponent<HpaView>(hpas),
     pods: deps.listPods(namespace, raw.metadata.name),
     specReplicas,
+    fixedReplicas,
     ...(spec ? { desiredVersion: spec.version } : {}),
     gatewaySelector: Object.entries(selector)
       .map(([key, value]) => `${key}=${value}`)

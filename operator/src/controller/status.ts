@@ -61,6 +61,11 @@ export interface StatusInputs {
   latestGeneration?: number;
   /** Replicas each component's spec asks for (the autoscaler's minimum when autoscaled), used while its Deployment is missing. */
   specReplicas?: Record<string, number>;
+  /**
+   * Replicas the spec of each component that is not autoscaled asks for: a Deployment above it (a paced
+   * scale-down, or the step down after autoscaling was turned off) is not done yet.
+   */
+  fixedReplicas?: Record<string, number>;
 }
 
 type Desired = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
@@ -186,7 +191,11 @@ export function computeStatus(inputs: StatusInputs): ImClusterStatus {
   const states = names.map((name) => {
     const d = deployments[name];
     const desired = desiredReplicas(d, inputs.hpas?.[name], inputs.specReplicas?.[name], hibernating);
-    return componentState(name, d, desired, problems[name]);
+    const state = componentState(name, d, desired, problems[name]);
+    const fixed = hibernating || inputs.hpas?.[name] ? undefined : inputs.fixedReplicas?.[name];
+    // Still stepping down to the spec's count: on its way (Reconciling), not Ready.
+    if (fixed !== undefined && d && (d.spec?.replicas ?? 1) > fixed) return { ...state, desired: fixed, done: false };
+    return state;
   });
   const components: NonNullable<ImClusterStatus["components"]> = {};
   for (const s of states) {
