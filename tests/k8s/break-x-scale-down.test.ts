@@ -59,4 +59,25 @@ describe("breaker x: paced gateway scale-down and the Ready condition", { timeou
     assert.equal(after.reconciling?.status, "True", `Reconciling during a paced scale-down: ${JSON.stringify(after.reconciling)}`);
     assert.match(after.ready?.message ?? "", /gateway 3\/2/);
   });
+
+  it("names the Deployment's count when it, not the desired count, is what keeps Ready False", async () => {
+    // Autoscaling on at a minimum of 2 while the gateway runs 3: the hand-over keeps 3 until the HPA acts, so
+    // 2 ready pods are not enough, though 2 is the desired count ("gateway 2/2 ready, 2/2 updated" said nothing).
+    await h.applyCluster(
+      ns,
+      name,
+      minimalSpec({ gateway: { replicas: 2, autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6 } } }),
+    );
+    await until("the HPA", () => h.exists(`/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers/${name}-gateway`), Boolean);
+    const d = await h.get(p.deployment("gateway"));
+    assert.equal(d.spec?.replicas, 3, "the hand-over kept the live count");
+    await h.reconciledAfter(operator, () =>
+      world.admin.mergePatch(`${p.deployment("gateway")}/status`, {
+        status: { observedGeneration: d.metadata.generation, replicas: 3, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
+      }),
+    );
+    const { ready } = await conditions();
+    assert.equal(ready?.status, "False");
+    assert.match(ready?.message ?? "", /gateway 2\/2 ready, 2\/2 updated \(Deployment at 3\)/);
+  });
 });
