@@ -14,7 +14,7 @@ import { recordStatusEvents } from "./events.js";
 import type { PodView } from "./pod-view.js";
 import { ReplicaHandover } from "./replicas.js";
 import { missingSecrets } from "./secrets.js";
-import { recordedShardLayout, recordShardLayout } from "./shard-layout.js";
+import { recordedShardLayout, recordShardLayout, shardLayoutRecordAnnotation } from "./shard-layout.js";
 import { computeStatus, type DeploymentView, type HpaView, mergePatchOf, type StatusInputs } from "./status.js";
 
 /**
@@ -67,6 +67,17 @@ export interface ReconcileDeps {
 }
 
 const ownedBy = (object: KubeObject, uid: string | undefined) => object.metadata.ownerReferences?.some((ref) => ref.uid === uid) ?? false;
+
+/**
+ * A child this operator made for an earlier ImCluster of the same name and left behind by `kubectl delete
+ * --cascade=orphan` (no controller owner left): the new ImCluster takes over those it wants by applying them and
+ * prunes the rest (an orphaned autoscaler would otherwise hold its Deployment's count for ever). The shard-layout
+ * record, which has no owner by design, is never one.
+ */
+const orphanedChild = (object: KubeObject) =>
+  !(object.metadata.ownerReferences ?? []).some((ref) => ref.controller) &&
+  object.metadata.labels?.["app.kubernetes.io/managed-by"] === operatorName &&
+  object.metadata.annotations?.[shardLayoutRecordAnnotation] === undefined;
 
 /** Reads status.shardLayout even from a status that no longer parses, so a shard change is never allowed by accident. */
 function previousStatus(raw: unknown): ImClusterStatus | undefined {
@@ -210,7 +221,8 @@ async function applyChildren(
   for (const child of childKinds) {
     if (!served.has(child.kind)) continue;
     for (const existing of deps.listChildren(child, namespace, name)) {
-      if (wanted.has(`${child.kind}/${existing.metadata.name}`) || !ownedBy(existing, raw.metadata.uid)) continue;
+      if (wanted.has(`${child.kind}/${existing.metadata.name}`)) continue;
+      if (!ownedBy(existing, raw.metadata.uid) && !orphanedChild(existing)) continue;
       try {
         await deleteIgnoringMissing(deps.client, objectPath(childResource(child), existing.metadata.name, namespace));
       } catch (error) {
@@ -236,6 +248,7 @@ function statusInputsOf(
   | "hpas"
   | "pods"
   | "specReplicas"
+  | "fixedReplicas"
   | "desiredVersion"
   | "gatewaySelector"
   | "onlineUsers"
@@ -265,6 +278,12 @@ function statusInputsOf(
       return [[component.name, section.autoscaling?.enabled ? section.autoscaling.minReplicas : section.replicas]];
     }),
   );
+  const fixedReplicas = Object.fromEntries(
+    running.flatMap((component) => {
+      const section = sections?.[component.name];
+      return section && !section.autoscaling?.enabled && section.replicas !== undefined ? [[component.name, section.replicas]] : [];
+    }),
+  );
   const selector = selectorLabels({ name: raw.metadata.name, namespace, uid: raw.metadata.uid ?? "", version: "" }, "gateway");
   const online = deps.onlineUsers(namespace, raw.metadata.name);
   return {
@@ -272,6 +291,7 @@ function statusInputsOf(
     hpas: byComponent<HpaView>(hpas),
     pods: deps.listPods(namespace, raw.metadata.name),
     specReplicas,
+    fixedReplicas,
     ...(spec ? { desiredVersion: spec.version } : {}),
     gatewaySelector: Object.entries(selector)
       .map(([key, value]) => `${key}=${value}`)

@@ -61,6 +61,11 @@ export interface StatusInputs {
   latestGeneration?: number;
   /** Replicas each component's spec asks for (the autoscaler's minimum when autoscaled), used while its Deployment is missing. */
   specReplicas?: Record<string, number>;
+  /**
+   * Replicas the spec of each component that is not autoscaled asks for: a Deployment above it (a paced
+   * scale-down, or the step down after autoscaling was turned off) is not done yet.
+   */
+  fixedReplicas?: Record<string, number>;
 }
 
 type Desired = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
@@ -101,6 +106,8 @@ interface ComponentState {
   ready: number;
   updated: number;
   available: number;
+  /** The Deployment's spec.replicas (undefined: no Deployment). */
+  own: number | undefined;
   /** Every desired pod is updated, ready and available, the Deployment controller saw the latest template and no old pod remains (kstatus' Current for a Deployment). */
   done: boolean;
   failure?: string;
@@ -123,6 +130,7 @@ function componentState(name: string, d: DeploymentView | undefined, desired: nu
     ready,
     updated,
     available,
+    own: d?.spec?.replicas,
     done,
     ...(failed ? { failure: `${name}: ${failed.reason ?? failed.type} ${failed.message ?? ""}`.trim() } : {}),
     ...(problem ? { problem } : {}),
@@ -186,7 +194,11 @@ export function computeStatus(inputs: StatusInputs): ImClusterStatus {
   const states = names.map((name) => {
     const d = deployments[name];
     const desired = desiredReplicas(d, inputs.hpas?.[name], inputs.specReplicas?.[name], hibernating);
-    return componentState(name, d, desired, problems[name]);
+    const state = componentState(name, d, desired, problems[name]);
+    const fixed = hibernating || inputs.hpas?.[name] ? undefined : inputs.fixedReplicas?.[name];
+    // Still stepping down to the spec's count: on its way (Reconciling), not Ready.
+    if (fixed !== undefined && d && (d.spec?.replicas ?? 1) > fixed) return { ...state, desired: fixed, done: false };
+    return state;
   });
   const components: NonNullable<ImClusterStatus["components"]> = {};
   for (const s of states) {
@@ -197,7 +209,14 @@ export function computeStatus(inputs: StatusInputs): ImClusterStatus {
       ...(s.problem ? { problem: { reason: s.problem.reason, message: s.problem.message.slice(0, 4096) } } : {}),
     };
   }
-  const notDone = states.filter((s) => !s.done).map((s) => `${s.name} ${s.ready}/${s.desired} ready, ${s.updated}/${s.desired} updated`);
+  // The Deployment's count when it differs (a paced scale-down, a hand-over before the autoscaler acts): then it,
+  // not the desired count, is what the pods are measured against.
+  const notDone = states
+    .filter((s) => !s.done)
+    .map(
+      (s) =>
+        `${s.name} ${s.ready}/${s.desired} ready, ${s.updated}/${s.desired} updated${s.own !== undefined && s.own !== s.desired && !hibernating ? ` (Deployment at ${s.own})` : ""}`,
+    );
   const unavailable = states.filter((s) => s.desired > 0 && s.available < 1).map((s) => `${s.name} ${s.ready}/${s.desired} ready`);
 
   const stalled = stalledOf(inputs, states);
