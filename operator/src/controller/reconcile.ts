@@ -1,4 +1,11 @@
-import { hibernationAnnotation, apiVersion as imApiVersion, operatorName, pauseAnnotation, plural } from "../crd/constants.js";
+import {
+  annotationIs,
+  hibernationAnnotation,
+  apiVersion as imApiVersion,
+  operatorName,
+  pauseAnnotation,
+  plural,
+} from "../crd/constants.js";
 import { isNotFound, KubeApiError, type KubeClient } from "../kube/client.js";
 import { objectPath, type ResourceRef } from "../kube/paths.js";
 import { type ChildKind, childKinds } from "../render/child-kinds.js";
@@ -14,7 +21,7 @@ import { recordStatusEvents } from "./events.js";
 import type { PodView } from "./pod-view.js";
 import { ReplicaHandover } from "./replicas.js";
 import { missingSecrets } from "./secrets.js";
-import { recordedShardLayout, recordShardLayout } from "./shard-layout.js";
+import { readShardLayoutRecord, recordShardLayout } from "./shard-layout.js";
 import { computeStatus, type DeploymentView, type HpaView, mergePatchOf, type StatusInputs } from "./status.js";
 
 /**
@@ -93,11 +100,11 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   if (raw.metadata.finalizers?.includes(legacyFinalizer)) return releaseLegacyFinalizer(deps, raw);
   // Children go with their ownerReferences (background, foreground) or stay (orphan): not the operator's call.
   if (raw.metadata.deletionTimestamp) return undefined;
-  const paused = raw.metadata.annotations?.[pauseAnnotation] === "true";
+  const paused = annotationIs(raw.metadata.annotations, pauseAnnotation, "true");
 
   const status = previousStatus(raw.status);
   // The layout recorded outside the ImCluster is in force when the status has none (deleted and recreated).
-  const recorded = status?.shardLayout ? undefined : recordedShardLayout(deps, raw);
+  const recorded = status?.shardLayout ? undefined : await readShardLayoutRecord(deps, raw);
   const previous = recorded ? { ...status, shardLayout: recorded } : status;
   const current = previous?.shardLayout?.messageShards;
   const parsed = imClusterSchema.safeParse({ ...raw, status: undefined });
@@ -278,8 +285,8 @@ function statusInputsOf(
       .join(","),
     ...(online ? { onlineUsers: online } : {}),
     latestGeneration: raw.metadata.generation ?? 0,
-    paused: raw.metadata.annotations?.[pauseAnnotation] === "true",
-    hibernating: raw.metadata.annotations?.[hibernationAnnotation] === "on",
+    paused: annotationIs(raw.metadata.annotations, pauseAnnotation, "true"),
+    hibernating: annotationIs(raw.metadata.annotations, hibernationAnnotation, "on"),
   };
 }
 
