@@ -21,7 +21,7 @@ import { recordStatusEvents } from "./events.js";
 import type { PodView } from "./pod-view.js";
 import { ReplicaHandover } from "./replicas.js";
 import { missingSecrets } from "./secrets.js";
-import { readShardLayoutRecord, recordShardLayout } from "./shard-layout.js";
+import { readShardLayoutRecord, recordShardLayout, shardLayoutRecordName } from "./shard-layout.js";
 import { computeStatus, type DeploymentView, type HpaView, mergePatchOf, type StatusInputs } from "./status.js";
 
 /**
@@ -104,7 +104,8 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
 
   const status = previousStatus(raw.status);
   // The layout recorded outside the ImCluster is in force when the status has none (deleted and recreated).
-  const recorded = status?.shardLayout ? undefined : await readShardLayoutRecord(deps, raw);
+  const record = status?.shardLayout ? undefined : await readShardLayoutRecord(deps, raw);
+  const recorded = record === "invalid" ? undefined : record;
   const previous = recorded ? { ...status, shardLayout: recorded } : status;
   const current = previous?.shardLayout?.messageShards;
   const parsed = imClusterSchema.safeParse({ ...raw, status: undefined });
@@ -119,6 +120,14 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     failure = {
       reason: "InvalidSpec",
       message: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
+    };
+  } else if (record === "invalid") {
+    // The layout the data was written with is unknown: nothing is applied until the record is fixed or deleted.
+    failure = {
+      reason: "ShardLayoutRecordInvalid",
+      message:
+        `ConfigMap ${shardLayoutRecordName(name)} holds no valid shard layout (messageShards 1 to 1024, since a time): ` +
+        "put back the layout in force, or delete it to reset (only for a new, empty database)",
     };
   } else {
     const cluster: ImCluster = { ...parsed.data, status: previous };
@@ -150,8 +159,9 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     missingSecrets: outcome.missingSecrets,
   });
   if (!paused && written.shardLayout) await recordShardLayout(deps, raw, written.shardLayout);
-  // Retried with backoff by the work queue; the status already says why.
-  if (outcome.failedChildren.length > 0) throw new Error(failure?.message ?? "a child could not be applied");
+  // Retried with backoff by the work queue; the status already says why. (The record has no ownerReference, so
+  // its fix or delete does not wake the cluster up: the retry does.)
+  if (outcome.failedChildren.length > 0 || record === "invalid") throw new Error(failure?.message ?? "a child could not be applied");
   return outcome.next;
 }
 

@@ -47,14 +47,18 @@ export function recordedShardLayout(deps: ReconcileDeps, raw: RawCluster): Shard
 /**
  * The layout recorded in `<cluster>-shard-layout`, read from the API server by name: a record that lost its
  * cluster label (a hand edit, a restore that drops labels) is not in the label-selected informer, yet it is
- * what the data was written with. Undefined when there is none (404) or it holds no valid layout; any other
- * error is thrown, so the reconcile is retried rather than run without the layout in force.
+ * what the data was written with. Undefined when there is none (404); "invalid" when it holds no valid layout (a
+ * hand edit: only deleting the record resets the layout, so the reconcile refuses to guess); any other error is
+ * thrown, so the reconcile is retried rather than run without the layout in force.
  */
-export async function readShardLayoutRecord(deps: Pick<ReconcileDeps, "client">, raw: RawCluster): Promise<ShardLayout | undefined> {
+export async function readShardLayoutRecord(
+  deps: Pick<ReconcileDeps, "client">,
+  raw: RawCluster,
+): Promise<ShardLayout | "invalid" | undefined> {
   const name = shardLayoutRecordName(raw.metadata.name);
   const path = objectPath({ apiVersion: "v1", resource: "configmaps", namespaced: true }, name, raw.metadata.namespace ?? "");
   try {
-    return layoutOf(await deps.client.get<RecordConfigMap>(path));
+    return layoutOf(await deps.client.get<RecordConfigMap>(path)) ?? "invalid";
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
