@@ -128,9 +128,33 @@ async function scrapeOnline(url: string, timeoutMs: number): Promise<number | un
     if (!response.ok) return undefined;
     // A count of users is a non-negative integer; anything else (2.5, -3, 1e30) is no reading: status.onlineUsers
     // is an int64 with minimum 0, and one value the API server refuses would fail the whole status write.
-    const sum = sumMetric(await response.text(), onlineUsersMetric);
+    const text = await boundedText(response, maxMetricsBytes);
+    if (text === undefined) return undefined;
+    const sum = sumMetric(text, onlineUsersMetric);
     return sum !== undefined && Number.isSafeInteger(sum) && sum >= 0 ? sum : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A gateway's /metrics is a few KiB; a body past this is no reading (an endless one must not fill the operator's memory). */
+export const maxMetricsBytes = 4 * 1024 * 1024;
+
+/** The body as text, or undefined (and the rest cancelled) once it passes `limit` bytes. */
+async function boundedText(response: Response, limit: number): Promise<string | undefined> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
