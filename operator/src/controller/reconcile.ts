@@ -144,7 +144,7 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     }
   }
 
-  const written = await writeStatus(deps, raw, previous, {
+  const written = computeStatus({
     ...statusInputsOf(deps, raw, running, parsed.success ? parsed.data.spec : undefined),
     // Paused: observedGeneration stays at the last generation applied, so kstatus reports a change as waiting.
     generation: paused ? (status?.observedGeneration ?? 0) : (raw.metadata.generation ?? 0),
@@ -158,7 +158,12 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     unservedKinds: outcome.unservedKinds,
     missingSecrets: outcome.missingSecrets,
   });
-  if (!paused && written.shardLayout) await recordShardLayout(deps, raw, written.shardLayout);
+  try {
+    await writeStatus(deps, raw, previous, written);
+  } finally {
+    // The children carry this layout now: it is recorded even when the API server refuses the status write.
+    if (!paused && written.shardLayout) await recordShardLayout(deps, raw, written.shardLayout);
+  }
   // Retried with backoff by the work queue; the status already says why. (The record has no ownerReference, so
   // its fix or delete does not wake the cluster up: the retry does.)
   if (outcome.failedChildren.length > 0 || record === "invalid") throw new Error(failure?.message ?? "a child could not be applied");
@@ -304,18 +309,16 @@ async function writeStatus(
   deps: ReconcileDeps,
   raw: RawCluster,
   previous: ImClusterStatus | undefined,
-  inputs: StatusInputs,
-): Promise<ImClusterStatus> {
-  const status = computeStatus(inputs);
+  status: ImClusterStatus,
+): Promise<void> {
   // Unchanged status: no write, so the status update does not wake this cluster up again and again.
-  if (JSON.stringify(status) === JSON.stringify(previous)) return status;
+  if (JSON.stringify(status) === JSON.stringify(previous)) return;
   // A merge patch keeps keys it does not mention: what is gone (a component that no longer runs, a problem
   // resolved, online users no longer known) is removed with an explicit null.
   await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, {
     status: mergePatchOf(previous, status),
   });
   await recordStatusEvents(deps.client, raw, previous, status);
-  return status;
 }
 
 async function deleteIgnoringMissing(client: KubeClient, path: string): Promise<void> {
