@@ -99,10 +99,11 @@ export class OnlineUsersReader {
       [...keys].map(async (key) => {
         const counts = await Promise.all((urls.get(key) ?? []).map((url) => scrapeOnline(url, timeout)));
         const answered = counts.filter((c): c is number => c !== undefined);
+        const total = answered.reduce((a, b) => a + b, 0);
         const before = this.readings.get(key);
         const at = now();
-        if (answered.length > 0) {
-          this.readings.set(key, { count: answered.reduce((a, b) => a + b, 0), observedAt: at });
+        if (answered.length > 0 && Number.isSafeInteger(total)) {
+          this.readings.set(key, { count: total, observedAt: at });
         } else if (before && at.getTime() - before.observedAt.getTime() >= 3 * this.options.intervalSeconds * 1000) {
           this.readings.delete(key);
         }
@@ -125,8 +126,35 @@ async function scrapeOnline(url: string, timeoutMs: number): Promise<number | un
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) return undefined;
-    return sumMetric(await response.text(), onlineUsersMetric);
+    // A count of users is a non-negative integer; anything else (2.5, -3, 1e30) is no reading: status.onlineUsers
+    // is an int64 with minimum 0, and one value the API server refuses would fail the whole status write.
+    const text = await boundedText(response, maxMetricsBytes);
+    if (text === undefined) return undefined;
+    const sum = sumMetric(text, onlineUsersMetric);
+    return sum !== undefined && Number.isSafeInteger(sum) && sum >= 0 ? sum : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A gateway's /metrics is a few KiB; a body past this is no reading (an endless one must not fill the operator's memory). */
+export const maxMetricsBytes = 4 * 1024 * 1024;
+
+/** The body as text, or undefined (and the rest cancelled) once it passes `limit` bytes. */
+async function boundedText(response: Response, limit: number): Promise<string | undefined> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,4 +1,11 @@
-import { hibernationAnnotation, apiVersion as imApiVersion, operatorName, pauseAnnotation, plural } from "../crd/constants.js";
+import {
+  annotationIs,
+  hibernationAnnotation,
+  apiVersion as imApiVersion,
+  operatorName,
+  pauseAnnotation,
+  plural,
+} from "../crd/constants.js";
 import { isNotFound, KubeApiError, type KubeClient } from "../kube/client.js";
 import { objectPath, type ResourceRef } from "../kube/paths.js";
 import { type ChildKind, childKinds } from "../render/child-kinds.js";
@@ -14,7 +21,7 @@ import { recordStatusEvents } from "./events.js";
 import type { PodView } from "./pod-view.js";
 import { ReplicaHandover } from "./replicas.js";
 import { missingSecrets } from "./secrets.js";
-import { recordedShardLayout, recordShardLayout, shardLayoutRecordAnnotation } from "./shard-layout.js";
+import { readShardLayoutRecord, recordShardLayout, shardLayoutRecordAnnotation, shardLayoutRecordName } from "./shard-layout.js";
 import { computeStatus, type DeploymentView, type HpaView, mergePatchOf, type StatusInputs } from "./status.js";
 
 /**
@@ -104,11 +111,12 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
   if (raw.metadata.finalizers?.includes(legacyFinalizer)) return releaseLegacyFinalizer(deps, raw);
   // Children go with their ownerReferences (background, foreground) or stay (orphan): not the operator's call.
   if (raw.metadata.deletionTimestamp) return undefined;
-  const paused = raw.metadata.annotations?.[pauseAnnotation] === "true";
+  const paused = annotationIs(raw.metadata.annotations, pauseAnnotation, "true");
 
   const status = previousStatus(raw.status);
   // The layout recorded outside the ImCluster is in force when the status has none (deleted and recreated).
-  const recorded = status?.shardLayout ? undefined : recordedShardLayout(deps, raw);
+  const record = status?.shardLayout ? undefined : await readShardLayoutRecord(deps, raw);
+  const recorded = record === "invalid" ? undefined : record;
   const previous = recorded ? { ...status, shardLayout: recorded } : status;
   const current = previous?.shardLayout?.messageShards;
   const parsed = imClusterSchema.safeParse({ ...raw, status: undefined });
@@ -123,6 +131,14 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     failure = {
       reason: "InvalidSpec",
       message: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
+    };
+  } else if (record === "invalid") {
+    // The layout the data was written with is unknown: nothing is applied until the record is fixed or deleted.
+    failure = {
+      reason: "ShardLayoutRecordInvalid",
+      message:
+        `ConfigMap ${shardLayoutRecordName(name)} holds no valid shard layout (messageShards 1 to 1024, since a time): ` +
+        "put back the layout in force, or delete it to reset (only for a new, empty database)",
     };
   } else {
     const cluster: ImCluster = { ...parsed.data, status: previous };
@@ -139,7 +155,7 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     }
   }
 
-  const written = await writeStatus(deps, raw, previous, {
+  const written = computeStatus({
     ...statusInputsOf(deps, raw, running, parsed.success ? parsed.data.spec : undefined),
     // Paused: observedGeneration stays at the last generation applied, so kstatus reports a change as waiting.
     generation: paused ? (status?.observedGeneration ?? 0) : (raw.metadata.generation ?? 0),
@@ -153,9 +169,15 @@ export async function reconcile(deps: ReconcileDeps, namespace: string, name: st
     unservedKinds: outcome.unservedKinds,
     missingSecrets: outcome.missingSecrets,
   });
-  if (!paused && written.shardLayout) await recordShardLayout(deps, raw, written.shardLayout);
-  // Retried with backoff by the work queue; the status already says why.
-  if (outcome.failedChildren.length > 0) throw new Error(failure?.message ?? "a child could not be applied");
+  try {
+    await writeStatus(deps, raw, previous, written);
+  } finally {
+    // The children carry this layout now: it is recorded even when the API server refuses the status write.
+    if (!paused && written.shardLayout) await recordShardLayout(deps, raw, written.shardLayout);
+  }
+  // Retried with backoff by the work queue; the status already says why. (The record has no ownerReference, so
+  // its fix or delete does not wake the cluster up: the retry does.)
+  if (outcome.failedChildren.length > 0 || record === "invalid") throw new Error(failure?.message ?? "a child could not be applied");
   return outcome.next;
 }
 
@@ -298,8 +320,8 @@ function statusInputsOf(
       .join(","),
     ...(online ? { onlineUsers: online } : {}),
     latestGeneration: raw.metadata.generation ?? 0,
-    paused: raw.metadata.annotations?.[pauseAnnotation] === "true",
-    hibernating: raw.metadata.annotations?.[hibernationAnnotation] === "on",
+    paused: annotationIs(raw.metadata.annotations, pauseAnnotation, "true"),
+    hibernating: annotationIs(raw.metadata.annotations, hibernationAnnotation, "on"),
   };
 }
 
@@ -307,18 +329,16 @@ async function writeStatus(
   deps: ReconcileDeps,
   raw: RawCluster,
   previous: ImClusterStatus | undefined,
-  inputs: StatusInputs,
-): Promise<ImClusterStatus> {
-  const status = computeStatus(inputs);
+  status: ImClusterStatus,
+): Promise<void> {
   // Unchanged status: no write, so the status update does not wake this cluster up again and again.
-  if (JSON.stringify(status) === JSON.stringify(previous)) return status;
+  if (JSON.stringify(status) === JSON.stringify(previous)) return;
   // A merge patch keeps keys it does not mention: what is gone (a component that no longer runs, a problem
   // resolved, online users no longer known) is removed with an explicit null.
   await deps.client.mergePatch(`${objectPath(clusterResource, raw.metadata.name, raw.metadata.namespace)}/status`, {
     status: mergePatchOf(previous, status),
   });
   await recordStatusEvents(deps.client, raw, previous, status);
-  return status;
 }
 
 async function deleteIgnoringMissing(client: KubeClient, path: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { operatorName } from "../crd/constants.js";
+import { isNotFound } from "../kube/client.js";
 import { objectPath } from "../kube/paths.js";
 import { type ChildKind, childKinds } from "../render/child-kinds.js";
 import type { KubeObject } from "../render/kube-object.js";
@@ -23,6 +24,14 @@ interface RecordConfigMap extends KubeObject {
   data?: { messageShards?: string; since?: string };
 }
 
+/** The layout a record holds, or undefined when it holds no valid layout. */
+function layoutOf(record: RecordConfigMap | undefined): ShardLayout | undefined {
+  const shards = Number(record?.data?.messageShards);
+  const since = record?.data?.since;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 1024 || !since || Number.isNaN(Date.parse(since))) return undefined;
+  return { messageShards: shards, since };
+}
+
 /**
  * The layout recorded in `<cluster>-shard-layout` (from the ConfigMap informer: the record carries the cluster
  * label), or undefined when there is none or it does not hold a valid layout.
@@ -32,10 +41,28 @@ export function recordedShardLayout(deps: ReconcileDeps, raw: RawCluster): Shard
   const record = deps
     .listChildren(configMapKind, namespace, raw.metadata.name)
     .find((c) => c.metadata.name === shardLayoutRecordName(raw.metadata.name)) as RecordConfigMap | undefined;
-  const shards = Number(record?.data?.messageShards);
-  const since = record?.data?.since;
-  if (!Number.isInteger(shards) || shards < 1 || shards > 1024 || !since || Number.isNaN(Date.parse(since))) return undefined;
-  return { messageShards: shards, since };
+  return layoutOf(record);
+}
+
+/**
+ * The layout recorded in `<cluster>-shard-layout`, read from the API server by name: a record that lost its
+ * cluster label (a hand edit, a restore that drops labels) is not in the label-selected informer, yet it is
+ * what the data was written with. Undefined when there is none (404); "invalid" when it holds no valid layout (a
+ * hand edit: only deleting the record resets the layout, so the reconcile refuses to guess); any other error is
+ * thrown, so the reconcile is retried rather than run without the layout in force.
+ */
+export async function readShardLayoutRecord(
+  deps: Pick<ReconcileDeps, "client">,
+  raw: RawCluster,
+): Promise<ShardLayout | "invalid" | undefined> {
+  const name = shardLayoutRecordName(raw.metadata.name);
+  const path = objectPath({ apiVersion: "v1", resource: "configmaps", namespaced: true }, name, raw.metadata.namespace ?? "");
+  try {
+    return layoutOf(await deps.client.get<RecordConfigMap>(path)) ?? "invalid";
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 /**

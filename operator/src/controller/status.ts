@@ -70,11 +70,17 @@ export interface StatusInputs {
 
 type Desired = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
 
-/** A condition keeps its lastTransitionTime while its status stays the same (metav1.Condition convention). */
+/** The CRD's maxLength of a condition message: a longer one would make the API server refuse the whole status. */
+const conditionMessageMax = 32_768;
+
+/**
+ * A condition keeps its lastTransitionTime while its status stays the same (metav1.Condition convention). The
+ * message is cut to the CRD's maximum (pods' and the API server's messages joined can be longer).
+ */
 function condition(previous: Condition[] | undefined, desired: Desired, generation: number, now: Date): Condition {
   const before = previous?.find((c) => c.type === desired.type);
   const lastTransitionTime = before && before.status === desired.status ? before.lastTransitionTime : now.toISOString();
-  return { ...desired, lastTransitionTime, observedGeneration: generation };
+  return { ...desired, message: desired.message.slice(0, conditionMessageMax), lastTransitionTime, observedGeneration: generation };
 }
 
 const failedCondition = (d: DeploymentView) =>

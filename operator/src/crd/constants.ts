@@ -24,5 +24,11 @@ export const pauseAnnotation = "im.platform.io/pause-reconciliation";
  * component is scaled to zero and its autoscaler removed; "off" or removing it brings them back.
  */
 export const hibernationAnnotation = "im.platform.io/hibernation";
+/**
+ * Whether an annotation holds `value`, read as Strimzi reads its pause annotation: case and surrounding blanks do
+ * not matter ("TRUE", " true", "On"), so a maintenance pause is never ignored for the way it was typed.
+ */
+export const annotationIs = (annotations: Record<string, string> | undefined, key: string, value: string): boolean =>
+  annotations?.[key]?.trim().toLowerCase() === value;
 /** Field manager that holds a Deployment's spec.replicas during an autoscaling hand-over (docs/kubernetes.md). */
 export const handoverFieldManager = "im-operator-handover";

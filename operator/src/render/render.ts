@@ -1,4 +1,4 @@
-import { hibernationAnnotation } from "../crd/constants.js";
+import { annotationIs, hibernationAnnotation } from "../crd/constants.js";
 import type { ImCluster } from "../spec/imcluster.js";
 import { planShardChange } from "../spec/shard-plan.js";
 import { activeComponents, type ComponentSpecView } from "./components.js";
@@ -32,7 +32,7 @@ export function messageShardsInForce(cluster: ImCluster): number {
  * cnpg.io/hibernation). Its Deployments then run 0 pods and it has no autoscalers and no disruption budgets.
  */
 export function isHibernating(cluster: { metadata: object }): boolean {
-  return (cluster.metadata as { annotations?: Record<string, string> }).annotations?.[hibernationAnnotation] === "on";
+  return annotationIs((cluster.metadata as { annotations?: Record<string, string> }).annotations, hibernationAnnotation, "on");
 }
 
 /**
