@@ -17,7 +17,7 @@ describe("informer on a real kube-apiserver", { timeout: 300_000 }, () => {
   before(async () => {
     // Watches served by etcd itself, compacted every 2 s, so an old resourceVersion really expires (the watch
     // cache would serve it from memory for a long while).
-    server = await startKubeApiServer({ extraArgs: ["--watch-cache=false", "--etcd-compaction-interval=2s"] });
+    server = await startKubeApiServer({ extraArgs: ["--watch-cache=false", "--etcd-compaction-interval=8s"] });
     const kc = new KubeConfig();
     kc.loadFromFile(server.kubeconfigPath);
     client = new KubeClient(kc);
@@ -30,7 +30,7 @@ describe("informer on a real kube-apiserver", { timeout: 300_000 }, () => {
       body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, labels }, data: { value } },
     });
 
-  it("lists, watches, resumes from the last resourceVersion when a watch ends, and relists after 410 Gone", async () => {
+  it("lists, watches, resumes from the last resourceVersion when a watch ends, and relists after 410 Gone", async (t) => {
     await create("before-start", "1");
     await create("not-selected", "x", {});
     const events: Array<[InformerEvent, string]> = [];
@@ -47,6 +47,8 @@ describe("informer on a real kube-apiserver", { timeout: 300_000 }, () => {
       onRestart: (reason) => restarts.push(reason),
     });
     informer.start();
+    // Stopped also when an assertion fails, else its watch loop keeps the test file from ever ending.
+    t.after(() => informer.stop());
     await informer.synced;
     const startVersion = informer.lastResourceVersion;
     assert.deepEqual(
@@ -79,7 +81,9 @@ describe("informer on a real kube-apiserver", { timeout: 300_000 }, () => {
 
     // The next watch starts from a resourceVersion etcd compacted away (nothing changes meanwhile, so no event
     // moves it on): the server answers 410 Gone and the informer lists again, then watches on.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // The API server compacts to the revision it saw one interval earlier: after two intervals (8 s each) the
+    // start version is surely gone, while the first part (about 3 s) never outlives it, even on a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, 17_000));
     informer.resumeFrom(startVersion);
     await until("a relist after 410", async () => restarts.includes("gone"), Boolean, 15_000);
     await client.delete("/api/v1/namespaces/inf/configmaps/during-watch");
@@ -101,7 +105,6 @@ describe("informer on a real kube-apiserver", { timeout: 300_000 }, () => {
       ["deleted", "during-watch"],
       ["added", "after-gone"],
     ]);
-    await informer.stop();
   });
 
   it("metadata only: Secrets listed and watched as PartialObjectMetadata carry no data, and an empty list syncs", async () => {

@@ -130,4 +130,33 @@ describe("operator inputs on a real kube-apiserver", { timeout: 600_000 }, () =>
       (now) => components.every((c) => now[c] !== rotated[c]),
     );
   });
+
+  it("keeps a Deployment's config hash while a Secret it reads is deleted (no rollout of pods that cannot start); its return rolls it", async () => {
+    const spec = minimalSpec({
+      gateway: { extraEnv: [{ name: "GATEWAY_TOKEN", valueFrom: { secretKeyRef: { name: "gw-gone", key: "token" } } }] },
+    });
+    await h.createSecret(ns, "gw-gone", { token: "one" });
+    await h.applyCluster(ns, "del", spec);
+    for (const c of components) await until(c, () => h.exists(paths(ns, "del").deployment(c)), Boolean);
+    const first = await until(
+      "the gateway hashed with gw-gone's version",
+      () => hashes("del"),
+      (now) => components.every((c) => now[c] !== undefined),
+    );
+    await world.admin.delete(`/api/v1/namespaces/${ns}/secrets/gw-gone`);
+    await until(
+      "Stalled SecretMissing",
+      () => h.get(paths(ns, "del").cluster),
+      (c) => h.condition(c, "Stalled")?.reason === "SecretMissing",
+    );
+    // The reconcile that saw the Secret gone applied the Deployments: every hash is still the one running.
+    assert.deepEqual(await hashes("del"), first);
+    await h.createSecret(ns, "gw-gone", { token: "two" });
+    const back = await until(
+      "the gateway's hash moves when the Secret is back",
+      () => hashes("del"),
+      (now) => now.gateway !== first.gateway,
+    );
+    assert.equal(back.api, first.api, "the api does not read gw-gone");
+  });
 });

@@ -1,4 +1,5 @@
 import type { KubeObject } from "../render/kube-object.js";
+import { configHashAnnotation } from "../render/metadata.js";
 
 interface SecretUse {
   name: string;
@@ -53,4 +54,17 @@ export function missingSecrets(deployment: KubeObject, existing: ReadonlyMap<str
     .filter((use) => !use.optional && !existing.has(use.name))
     .map((use) => use.name);
   return [...new Set(missing)].sort();
+}
+
+/**
+ * A Deployment whose pods reference a Secret that does not exist keeps the config hash its live copy runs
+ * with: a deleted Secret has no version, and a new hash would start a rollout of pods that cannot start
+ * (CreateContainerConfigError). Other template changes still roll it; the Secret's return (a new
+ * resourceVersion) rolls it too. Mutates `rendered`; no-op when there is no live copy or no hash on it.
+ */
+export function keepLiveConfigHash(rendered: KubeObject, live: KubeObject | undefined): void {
+  type Template = { template?: { metadata?: { annotations?: Record<string, string> } } };
+  const liveHash = (live?.spec as Template | undefined)?.template?.metadata?.annotations?.[configHashAnnotation];
+  const annotations = (rendered.spec as Template | undefined)?.template?.metadata?.annotations;
+  if (liveHash !== undefined && annotations) annotations[configHashAnnotation] = liveHash;
 }
