@@ -20,7 +20,7 @@ import { type ImClusterStatus, imClusterStatusSchema } from "../spec/status.js";
 import { recordStatusEvents } from "./events.js";
 import type { PodView } from "./pod-view.js";
 import { ReplicaHandover } from "./replicas.js";
-import { keepLiveConfigHash, missingSecrets } from "./secrets.js";
+import { hashedSecretVersions, missingSecrets } from "./secrets.js";
 import { readShardLayoutRecord, recordShardLayout, shardLayoutRecordAnnotation, shardLayoutRecordName } from "./shard-layout.js";
 import { computeStatus, type DeploymentView, type HpaView, mergePatchOf, type StatusInputs } from "./status.js";
 
@@ -206,22 +206,18 @@ async function applyChildren(
   const { name, namespace = "" } = raw.metadata;
   const served = deps.servedKinds();
   const secretVersions = deps.secretVersions(namespace);
+  const deploymentKind = childKinds.find((c) => c.kind === "Deployment") as ChildKind;
+  const liveDeployments = deps.listChildren(deploymentKind, namespace, name).filter((d) => ownedBy(d, raw.metadata.uid));
   const desired = render(cluster, {
     ...(cluster.spec.observability.dashboards.enabled ? { dashboards: deps.dashboards() } : {}),
-    secretVersions: Object.fromEntries(secretVersions),
+    secretVersions: hashedSecretVersions(secretVersions, liveDeployments),
   });
   const outcome: ApplyOutcome = { failedChildren: [], unservedKinds: [], missingSecrets: {}, next: undefined };
-  const deploymentKind = childKinds.find((c) => c.kind === "Deployment") as ChildKind;
-  const liveDeployments = deps.listChildren(deploymentKind, namespace, name);
   for (const object of desired.filter((o) => o.kind === "Deployment")) {
     const missing = missingSecrets(object, secretVersions);
     const component = object.metadata.name.slice(name.length + 1);
     if (missing.length === 0) continue;
     outcome.missingSecrets[component] = missing;
-    keepLiveConfigHash(
-      object,
-      liveDeployments.find((d) => d.metadata.name === object.metadata.name),
-    );
   }
   if (paused) {
     notes.push("reconciliation paused: nothing applied or pruned");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { watchNamespaces } from "../config.js";
 import type { KubeObject } from "../render/kube-object.js";
-import { missingSecrets, referencedSecrets } from "./secrets.js";
+import { hashedSecretVersions, missingSecrets, referencedSecrets } from "./secrets.js";
 
 const deployment = (pod: Record<string, unknown>): KubeObject =>
   ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "im-gateway" }, spec: { template: { spec: pod } } }) as KubeObject;
@@ -45,5 +45,33 @@ describe("watch scope", () => {
     assert.deepEqual(watchNamespaces({ OPERATOR_WATCH_NAMESPACES: "", OPERATOR_WATCH_NAMESPACE: "" }), []);
     assert.deepEqual(watchNamespaces({ OPERATOR_WATCH_NAMESPACES: "a, b,a", OPERATOR_WATCH_NAMESPACE: "b" }), ["a", "b"]);
     assert.deepEqual(watchNamespaces({ OPERATOR_WATCH_NAMESPACES: "", OPERATOR_WATCH_NAMESPACE: "im" }), ["im"]);
+  });
+});
+
+describe("hashedSecretVersions", () => {
+  const live = (annotation: string | undefined): KubeObject =>
+    ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name: "im-gateway",
+        ...(annotation === undefined ? {} : { annotations: { "im.platform.io/secret-versions": annotation } }),
+      },
+    }) as KubeObject;
+
+  it("takes the informer's versions and, for a deleted Secret only, the last version a live Deployment recorded", () => {
+    const current = new Map([["im-mongo", "12"]]);
+    assert.deepEqual(hashedSecretVersions(current, [live(JSON.stringify({ "im-mongo": "7", "gw-token": "9" }))]), {
+      "im-mongo": "12",
+      "gw-token": "9",
+    });
+  });
+
+  it("ignores a hand-edited annotation that is not a JSON object of strings", () => {
+    const current = new Map([["im-mongo", "12"]]);
+    for (const bad of ["{", "[]", "null", JSON.stringify({ "gw-token": 9 })]) {
+      assert.deepEqual(hashedSecretVersions(current, [live(bad)]), { "im-mongo": "12" }, bad);
+    }
+    assert.deepEqual(hashedSecretVersions(current, [live(undefined)]), { "im-mongo": "12" });
   });
 });

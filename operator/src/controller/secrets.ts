@@ -1,5 +1,5 @@
 import type { KubeObject } from "../render/kube-object.js";
-import { configHashAnnotation } from "../render/metadata.js";
+import { secretVersionsAnnotation } from "../render/workload.js";
 
 interface SecretUse {
   name: string;
@@ -57,14 +57,26 @@ export function missingSecrets(deployment: KubeObject, existing: ReadonlyMap<str
 }
 
 /**
- * A Deployment whose pods reference a Secret that does not exist keeps the config hash its live copy runs
- * with: a deleted Secret has no version, and a new hash would start a rollout of pods that cannot start
- * (CreateContainerConfigError). Other template changes still roll it; the Secret's return (a new
- * resourceVersion) rolls it too. Mutates `rendered`; no-op when there is no live copy or no hash on it.
+ * The Secret versions render hashes with: the informer's, plus, for a Secret that no longer exists, the last
+ * version a live Deployment recorded in its secretVersionsAnnotation. So deleting a Secret alone changes no
+ * config hash (no rollout of pods that could not start: CreateContainerConfigError) while any other template
+ * change still rolls; the Secret's return (a new resourceVersion) rolls its readers.
  */
-export function keepLiveConfigHash(rendered: KubeObject, live: KubeObject | undefined): void {
-  type Template = { template?: { metadata?: { annotations?: Record<string, string> } } };
-  const liveHash = (live?.spec as Template | undefined)?.template?.metadata?.annotations?.[configHashAnnotation];
-  const annotations = (rendered.spec as Template | undefined)?.template?.metadata?.annotations;
-  if (liveHash !== undefined && annotations) annotations[configHashAnnotation] = liveHash;
+export function hashedSecretVersions(current: ReadonlyMap<string, string>, liveDeployments: readonly KubeObject[]): Record<string, string> {
+  const versions: Record<string, string> = Object.fromEntries(current);
+  for (const deployment of liveDeployments) {
+    const recorded = deployment.metadata.annotations?.[secretVersionsAnnotation];
+    if (!recorded) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(recorded);
+    } catch {
+      continue;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) continue;
+    for (const [name, version] of Object.entries(parsed)) {
+      if (typeof version === "string" && !current.has(name) && versions[name] === undefined) versions[name] = version;
+    }
+  }
+  return versions;
 }

@@ -43,17 +43,36 @@ export function componentEnv(
  */
 export function componentConfigHash(env: EnvVar[], inputs: WorkloadInputs, volumes: Volume[] = []): string {
   const settings: Record<string, string | undefined> = {};
+  for (const variable of env) {
+    const fromMap = variable.valueFrom?.configMapKeyRef;
+    if (fromMap?.name === inputs.configMapName) settings[fromMap.key] = inputs.settings[fromMap.key];
+  }
+  const secrets = referencedSecretVersions(env, inputs, volumes);
+  return configHash(volumes.length > 0 ? { env, settings, secrets, volumes } : { env, settings, secrets });
+}
+
+/**
+ * Deployment annotation: JSON object of the Secrets the component's pods reference → the resourceVersion its
+ * config hash was computed with (only known ones). While a Secret is missing the operator hashes its last known
+ * version from here, so deleting a Secret alone never rolls pods that could not start.
+ */
+export const secretVersionsAnnotation = "im.platform.io/secret-versions";
+
+/** Secrets a component references (env secretKeyRef, Secret volumes) → their version in inputs (undefined: unknown). */
+export function referencedSecretVersions(
+  env: EnvVar[],
+  inputs: WorkloadInputs,
+  volumes: Volume[] = [],
+): Record<string, string | undefined> {
   const secrets: Record<string, string | undefined> = {};
   for (const volume of volumes) {
     if (volume.secret) secrets[volume.secret.secretName] = inputs.secretVersions[volume.secret.secretName];
   }
   for (const variable of env) {
-    const fromMap = variable.valueFrom?.configMapKeyRef;
-    if (fromMap?.name === inputs.configMapName) settings[fromMap.key] = inputs.settings[fromMap.key];
     const fromSecret = variable.valueFrom?.secretKeyRef;
     if (fromSecret) secrets[fromSecret.name] = inputs.secretVersions[fromSecret.name];
   }
-  return configHash(volumes.length > 0 ? { env, settings, secrets, volumes } : { env, settings, secrets });
+  return secrets;
 }
 
 /** The container image: registry/repository@digest when a digest pins it, else registry/repository:(tag or version). */
@@ -123,7 +142,16 @@ export function deployment(
       spec: podSpec,
     },
   });
-  return { apiVersion: "apps/v1", kind: "Deployment", metadata: childMeta(owner, component.name, component.name), spec: deploymentSpec };
+  const known = Object.entries(referencedSecretVersions(env, inputs, files.volumes))
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const annotations = known.length > 0 ? { [secretVersionsAnnotation]: JSON.stringify(Object.fromEntries(known)) } : undefined;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: childMeta(owner, component.name, component.name, annotations ? { annotations } : {}),
+    spec: deploymentSpec,
+  };
 }
 
 /** Service port on which client-facing components expose their /metrics (the container serves it on its one port). */
