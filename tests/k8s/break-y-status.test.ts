@@ -104,23 +104,7 @@ describe("breaker y: hostile status inputs on a real kube-apiserver", { timeout:
   it("the shard layout the children were applied with is recorded even when the API server refuses the status write", async () => {
     const name = "nostatus";
     const rule = { apiGroups: ["im.platform.io"], apiVersions: ["v1alpha1"], operations: ["UPDATE"], resources: ["imclusters/status"] };
-    const policy = {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicy",
-      metadata: { name: "refuse-nostatus" },
-      spec: {
-        failurePolicy: "Fail",
-        matchConstraints: { resourceRules: [rule] },
-        validations: [{ expression: "object.metadata.name != 'nostatus'", message: "status refused by the test" }],
-      },
-    };
-    const binding = {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicyBinding",
-      metadata: { name: "refuse-nostatus" },
-      spec: { policyName: "refuse-nostatus", validationActions: ["Deny"] },
-    };
-    await world.kubectl(["apply", "--server-side", "-f", "-"], [policy, binding].map((o) => JSON.stringify(o)).join("\n"));
+    await world.refuseByPolicy("refuse-nostatus", rule, "object.metadata.name != 'nostatus'", "status refused by the test");
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await h.applyCluster(ns, name, minimalSpec({ messageShards: 8 }));
     // The children run with 8 shards (their data is written with 8) although no status could be written.

@@ -112,6 +112,31 @@ export class OperatorWorld {
     return operator;
   }
 
+  /**
+   * Makes the API server refuse matching requests (a ValidatingAdmissionPolicy and its Deny binding named
+   * `name`): a real refusal, as a quota, webhook or policy would give, with `message`.
+   */
+  async refuseByPolicy(
+    name: string,
+    rule: { apiGroups: string[]; apiVersions: string[]; operations: string[]; resources: string[] },
+    expression: string,
+    message: string,
+  ): Promise<void> {
+    const policy = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name },
+      spec: { failurePolicy: "Fail", matchConstraints: { resourceRules: [rule] }, validations: [{ expression, message }] },
+    };
+    const binding = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name },
+      spec: { policyName: name, validationActions: ["Deny"] },
+    };
+    await this.kubectl(["apply", "--server-side", "-f", "-"], [policy, binding].map((o) => JSON.stringify(o)).join("\n"));
+  }
+
   /** Whether the object at `path` exists (as admin); rethrows anything but 404. */
   async exists(path: string): Promise<boolean> {
     try {

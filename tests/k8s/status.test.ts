@@ -292,25 +292,12 @@ describe("ImCluster status on a real kube-apiserver", { timeout: 600_000 }, () =
 
   it("a component whose Deployment is missing shows the spec's replicas as desired, not 1", async () => {
     // An admission policy refuses one Deployment, so it never exists (a real API server's refusal, no mock).
-    const policy = {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicy",
-      metadata: { name: "refuse-miss-scheduler" },
-      spec: {
-        failurePolicy: "Fail",
-        matchConstraints: {
-          resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"] }],
-        },
-        validations: [{ expression: "object.metadata.name != 'miss-scheduler'", message: "refused by the test" }],
-      },
-    };
-    const binding = {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicyBinding",
-      metadata: { name: "refuse-miss-scheduler" },
-      spec: { policyName: "refuse-miss-scheduler", validationActions: ["Deny"] },
-    };
-    await world.kubectl(["apply", "--server-side", "-f", "-"], [policy, binding].map((o) => JSON.stringify(o)).join("\n"));
+    await world.refuseByPolicy(
+      "refuse-miss-scheduler",
+      { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"] },
+      "object.metadata.name != 'miss-scheduler'",
+      "refused by the test",
+    );
     const probe = JSON.stringify({
       apiVersion: "apps/v1",
       kind: "Deployment",
